@@ -1,0 +1,314 @@
+package dev.opencode.tuner.blocked;
+
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+
+/**
+ * Parses nftables {@code log} lines in the kernel's {@code nf_log_syslog} format whose prefix is
+ * {@code opencode-<name>-blocked: }. Never throws: every input becomes a {@link BlockedLine}, a
+ * {@link ParseResult.Malformed} (the prefix is there, the packet description is not usable) or
+ * {@link ParseResult.Unrelated} (no prefix).
+ *
+ * <p>Format notes (see {@code shared/research}): the prefix is glued to {@code IN=}; IPv6 addresses are printed
+ * uncompressed; ICMP errors embed the offending packet in {@code [ ... ]}, whose {@code SRC}/{@code DST} must not
+ * overwrite the outer ones; UDP lines carry {@code LEN=} twice; {@code OPT (...)} blocks and flags (bare words) are
+ * skipped. Stateless and thread-safe.
+ */
+public final class BlockedLineParser {
+    public static final String PREFIX_START = "opencode-";
+    public static final String PREFIX_END = "-blocked:";
+
+    private static final int MAX_INSTANCE_ECHO = 40;
+
+    /** Parses one log message (the text starting at the prefix). */
+    public ParseResult parse(String line) {
+        if (line == null || !line.startsWith(PREFIX_START)) {
+            return ParseResult.Unrelated.INSTANCE;
+        }
+        int end = line.indexOf(PREFIX_END, PREFIX_START.length());
+        if (end < 0) {
+            return ParseResult.Unrelated.INSTANCE;
+        }
+        String instance = line.substring(PREFIX_START.length(), end);
+        if (!InstanceName.isValid(instance)) {
+            return ParseResult.malformed(null, "instance name " + Untrusted.quote(instance, MAX_INSTANCE_ECHO)
+                    + " in the prefix is not valid (" + InstanceName.RULE + ")");
+        }
+        return new Fields(line, instance).parse(end + PREFIX_END.length());
+    }
+
+    /** One parse: the fields found so far. */
+    private static final class Fields {
+        private final String line;
+        private final String instance;
+        private String in;
+        private String out;
+        private String src;
+        private String dst;
+        private String proto;
+        private String mac;
+        private Integer spt;
+        private Integer dpt;
+        private Long uid;
+        private Long gid;
+        private Integer icmpType;
+        private Integer icmpCode;
+        private String error;
+
+        Fields(String line, String instance) {
+            this.line = line;
+            this.instance = instance;
+        }
+
+        ParseResult parse(int start) {
+            final int n = line.length();
+            int pos = start;
+            while (pos < n && line.charAt(pos) == ' ') {
+                pos++;
+            }
+            if (!line.startsWith("IN=", pos)) {
+                return ParseResult.malformed(instance, "expected 'IN=' after the prefix, found "
+                        + Untrusted.quote(line.substring(pos, Math.min(n, pos + 20))));
+            }
+            while (pos < n && error == null) {
+                char c = line.charAt(pos);
+                if (c == ' ') {
+                    pos++;
+                } else if (c == '[') {
+                    pos = skipGroup(pos, '[', ']');
+                } else if (c == '(') {
+                    pos = skipGroup(pos, '(', ')');
+                } else {
+                    int tokenEnd = line.indexOf(' ', pos);
+                    if (tokenEnd < 0) {
+                        tokenEnd = n;
+                    }
+                    int eq = line.indexOf('=', pos);
+                    if (eq > pos && eq < tokenEnd) {
+                        field(pos, eq, tokenEnd);
+                    }
+                    pos = tokenEnd;
+                }
+            }
+            if (error != null) {
+                return ParseResult.malformed(instance, error);
+            }
+            if (dst == null) {
+                return ParseResult.malformed(instance, "no DST= field");
+            }
+            if (src == null) {
+                return ParseResult.malformed(instance, "no SRC= field");
+            }
+            int family = dst.indexOf(':') >= 0 ? 6 : 4;
+            int srcFamily = src.indexOf(':') >= 0 ? 6 : 4;
+            if (family != srcFamily) {
+                return ParseResult.malformed(instance, "SRC=" + src + " and DST=" + dst + " are of different families");
+            }
+            return new BlockedLine(instance, family, proto, src, dst, spt, dpt, uid, gid,
+                    out == null ? "" : out, in == null ? "" : in, mac, icmpType, icmpCode);
+        }
+
+        /** Skips a bracketed group (embedded packet or options), nesting included; returns the index after it. */
+        private int skipGroup(int pos, char open, char close) {
+            int depth = 0;
+            final int n = line.length();
+            for (int i = pos; i < n; i++) {
+                char c = line.charAt(i);
+                if (c == open) {
+                    depth++;
+                } else if (c == close && --depth == 0) {
+                    return i + 1;
+                }
+            }
+            return n;
+        }
+
+        private void field(int keyStart, int eq, int end) {
+            int keyLength = eq - keyStart;
+            int v = eq + 1;
+            switch (keyLength) {
+                case 2 -> {
+                    if (in == null && is(keyStart, "IN")) {
+                        in = line.substring(v, end);
+                    }
+                }
+                case 3 -> {
+                    char k0 = line.charAt(keyStart);
+                    if (k0 == 'S' && is(keyStart, "SRC")) {
+                        if (src == null) {
+                            src = address("SRC", v, end);
+                        }
+                    } else if (k0 == 'D' && is(keyStart, "DST")) {
+                        if (dst == null) {
+                            dst = address("DST", v, end);
+                        }
+                    } else if (k0 == 'S' && is(keyStart, "SPT")) {
+                        if (spt == null) {
+                            spt = (int) number("SPT", v, end, 65535);
+                        }
+                    } else if (k0 == 'D' && is(keyStart, "DPT")) {
+                        if (dpt == null) {
+                            dpt = (int) number("DPT", v, end, 65535);
+                        }
+                    } else if (k0 == 'O' && is(keyStart, "OUT")) {
+                        if (out == null) {
+                            out = line.substring(v, end);
+                        }
+                    } else if (k0 == 'U' && is(keyStart, "UID")) {
+                        if (uid == null) {
+                            uid = number("UID", v, end, 0xffff_ffffL);
+                        }
+                    } else if (k0 == 'G' && is(keyStart, "GID")) {
+                        if (gid == null) {
+                            gid = number("GID", v, end, 0xffff_ffffL);
+                        }
+                    } else if (k0 == 'M' && is(keyStart, "MAC")) {
+                        if (mac == null) {
+                            mac = line.substring(v, end);
+                        }
+                    }
+                }
+                case 4 -> {
+                    if (is(keyStart, "TYPE")) {
+                        if (icmpType == null) {
+                            icmpType = (int) number("TYPE", v, end, 255);
+                        }
+                    } else if (is(keyStart, "CODE")) {
+                        if (icmpCode == null) {
+                            icmpCode = (int) number("CODE", v, end, 255);
+                        }
+                    }
+                }
+                case 5 -> {
+                    if (proto == null && is(keyStart, "PROTO")) {
+                        proto = protocol(v, end);
+                    }
+                }
+                default -> {
+                    // LEN, TOS, TTL, ID, WINDOW, ...: not needed for allowlists.
+                }
+            }
+        }
+
+        private boolean is(int keyStart, String key) {
+            return line.regionMatches(keyStart, key, 0, key.length());
+        }
+
+        private String protocol(int from, int to) {
+            if (from == to) {
+                error = "PROTO= is empty";
+                return null;
+            }
+            return switch (line.substring(from, to)) {
+                case "TCP" -> "tcp";
+                case "UDP" -> "udp";
+                case "UDPLITE" -> "udplite";
+                case "ICMP" -> "icmp";
+                case "ICMPv6" -> "icmpv6";
+                case "AH" -> "ah";
+                case "ESP" -> "esp";
+                case "SCTP" -> "sctp";
+                default -> {
+                    long number = digits(from, to);
+                    if (number < 0 || number > 255) {
+                        error = "PROTO=" + Untrusted.quote(line.substring(from, to)) + " is not a protocol";
+                        yield null;
+                    }
+                    yield Long.toString(number);
+                }
+            };
+        }
+
+        private long number(String key, int from, int to, long max) {
+            long value = digits(from, to);
+            if (value < 0 || value > max) {
+                error = key + "=" + Untrusted.quote(line.substring(from, to)) + " is not a number in 0.." + max;
+                return 0;
+            }
+            return value;
+        }
+
+        /** Decimal digits in [from, to) as a number, or -1 when empty, not all digits or longer than 10 digits. */
+        private long digits(int from, int to) {
+            if (from >= to || to - from > 10) {
+                return -1;
+            }
+            long value = 0;
+            for (int i = from; i < to; i++) {
+                char c = line.charAt(i);
+                if (c < '0' || c > '9') {
+                    return -1;
+                }
+                value = value * 10 + (c - '0');
+            }
+            return value;
+        }
+
+        private String address(String key, int from, int to) {
+            String canonical = ipv4(from, to);
+            if (canonical == null) {
+                canonical = ipv6(from, to);
+            }
+            if (canonical == null) {
+                error = key + "=" + Untrusted.quote(line.substring(from, to)) + " is not an IP address";
+            }
+            return canonical;
+        }
+
+        /** A dotted quad in canonical form (no leading zeros), or null. */
+        private String ipv4(int from, int to) {
+            int octets = 0;
+            int value = -1;
+            boolean leadingZero = false;
+            int digitsInOctet = 0;
+            for (int i = from; i < to; i++) {
+                char c = line.charAt(i);
+                if (c >= '0' && c <= '9') {
+                    if (digitsInOctet == 1 && value == 0) {
+                        leadingZero = true;
+                    }
+                    value = (value < 0 ? 0 : value * 10) + (c - '0');
+                    if (value > 255 || ++digitsInOctet > 3) {
+                        return null;
+                    }
+                } else if (c == '.' && value >= 0 && octets < 3) {
+                    octets++;
+                    value = -1;
+                    digitsInOctet = 0;
+                } else {
+                    return null;
+                }
+            }
+            if (octets != 3 || value < 0) {
+                return null;
+            }
+            String text = line.substring(from, to);
+            if (!leadingZero) {
+                return text;
+            }
+            String[] parts = text.split("\\.");
+            return Integer.parseInt(parts[0]) + "." + Integer.parseInt(parts[1]) + "."
+                    + Integer.parseInt(parts[2]) + "." + Integer.parseInt(parts[3]);
+        }
+
+        /** An IPv6 address (the kernel prints 8 uncompressed groups) in RFC 5952 form, or null. */
+        private String ipv6(int from, int to) {
+            if (to - from < 2 || to - from > 45) {
+                return null;
+            }
+            for (int i = from; i < to; i++) {
+                char c = line.charAt(i);
+                boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+                        || c == ':' || c == '.';
+                if (!ok) {
+                    return null;
+                }
+            }
+            IPAddress address = new IPAddressString(line.substring(from, to)).getAddress();
+            if (address == null || !address.isIPv6() || address.getNetworkPrefixLength() != null) {
+                return null;
+            }
+            return address.toCanonicalString();
+        }
+    }
+}

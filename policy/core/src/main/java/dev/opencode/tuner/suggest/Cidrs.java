@@ -1,0 +1,68 @@
+package dev.opencode.tuner.suggest;
+
+import dev.opencode.tuner.blocked.Untrusted;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+
+/** Parsing and printing of CIDR blocks through the ipaddress library; printed CIDRs are canonical. */
+public final class Cidrs {
+    private Cidrs() {
+    }
+
+    /**
+     * Parses a canonical CIDR ({@code 10.0.0.0/24}, {@code 2001:db8::/48}) or a bare address (a host block).
+     *
+     * @throws IllegalArgumentException naming the value and the fix when it is not one
+     */
+    public static IPAddress parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty CIDR: expected e.g. 203.0.113.0/24 or 2001:db8::/48");
+        }
+        String trimmed = text.strip();
+        IPAddress address = new IPAddressString(trimmed).getAddress();
+        if (address == null || trimmed.indexOf('%') >= 0 || (!address.isIPv4() && !address.isIPv6())) {
+            throw new IllegalArgumentException(Untrusted.quote(text)
+                    + " is not a CIDR: expected e.g. 203.0.113.0/24 or 2001:db8::/48");
+        }
+        if (address.getNetworkPrefixLength() == null) {
+            return address.withoutPrefixLength().toPrefixBlock(address.getBitCount());
+        }
+        if (!address.isPrefixBlock()) {
+            IPAddress block = address.toPrefixBlock();
+            throw new IllegalArgumentException(Untrusted.quote(text) + " has host bits set: did you mean "
+                    + format(block) + "?");
+        }
+        return address;
+    }
+
+    /** Parses a canonical CIDR and rejects any other spelling of it (used where files must stay canonical). */
+    public static IPAddress parseCanonical(String text) {
+        IPAddress block = parse(text);
+        String canonical = format(block);
+        if (!canonical.equals(text)) {
+            throw new IllegalArgumentException(Untrusted.quote(text) + " is not canonical: write " + canonical);
+        }
+        return block;
+    }
+
+    /** The address itself (no prefix length) of a canonical address string. */
+    public static IPAddress address(String canonicalAddress) {
+        IPAddress address = new IPAddressString(canonicalAddress).getAddress();
+        if (address == null || address.getNetworkPrefixLength() != null) {
+            throw new IllegalArgumentException(Untrusted.quote(canonicalAddress) + " is not an IP address");
+        }
+        return address;
+    }
+
+    /** The host block ({@code /32}, {@code /128}) of an address. */
+    public static IPAddress hostBlock(IPAddress address) {
+        return address.withoutPrefixLength().toPrefixBlock(address.getBitCount());
+    }
+
+    /** Canonical text with an explicit prefix length: {@code 203.0.113.7/32}, {@code 2001:db8::/48}. */
+    public static String format(IPAddress block) {
+        Integer prefix = block.getNetworkPrefixLength();
+        int length = prefix == null ? block.getBitCount() : prefix;
+        return block.getLower().withoutPrefixLength().toCanonicalString() + "/" + length;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.opencode.tuner.suggest;
+
+import dev.opencode.tuner.blocked.BlockedEvent;
+import dev.opencode.tuner.blocked.BlockedLine;
+import inet.ipaddr.IPAddress;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/** The evidence for one blocked destination of one instance: counts, ports, protocols, first and last seen. */
+public final class DestinationStats {
+    /** How many distinct source addresses are kept as samples. */
+    public static final int SAMPLE_SOURCES = 5;
+
+    private final String address;
+    private final IPAddress ip;
+    private long events;
+    private final SortedSet<Integer> ports = new TreeSet<>();
+    private final SortedSet<String> protocols = new TreeSet<>();
+    private final SortedSet<String> services = new TreeSet<>();
+    private final Set<String> sampleSources = new LinkedHashSet<>();
+    private final SortedSet<Long> uids = new TreeSet<>();
+    private Instant firstSeen;
+    private Instant lastSeen;
+
+    DestinationStats(String address) {
+        this.address = address;
+        this.ip = Cidrs.address(address);
+    }
+
+    void add(BlockedEvent event) {
+        BlockedLine line = event.line();
+        events++;
+        String protocol = line.protocol() == null ? "unknown" : line.protocol();
+        protocols.add(protocol);
+        if (line.destinationPort() != null) {
+            ports.add(line.destinationPort());
+            services.add(protocol + "/" + line.destinationPort());
+        } else {
+            services.add(protocol);
+        }
+        if (sampleSources.size() < SAMPLE_SOURCES) {
+            sampleSources.add(line.source());
+        }
+        if (line.uid() != null) {
+            uids.add(line.uid());
+        }
+        Instant t = event.time();
+        if (firstSeen == null || t.isBefore(firstSeen)) {
+            firstSeen = t;
+        }
+        if (lastSeen == null || t.isAfter(lastSeen)) {
+            lastSeen = t;
+        }
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public IPAddress ip() {
+        return ip;
+    }
+
+    public long events() {
+        return events;
+    }
+
+    public SortedSet<Integer> ports() {
+        return Collections.unmodifiableSortedSet(ports);
+    }
+
+    public SortedSet<String> protocols() {
+        return Collections.unmodifiableSortedSet(protocols);
+    }
+
+    /** {@code protocol/port} pairs, or the protocol alone when it has no ports ({@code tcp/443}, {@code icmp}). */
+    public SortedSet<String> services() {
+        return Collections.unmodifiableSortedSet(services);
+    }
+
+    public Set<String> sampleSources() {
+        return Collections.unmodifiableSet(sampleSources);
+    }
+
+    public SortedSet<Long> uids() {
+        return Collections.unmodifiableSortedSet(uids);
+    }
+
+    public Instant firstSeen() {
+        return firstSeen;
+    }
+
+    public Instant lastSeen() {
+        return lastSeen;
+    }
+}
