@@ -3,23 +3,18 @@ package dev.opencode.tuner.journal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds real journal files for tests: entries are written in the Journal Export Format and converted by systemd's
  * own {@code systemd-journal-remote}, so the files are exactly what libsystemd reads in production.
  */
 public final class JournalFixture {
-    public static final Path JOURNAL_REMOTE = Path.of("/lib/systemd/systemd-journal-remote");
     public static final String BOOT_ID = "2f9e8a068eab4377a1987196b3a4cdd3";
     /** 2026-11-25T10:00:00Z in microseconds. */
     public static final long T0_USEC = 1_795_600_800_000_000L;
@@ -101,40 +96,8 @@ public final class JournalFixture {
 
     public static void writeExport(List<Entry> entries, OutputStream out) throws IOException {
         for (Entry e : entries) {
-            text(out, "__REALTIME_TIMESTAMP", Long.toString(e.realtimeUsec()));
-            text(out, "__MONOTONIC_TIMESTAMP", Long.toString(e.monotonicUsec()));
-            text(out, "_BOOT_ID", e.bootId());
-            for (Map.Entry<String, byte[]> f : e.fields().entrySet()) {
-                field(out, f.getKey(), f.getValue());
-            }
-            out.write('\n');
+            ExportFormat.writeEntry(out, e.realtimeUsec(), e.monotonicUsec(), e.bootId(), e.fields());
         }
-    }
-
-    private static void text(OutputStream out, String name, String value) throws IOException {
-        field(out, name, bytes(value));
-    }
-
-    /** NAME=value for printable values, else NAME\n + little-endian uint64 length + raw bytes (the export spec). */
-    private static void field(OutputStream out, String name, byte[] value) throws IOException {
-        boolean printable = true;
-        for (byte b : value) {
-            int c = b & 0xff;
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                printable = false;
-                break;
-            }
-        }
-        out.write(bytes(name));
-        if (printable) {
-            out.write('=');
-            out.write(value);
-        } else {
-            out.write('\n');
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value.length).array());
-            out.write(value);
-        }
-        out.write('\n');
     }
 
     /** Writes the entries to {@code journalFile} (its name must end in {@code .journal}) with journal-remote. */
@@ -142,31 +105,8 @@ public final class JournalFixture {
         return convert(exportFormat(), journalFile);
     }
 
-    /** Runs {@code systemd-journal-remote --output=F -} on an export stream; fails loudly when it is missing. */
     public static Path convert(byte[] export, Path journalFile) throws IOException, InterruptedException {
-        if (!Files.isExecutable(JOURNAL_REMOTE)) {
-            throw new IllegalStateException(JOURNAL_REMOTE + " is missing: apt-get install systemd-journal-remote");
-        }
-        if (!journalFile.getFileName().toString().endsWith(".journal")) {
-            throw new IllegalArgumentException("journal-remote needs an output name ending in .journal");
-        }
-        Files.createDirectories(journalFile.toAbsolutePath().getParent());
-        Path log = Files.createTempFile("journal-remote", ".log");
-        Process p = new ProcessBuilder(JOURNAL_REMOTE.toString(), "--output=" + journalFile.toAbsolutePath(), "-")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(export);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("systemd-journal-remote did not finish in 120 s");
-        }
-        String output = Files.readString(log);
-        Files.deleteIfExists(log);
-        if (p.exitValue() != 0) {
-            throw new IOException("systemd-journal-remote failed (" + p.exitValue() + "): " + output);
-        }
-        return journalFile;
+        return ExportFormat.toJournalFile(new java.io.ByteArrayInputStream(export), journalFile);
     }
 
     private static byte[] bytes(String s) {

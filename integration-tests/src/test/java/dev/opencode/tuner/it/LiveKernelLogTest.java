@@ -1,0 +1,177 @@
+package dev.opencode.tuner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opencode.tuner.blocked.BlockedLine;
+import dev.opencode.tuner.blocked.BlockedLineParser;
+import dev.opencode.tuner.blocked.ParseResult;
+import dev.opencode.tuner.cli.Tuner;
+import dev.opencode.tuner.journal.Journal;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real thing: nftables in a test network namespace drops and logs an unprivileged uid's connections, the kernel
+ * writes the lines, a real journald stores them, and they are read back through the JNA binding and
+ * {@code tuner suggest --journal}. A userspace process logging the same text must not count. Needs root.
+ */
+class LiveKernelLogTest {
+    private static final int UID = 4242;
+    private static final String SUFFIX = Integer.toString(ThreadLocalRandom.current().nextInt(1000, 9999));
+    /** Unique per run, so lines of earlier runs in the same journal never count. */
+    private static final String INSTANCE = "live" + SUFFIX;
+    private static final String CLIENT = "tuner-c" + SUFFIX;
+    private static final String PEER = "tuner-p" + SUFFIX;
+    private static final String PEER4 = "10.251.7.2";
+    private static final String PEER6 = "fd00:251:7::2";
+    private static final String SPOOFED_DST = "203.0.113.9";
+
+    private static Process journald;
+    private static String oldLogAllNetns;
+    private static Instant start;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assertThat(Sh.isRoot()).as("the live kernel-log test needs root (network namespaces, nftables, journald)")
+                .isTrue();
+        start = Instant.now().minusSeconds(1);
+        boolean running = ProcessHandle.allProcesses()
+                .anyMatch(p -> p.info().command().orElse("").endsWith("/systemd-journald"));
+        if (!running) {
+            // No journald on this machine (a container or CI VM): run the real one, standalone. A stale socket
+            // left by an earlier one would make clients fail, so wait for the new process to own it.
+            Files.deleteIfExists(Path.of("/run/systemd/journal/socket"));
+            journald = new ProcessBuilder("/lib/systemd/systemd-journald")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!Files.exists(Path.of("/run/systemd/journal/socket")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Path.of("/run/systemd/journal/socket")).as("journald socket").exists();
+        }
+        oldLogAllNetns = Files.readString(Path.of("/proc/sys/net/netfilter/nf_log_all_netns")).strip();
+        Sh.ok("sysctl", "-qw", "net.netfilter.nf_log_all_netns=1");
+        Sh.ok("ip", "netns", "add", CLIENT);
+        Sh.ok("ip", "netns", "add", PEER);
+        Sh.ok("ip", "link", "add", "tv" + SUFFIX, "netns", CLIENT, "type", "veth", "peer", "name", "tp" + SUFFIX,
+                "netns", PEER);
+        Sh.ok("ip", "-n", CLIENT, "addr", "add", "10.251.7.1/24", "dev", "tv" + SUFFIX);
+        Sh.ok("ip", "-n", PEER, "addr", "add", PEER4 + "/24", "dev", "tp" + SUFFIX);
+        Sh.ok("ip", "-n", CLIENT, "-6", "addr", "add", "fd00:251:7::1/64", "dev", "tv" + SUFFIX, "nodad");
+        Sh.ok("ip", "-n", PEER, "-6", "addr", "add", PEER6 + "/64", "dev", "tp" + SUFFIX, "nodad");
+        Sh.ok("ip", "-n", CLIENT, "link", "set", "tv" + SUFFIX, "up");
+        Sh.ok("ip", "-n", PEER, "link", "set", "tp" + SUFFIX, "up");
+        Sh.ok("ip", "-n", CLIENT, "link", "set", "lo", "up");
+        Sh.okWithInput("""
+                table inet tunerlive {
+                  chain output {
+                    type filter hook output priority 0; policy accept;
+                    meta skuid %d oifname "lo" accept
+                    meta skuid %d log prefix "opencode-%s-blocked: " flags skuid drop
+                  }
+                }
+                """.formatted(UID, UID, INSTANCE), "ip", "netns", "exec", CLIENT, "nft", "-f", "-");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        Sh.quietly("ip", "netns", "del", CLIENT);
+        Sh.quietly("ip", "netns", "del", PEER);
+        if (oldLogAllNetns != null) {
+            Sh.quietly("sysctl", "-qw", "net.netfilter.nf_log_all_netns=" + oldLogAllNetns);
+        }
+        if (journald != null) {
+            journald.destroy();
+            journald.waitFor();
+        }
+    }
+
+    @Test
+    void kernelLinesOfRealDroppedConnectionsBecomeSuggestionsAndSpoofsDoNot() throws Exception {
+        // Real traffic as the unprivileged uid: TCP to IPv4 and IPv6, UDP to IPv4; all dropped and logged.
+        String python = """
+                import socket
+                for fam, addr in ((socket.AF_INET, ("%s", 443)), (socket.AF_INET6, ("%s", 443))):
+                    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.3)
+                    try: s.connect(addr)
+                    except OSError: pass
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                try: u.sendto(b"x", ("%s", 53))
+                except OSError: pass
+                """.formatted(PEER4, PEER6, PEER4);
+        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
+                "/usr/bin/python3", "-c", python);
+        // Userspace imitating the kernel line, through journald's native and syslog transports.
+        String fake = "opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
+                + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=0 GID=0 ";
+        Sh.okWithInput(fake + "\n", "systemd-cat", "-t", "fake-kernel");
+        Sh.ok("logger", "-t", "kernel", fake);
+
+        List<BlockedLine> lines = awaitKernelLines(3, Duration.ofSeconds(15));
+        assertThat(lines).extracting(BlockedLine::destination)
+                .containsExactlyInAnyOrder(PEER4, PEER6, PEER4)
+                .doesNotContain(SPOOFED_DST);
+        assertThat(lines).allSatisfy(l -> {
+            assertThat(l.instance()).isEqualTo(INSTANCE);
+            assertThat(l.uid()).isEqualTo((long) UID);
+            assertThat(l.outInterface()).isEqualTo("tv" + SUFFIX);
+        });
+        assertThat(lines).extracting(BlockedLine::protocol).containsExactlyInAnyOrder("tcp", "tcp", "udp");
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Tuner.run(new PrintWriter(out), new PrintWriter(err), "suggest", "--journal", "--instance",
+                INSTANCE, "--since", start.toString(), "--format", "json");
+        assertThat(code).as(err.toString()).isZero();
+        JsonNode root = new ObjectMapper().readTree(out.toString());
+        assertThat(root.at("/input/transport").asText()).isEqualTo("kernel");
+        JsonNode instance = root.at("/instances/0");
+        assertThat(instance.get("instance").asText()).isEqualTo(INSTANCE);
+        List<String> cidrs = new ArrayList<>();
+        instance.get("suggestions").forEach(s -> cidrs.add(s.get("cidr").asText()));
+        assertThat(cidrs).containsExactly(PEER4 + "/32", PEER6 + "/128");
+        assertThat(instance.get("events").asLong()).isEqualTo(3);
+        assertThat(root.at("/skipped/spoofed").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(out.toString()).doesNotContain(SPOOFED_DST);
+    }
+
+    /** Reads the journal through the JNA binding until {@code count} blocked lines of this test arrived. */
+    private static List<BlockedLine> awaitKernelLines(int count, Duration timeout) throws InterruptedException {
+        BlockedLineParser parser = new BlockedLineParser();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<BlockedLine> found = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            found.clear();
+            try (Journal journal = Journal.openLocalSystem()) {
+                journal.addMatch("_TRANSPORT=kernel");
+                journal.seekRealtime(start);
+                while (journal.next()) {
+                    String message = journal.fieldText(Journal.MESSAGE);
+                    if (message != null && message.startsWith("opencode-" + INSTANCE + "-blocked:")
+                            && message.contains("OUT=tv" + SUFFIX + " ")) {
+                        ParseResult r = parser.parse(message);
+                        assertThat(r).as(message).isInstanceOf(BlockedLine.class);
+                        found.add((BlockedLine) r);
+                    }
+                }
+            }
+            if (found.size() >= count) {
+                return found;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("only " + found.size() + " of " + count + " kernel lines arrived in " + timeout);
+    }
+}

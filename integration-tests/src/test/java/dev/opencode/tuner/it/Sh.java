@@ -1,0 +1,62 @@
+package dev.opencode.tuner.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs commands for tests: output captured, failures loud (the command, its exit code and its output). */
+final class Sh {
+    record Result(int code, String output) {
+    }
+
+    private Sh() {
+    }
+
+    static Result run(List<String> command, String stdin, Map<String, String> env, int timeoutSeconds) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (stdin != null) {
+                p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out after " + timeoutSeconds + " s: " + command);
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted: " + command, e);
+        }
+    }
+
+    /** Runs and requires exit 0. */
+    static String ok(String... command) {
+        return okWithInput(null, command);
+    }
+
+    static String okWithInput(String stdin, String... command) {
+        Result r = run(List.of(command), stdin, Map.of(), 120);
+        if (r.code() != 0) {
+            throw new AssertionError("command failed (exit " + r.code() + "): " + String.join(" ", command) + "\n"
+                    + r.output());
+        }
+        return r.output();
+    }
+
+    /** Runs and ignores the result (cleanup). */
+    static void quietly(String... command) {
+        run(List.of(command), null, Map.of(), 60);
+    }
+
+    static boolean isRoot() {
+        return "0".equals(run(List.of("id", "-u"), null, Map.of(), 10).output().strip());
+    }
+}
