@@ -1,6 +1,7 @@
 package dev.opencode.tuner.blocked;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +19,11 @@ public final class BlockedEventJson {
     public static final int SCHEMA_VERSION = 1;
     public static final String SCHEMA_RESOURCE = "/schema/blocked-event-v1.schema.json";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** The instants an RFC 3339 date-time (the schema's format) can express: years 0000 to 9999. */
+    private static final Instant FIRST_TIME = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LAST_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
     private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
 
     private BlockedEventJson() {
@@ -99,6 +104,9 @@ public final class BlockedEventJson {
             time = Instant.parse(text(node, "time", true));
         } catch (DateTimeParseException e) {
             throw new InvalidEventException("time", "expected an ISO-8601 instant such as 2026-11-25T10:15:30Z");
+        }
+        if (time.isBefore(FIRST_TIME) || time.isAfter(LAST_TIME)) {
+            throw new InvalidEventException("time", "expected a year in 0000..9999, got " + time);
         }
         Transport transport;
         try {

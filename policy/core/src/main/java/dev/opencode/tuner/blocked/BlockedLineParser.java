@@ -83,7 +83,7 @@ public final class BlockedLineParser {
                     if (tokenEnd < 0) {
                         tokenEnd = n;
                     }
-                    int eq = line.indexOf('=', pos);
+                    int eq = line.indexOf('=', pos, tokenEnd); // bounded, or long lines parse in quadratic time
                     if (eq > pos && eq < tokenEnd) {
                         field(pos, eq, tokenEnd);
                     }

@@ -1,11 +1,23 @@
 package dev.opencode.tuner.suggest;
 
 import dev.opencode.tuner.blocked.Untrusted;
+import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
+import inet.ipaddr.IPAddressStringParameters;
 
 /** Parsing and printing of CIDR blocks through the ipaddress library; printed CIDRs are canonical. */
 public final class Cidrs {
+    /**
+     * Addresses and CIDRs only: the library's defaults also take wildcards and ranges ({@code 10.0.*.0/24},
+     * {@code 10.0.0.1-5}, which are not one block) and inet_aton forms ({@code 0x0a.1}, {@code 10.1}).
+     */
+    private static final IPAddressStringParameters CIDR = new IPAddressStringParameters.Builder()
+            .allowEmpty(false).allowAll(false).allowSingleSegment(false)
+            .setRangeOptions(RangeParameters.NO_RANGE)
+            .getIPv4AddressParametersBuilder().allow_inet_aton(false).getParentBuilder()
+            .toParams();
+
     private Cidrs() {
     }
 
@@ -19,7 +31,7 @@ public final class Cidrs {
             throw new IllegalArgumentException("empty CIDR: expected e.g. 203.0.113.0/24 or 2001:db8::/48");
         }
         String trimmed = text.strip();
-        IPAddress address = new IPAddressString(trimmed).getAddress();
+        IPAddress address = new IPAddressString(trimmed, CIDR).getAddress();
         if (address == null || trimmed.indexOf('%') >= 0 || (!address.isIPv4() && !address.isIPv6())) {
             throw new IllegalArgumentException(Untrusted.quote(text)
                     + " is not a CIDR: expected e.g. 203.0.113.0/24 or 2001:db8::/48");
@@ -47,6 +59,10 @@ public final class Cidrs {
 
     /** The address itself (no prefix length) of a canonical address string. */
     public static IPAddress address(String canonicalAddress) {
+        if (canonicalAddress == null || canonicalAddress.isBlank()) {
+            // The library reads an empty string as the loopback address: never accept it.
+            throw new IllegalArgumentException("empty IP address");
+        }
         IPAddress address = new IPAddressString(canonicalAddress).getAddress();
         if (address == null || address.getNetworkPrefixLength() != null) {
             throw new IllegalArgumentException(Untrusted.quote(canonicalAddress) + " is not an IP address");
@@ -62,7 +78,12 @@ public final class Cidrs {
     /** Canonical text with an explicit prefix length: {@code 203.0.113.7/32}, {@code 2001:db8::/48}. */
     public static String format(IPAddress block) {
         Integer prefix = block.getNetworkPrefixLength();
-        int length = prefix == null ? block.getBitCount() : prefix;
-        return block.getLower().withoutPrefixLength().toCanonicalString() + "/" + length;
+        if (prefix == null) {
+            return block.toCanonicalString() + "/" + block.getBitCount();
+        }
+        if (block.isPrefixBlock()) {
+            return block.toCanonicalString(); // e.g. 192.0.2.0/24, 2001:db8::/48 (cached by the library)
+        }
+        return block.getLower().withoutPrefixLength().toCanonicalString() + "/" + prefix;
     }
 }

@@ -1,6 +1,12 @@
 package dev.opencode.tuner.suggest;
 
 import inet.ipaddr.IPAddress;
+import inet.ipaddr.format.util.AddressTrie;
+import inet.ipaddr.format.util.AssociativeAddressTrie;
+import inet.ipaddr.ipv4.IPv4Address;
+import inet.ipaddr.ipv4.IPv4AddressAssociativeTrie;
+import inet.ipaddr.ipv6.IPv6Address;
+import inet.ipaddr.ipv6.IPv6AddressAssociativeTrie;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,9 +18,33 @@ public final class Denylist {
     }
 
     private final List<Entry> entries;
+    // Tries of the ipaddress library: containment and overlap lookups in O(prefix length), not O(entries).
+    private final IPv4AddressAssociativeTrie<Entry> trie4 = new IPv4AddressAssociativeTrie<>();
+    private final IPv6AddressAssociativeTrie<Entry> trie6 = new IPv6AddressAssociativeTrie<>();
+
+    // IPv4 entries as [lower, upper] values for a scan without allocation: the hot path on large inputs.
+    private final long[] lower4;
+    private final long[] upper4;
+    private final Entry[] entries4;
 
     private Denylist(List<Entry> entries) {
         this.entries = List.copyOf(entries);
+        List<Entry> v4 = this.entries.stream().filter(e -> e.block().isIPv4()).toList();
+        lower4 = new long[v4.size()];
+        upper4 = new long[v4.size()];
+        entries4 = v4.toArray(new Entry[0]);
+        for (int i = 0; i < entries4.length; i++) {
+            lower4[i] = entries4[i].block().toIPv4().getLower().longValue();
+            upper4[i] = entries4[i].block().toIPv4().getUpper().longValue();
+        }
+        for (Entry e : this.entries) {
+            // The first entry for a block keeps its reason.
+            if (e.block().isIPv4() && !trie4.contains(e.block().toIPv4())) {
+                trie4.put(e.block().toIPv4(), e);
+            } else if (e.block().isIPv6() && !trie6.contains(e.block().toIPv6())) {
+                trie6.put(e.block().toIPv6(), e);
+            }
+        }
     }
 
     /** Link-local and cloud metadata, loopback, "this network", multicast, broadcast and their IPv6 twins. */
@@ -56,23 +86,59 @@ public final class Denylist {
         return entries;
     }
 
-    /** The first entry that contains {@code address}. */
-    public Optional<Entry> containing(IPAddress address) {
-        for (Entry entry : entries) {
-            if (entry.block().getIPVersion() == address.getIPVersion() && entry.block().contains(address)) {
-                return Optional.of(entry);
+    /** The entry that contains the IPv4 address with this unsigned value, or null (no allocation). */
+    public Entry containingIpv4(long value) {
+        Entry found = null;
+        long foundSize = Long.MAX_VALUE;
+        for (int i = 0; i < lower4.length; i++) {
+            if (value >= lower4[i] && value <= upper4[i] && upper4[i] - lower4[i] < foundSize) {
+                found = entries4[i]; // the smallest (most specific) containing entry wins, as in the trie
+                foundSize = upper4[i] - lower4[i];
             }
         }
-        return Optional.empty();
+        return found;
     }
 
-    /** The first entry that shares at least one address with {@code block}. */
+    /** The most specific entry that contains {@code address}. */
+    public Optional<Entry> containing(IPAddress address) {
+        if (address.isIPv4() && address.getNetworkPrefixLength() == null) {
+            return Optional.ofNullable(containingIpv4(address.toIPv4().longValue()));
+        }
+        AddressTrie.TrieNode<?> node = address.isIPv4()
+                ? trie4.longestPrefixMatchNode(address.toIPv4())
+                : trie6.longestPrefixMatchNode(address.toIPv6());
+        return node == null ? Optional.empty() : Optional.of(value(node));
+    }
+
+    /** An entry that shares at least one address with {@code block} (one containing it, else one inside it). */
     public Optional<Entry> overlapping(IPAddress block) {
-        for (Entry entry : entries) {
-            if (entry.block().getIPVersion() == block.getIPVersion() && entry.block().overlaps(block)) {
-                return Optional.of(entry);
+        AddressTrie.TrieNode<?> node;
+        if (block.isIPv4()) {
+            IPv4Address b = block.toIPv4();
+            node = trie4.longestPrefixMatchNode(b);
+            if (node == null) {
+                node = firstAdded(trie4.elementsContainedBy(b));
+            }
+        } else {
+            IPv6Address b = block.toIPv6();
+            node = trie6.longestPrefixMatchNode(b);
+            if (node == null) {
+                node = firstAdded(trie6.elementsContainedBy(b));
             }
         }
-        return Optional.empty();
+        return node == null ? Optional.empty() : Optional.of(value(node));
+    }
+
+    private static AddressTrie.TrieNode<?> firstAdded(AddressTrie.TrieNode<?> subtrie) {
+        if (subtrie == null) {
+            return null;
+        }
+        var it = subtrie.nodeIterator(true); // added nodes only, lowest first
+        return it.hasNext() ? it.next() : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Entry value(AddressTrie.TrieNode<?> node) {
+        return ((AssociativeAddressTrie.AssociativeTrieNode<?, Entry>) node).getValue();
     }
 }

@@ -26,9 +26,29 @@ public final class DestinationStats {
     private Instant firstSeen;
     private Instant lastSeen;
 
+    /** Numeric order of IPv4 addresses (unsigned value); -1 for IPv6, which is ordered by its BigInteger value. */
+    private final long ipv4Value;
+
     DestinationStats(String address) {
         this.address = address;
         this.ip = Cidrs.address(address);
+        this.ipv4Value = ip.isIPv4() ? ip.toIPv4().longValue() : -1;
+    }
+
+    /** The unsigned IPv4 value (from the ipaddress library), or -1 for an IPv6 destination. */
+    public long ipv4Value() {
+        return ipv4Value;
+    }
+
+    /** Orders destinations by address: IPv4 before IPv6, then numerically. */
+    public static int compareByAddress(DestinationStats a, DestinationStats b) {
+        if (a.ipv4Value >= 0 && b.ipv4Value >= 0) {
+            return Long.compare(a.ipv4Value, b.ipv4Value);
+        }
+        if (a.ipv4Value >= 0 || b.ipv4Value >= 0) {
+            return a.ipv4Value >= 0 ? -1 : 1;
+        }
+        return a.ip.getValue().compareTo(b.ip.getValue());
     }
 
     void add(BlockedEvent event) {

@@ -1,0 +1,145 @@
+package dev.opencode.tuner.bench;
+
+import dev.opencode.tuner.journal.ExportFormat;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/** Deterministic benchmark inputs: blocked log lines, destination addresses, and a mixed journal directory. */
+public final class BenchData {
+    public static final int INSTANCES = 50;
+    private static final String BOOT = "5b1a4cfe0e0b4e3f8d6e2c1b0a998877";
+
+    private BenchData() {
+    }
+
+    /** One instance's blocked line to {@code dst}, IPv4 TCP/UDP or IPv6 TCP, as the kernel prints it. */
+    public static String blockedLine(SplittableRandom r, String instance) {
+        int kind = r.nextInt(10);
+        if (kind == 0) {
+            return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=2001:0db8:0000:0000:0000:0000:0000:0002 DST="
+                    + String.format("2606:50c0:%04x:0000:0000:0000:0000:%04x", r.nextInt(8), r.nextInt(64))
+                    + " LEN=80 TC=0 HOPLIMIT=64 FLOWLBL=" + r.nextInt(1 << 20) + " PROTO=TCP SPT=" + (32768 + r.nextInt(28000))
+                    + " DPT=443 WINDOW=64800 RES=0x00 SYN URGP=0 UID=990 GID=990 ";
+        }
+        String dst = (kind < 5 ? "140.82." + (112 + r.nextInt(4)) : "151.101." + r.nextInt(64)) + "." + r.nextInt(256);
+        if (kind < 8) {
+            return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=" + dst
+                    + " LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=" + r.nextInt(65536) + " DF PROTO=TCP SPT="
+                    + (32768 + r.nextInt(28000)) + " DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0 UID=990 GID=990 ";
+        }
+        return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=" + dst
+                + " LEN=61 TOS=0x00 PREC=0x00 TTL=64 ID=" + r.nextInt(65536) + " DF PROTO=UDP SPT="
+                + (32768 + r.nextInt(28000)) + " DPT=53 LEN=41 UID=990 GID=990 ";
+    }
+
+    public static String instance(int i) {
+        return String.format("agent-%02d", i + 1);
+    }
+
+    /** {@code count} lines, a fixed mix: 70% IPv4 TCP, 20% UDP, 10% IPv6. */
+    public static List<String> blockedLines(int count, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            lines.add(blockedLine(r, instance(r.nextInt(INSTANCES))));
+        }
+        return lines;
+    }
+
+    /**
+     * {@code count} distinct IPv4 addresses: a third fill whole /24s densely (they fold into /24 blocks), the rest
+     * are scattered (they stay /32), in random order.
+     */
+    public static List<String> distinctIpv4(int count, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        java.util.BitSet used = new java.util.BitSet();
+        List<String> out = new ArrayList<>(count);
+        int dense = count / 3;
+        int block = 0x2d000000; // 45.0.0.0: public space
+        while (out.size() < dense) {
+            int base = block + (r.nextInt(1 << 16) << 8);
+            for (int h = 0; h < 256 && out.size() < dense; h++) {
+                add(out, used, base + h, block);
+            }
+        }
+        while (out.size() < count) {
+            add(out, used, block + r.nextInt(1 << 24), block);
+        }
+        java.util.Collections.shuffle(out, new java.util.Random(seed));
+        return out;
+    }
+
+    private static void add(List<String> out, java.util.BitSet used, int address, int block) {
+        int index = address - block;
+        if (!used.get(index)) {
+            used.set(index);
+            out.add(((address >>> 24) & 255) + "." + ((address >>> 16) & 255) + "." + ((address >>> 8) & 255) + "."
+                    + (address & 255));
+        }
+    }
+
+    /**
+     * Writes a journal directory of {@code entries} entries, {@code blockedPercent}% of them kernel blocked lines of
+     * {@link #INSTANCES} instances and the rest application output (stdout transport), through
+     * systemd-journal-remote. Returns the number of blocked lines.
+     */
+    public static long writeJournal(Path dir, int entries, int blockedPercent, long seed)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("system.journal");
+        Files.deleteIfExists(file);
+        Process p = new ProcessBuilder(ExportFormat.JOURNAL_REMOTE.toString(), "--output=" + file, "-")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        SplittableRandom r = new SplittableRandom(seed);
+        long blocked = 0;
+        long realtime = 1_795_600_800_000_000L;
+        long monotonic = 10_000_000L;
+        try (OutputStream out = new BufferedOutputStream(p.getOutputStream(), 1 << 20)) {
+            for (int i = 0; i < entries; i++) {
+                Map<String, byte[]> fields = new LinkedHashMap<>();
+                boolean kernel = r.nextInt(100) < blockedPercent;
+                String instance = instance(r.nextInt(INSTANCES));
+                if (kernel) {
+                    blocked++;
+                    fields.put("_TRANSPORT", b("kernel"));
+                    fields.put("PRIORITY", b("4"));
+                    fields.put("SYSLOG_FACILITY", b("0"));
+                    fields.put("SYSLOG_IDENTIFIER", b("kernel"));
+                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("_SOURCE_MONOTONIC_TIMESTAMP", b(Long.toString(monotonic - 5)));
+                    fields.put("MESSAGE", b(blockedLine(r, instance)));
+                } else {
+                    fields.put("_TRANSPORT", b("stdout"));
+                    fields.put("PRIORITY", b("6"));
+                    fields.put("SYSLOG_IDENTIFIER", b("opencode"));
+                    fields.put("_SYSTEMD_UNIT", b("opencode-" + instance + ".service"));
+                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("_PID", b(Integer.toString(1000 + r.nextInt(50))));
+                    fields.put("MESSAGE", b("INFO  service=session request " + Long.toHexString(r.nextLong())
+                            + " tool=bash duration=" + r.nextInt(5000) + "ms status=ok"));
+                }
+                ExportFormat.writeEntry(out, realtime, monotonic, BOOT, fields);
+                realtime += 1_000;
+                monotonic += 1_000;
+            }
+        }
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IOException("systemd-journal-remote failed writing " + file);
+        }
+        return blocked;
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
