@@ -16,6 +16,10 @@ declare -A needs=(
   [iprange]=iprange
   [python3]=python3
   [useradd]=passwd
+  [setpriv]=util-linux
+  [systemd-cat]=systemd
+  [logger]=bsdutils
+  [mvn]=maven
 )
 missing=()
 for cmd in "${!needs[@]}"; do
@@ -23,9 +27,15 @@ for cmd in "${!needs[@]}"; do
   else command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); fi
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  tuner_err "error: the tests need these Debian packages: ${missing[*]}"
-  tuner_err "  fix: apt-get install ${missing[*]}   (or run .ci/run as root, which installs them)"
-  exit 1
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    tuner_err "==> installing the Debian packages the tests need: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    tuner_err "error: the tests need these Debian packages: ${missing[*]}"
+    tuner_err "  fix: sudo apt-get install ${missing[*]}"
+    exit 1
+  fi
 fi
 if [ "$(id -u)" != 0 ]; then
   tuner_err "warning: not root: the live journald/nftables tests need root and will fail (they never skip)."

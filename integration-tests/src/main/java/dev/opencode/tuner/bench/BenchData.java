@@ -22,16 +22,22 @@ public final class BenchData {
     private BenchData() {
     }
 
-    /** One instance's blocked line to {@code dst}, IPv4 TCP/UDP or IPv6 TCP, as the kernel prints it. */
+    /**
+     * One instance's blocked line, IPv4 TCP/UDP or IPv6 TCP, as the kernel prints it. Each instance has its own
+     * small set of destinations (what agents really hit: a few dozen endpoints, some of them in one /24).
+     */
     public static String blockedLine(SplittableRandom r, String instance) {
+        int seed = instance.hashCode() & 0xff;
         int kind = r.nextInt(10);
         if (kind == 0) {
             return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=2001:0db8:0000:0000:0000:0000:0000:0002 DST="
-                    + String.format("2606:50c0:%04x:0000:0000:0000:0000:%04x", r.nextInt(8), r.nextInt(64))
+                    + String.format("2606:50c0:%04x:0000:0000:0000:0000:%04x", seed, 0x100 + r.nextInt(6))
                     + " LEN=80 TC=0 HOPLIMIT=64 FLOWLBL=" + r.nextInt(1 << 20) + " PROTO=TCP SPT=" + (32768 + r.nextInt(28000))
                     + " DPT=443 WINDOW=64800 RES=0x00 SYN URGP=0 UID=990 GID=990 ";
         }
-        String dst = (kind < 5 ? "140.82." + (112 + r.nextInt(4)) : "151.101." + r.nextInt(64)) + "." + r.nextInt(256);
+        // Per instance: 8 addresses in one /24 (suggested as the /24) and 24 scattered ones.
+        String dst = kind < 5 ? "140.82." + (100 + seed % 50) + "." + (10 + r.nextInt(8))
+                : (50 + seed % 100) + "." + (seed + r.nextInt(24)) + "." + ((seed * 7) & 0xff) + ".9";
         if (kind < 8) {
             return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=" + dst
                     + " LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=" + r.nextInt(65536) + " DF PROTO=TCP SPT="

@@ -9,7 +9,11 @@ import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.journal.Journal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import dev.opencode.tuner.journal.JournalException;
 
 /**
  * Reads blocked events from systemd journal files through libsystemd. Only {@code _TRANSPORT=kernel} entries are
@@ -71,10 +75,60 @@ final class JournalInput {
         return description;
     }
 
-    /** Reads every kernel entry (from {@code filter.since()} on), parses blocked lines and passes the events on. */
+    /** A prefix-matching kernel entry as copied out of libsystemd by the reader thread. */
+    private record RawEntry(byte[] message, long realtimeUsec, long monotonicUsec, String bootId, String host) {
+    }
+
+    /** What the reader thread hands over: a batch, or the end (with the count of entries read, or a failure). */
+    private record Batch(List<RawEntry> entries, long entriesRead, RuntimeException failure, boolean last) {
+    }
+
+    private static final int BATCH = 512;
+
+    /**
+     * Reads every kernel entry (from {@code filter.since()} on), parses blocked lines and passes the events on. A
+     * dedicated platform thread owns the journal handle and copies prefix-matching entries out in batches; this
+     * thread parses and aggregates them meanwhile. The bounded queue keeps memory flat on any journal size.
+     */
     void readKernel(EventFilter filter, ReadCounters counters, Progress progress) {
+        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(64);
+        Thread reader = Thread.ofPlatform().name("journal-reader").start(() -> readRaw(filter, queue, progress));
         BlockedLineParser parser = new BlockedLineParser();
         EventId ids = new EventId();
+        try {
+            while (true) {
+                Batch batch = queue.take();
+                for (RawEntry raw : batch.entries()) {
+                    ParseResult result = parser.parse(new String(raw.message(), StandardCharsets.UTF_8));
+                    if (result instanceof BlockedLine line) {
+                        String id = ids.forJournalEntry(raw.bootId(), raw.monotonicUsec(), raw.realtimeUsec(),
+                                raw.message(), 0, raw.message().length);
+                        filter.accept(new BlockedEvent(id, raw.host(), Journal.usecToInstant(raw.realtimeUsec()),
+                                Transport.KERNEL, line));
+                    } else if (result instanceof ParseResult.Malformed bad) {
+                        counters.malformed("entry of " + Journal.usecToInstant(raw.realtimeUsec()) + " (boot "
+                                + raw.bootId() + ", monotonic " + raw.monotonicUsec() + " us)", bad.instance(),
+                                bad.reason());
+                    }
+                }
+                if (batch.last()) {
+                    if (batch.failure() != null) {
+                        throw batch.failure();
+                    }
+                    counters.entries += batch.entriesRead();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            reader.interrupt();
+            Thread.currentThread().interrupt();
+            throw new JournalException("interrupted while reading the journal");
+        }
+    }
+
+    private void readRaw(EventFilter filter, BlockingQueue<Batch> queue, Progress progress) {
+        long entries = 0;
+        RuntimeException failure = null;
         try (Journal journal = opener.open()) {
             journal.addMatch("_TRANSPORT=kernel");
             if (filter.since() != null) {
@@ -82,7 +136,7 @@ final class JournalInput {
             } else {
                 journal.seekHead();
             }
-            long entries = 0;
+            List<RawEntry> batch = new ArrayList<>(BATCH);
             while (journal.next()) {
                 entries++;
                 progress.update(entries);
@@ -90,28 +144,29 @@ final class JournalInput {
                 if (message == null || !startsWith(message, PREFIX)) {
                     continue;
                 }
-                String text = new String(message, StandardCharsets.UTF_8);
-                ParseResult result = parser.parse(text);
-                if (result instanceof BlockedLine line) {
-                    long realtime = journal.realtimeUsec();
-                    Journal.Monotonic monotonic = journal.monotonic();
-                    String host = journal.fieldText(Journal.HOSTNAME);
-                    String id = ids.forJournalEntry(monotonic.bootId(), monotonic.usec(), realtime, message, 0,
-                            message.length);
-                    filter.accept(new BlockedEvent(id, host == null ? "unknown" : host,
-                            Journal.usecToInstant(realtime), Transport.KERNEL, line));
-                } else if (result instanceof ParseResult.Malformed bad) {
-                    counters.malformed(journal.cursor(), bad.instance(), bad.reason());
+                Journal.Monotonic monotonic = journal.monotonic();
+                String host = journal.fieldText(Journal.HOSTNAME);
+                batch.add(new RawEntry(message, journal.realtimeUsec(), monotonic.usec(), monotonic.bootId(),
+                        host == null ? "unknown" : host));
+                if (batch.size() == BATCH) {
+                    queue.put(new Batch(batch, 0, null, false));
+                    batch = new ArrayList<>(BATCH);
                 }
             }
-            counters.entries += entries;
+            queue.put(new Batch(batch, entries, null, true));
+            return;
+        } catch (RuntimeException e) {
+            failure = e;
+        } catch (InterruptedException e) {
+            return; // the consumer gave up
+        }
+        try {
+            queue.put(new Batch(List.of(), entries, failure, true));
+        } catch (InterruptedException ignored) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    /**
-     * Counts entries of the other transports whose MESSAGE carries the blocked prefix: userspace imitating the
-     * kernel. Such entries can never become events, because events are only read from kernel entries.
-     */
     /** Counts of the scan of non-kernel entries. */
     record SideScan(long spoofed, long missedKernelMessages) {
     }

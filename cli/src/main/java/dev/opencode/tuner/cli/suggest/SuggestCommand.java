@@ -130,6 +130,7 @@ public final class SuggestCommand implements Callable<Integer> {
         Aggregator aggregator = new Aggregator();
         EventFilter filter = new EventFilter(sinceTime, host, instance, aggregator, counters);
         Progress progress = new Progress(err, Terminal.isTerminal(2));
+        long started = System.nanoTime();
         String description;
         Transport transport;
         try {
@@ -148,6 +149,7 @@ public final class SuggestCommand implements Callable<Integer> {
             progress.done();
         }
 
+        long readDone = System.nanoTime();
         List<InstanceAggregate> aggregates = aggregator.instances();
         Map<String, Allowlist> allowlists = Map.of();
         if (allowlist != null) {
@@ -181,6 +183,13 @@ public final class SuggestCommand implements Callable<Integer> {
                 }
             }
             default -> throw new IllegalStateException("unknown format " + format);
+        }
+        if (Boolean.getBoolean("tuner.timing")) {
+            long now = System.nanoTime();
+            err.printf("timing: JVM start to command %d ms, read+parse+aggregate %d ms, suggest+output %d ms%n",
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime()
+                            - (now - started) / 1_000_000, (readDone - started) / 1_000_000,
+                    (now - readDone) / 1_000_000);
         }
         return 0;
     }

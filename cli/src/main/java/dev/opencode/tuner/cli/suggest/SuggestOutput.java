@@ -120,7 +120,7 @@ final class SuggestOutput {
     }
 
     private static String events(long n) {
-        return String.format("%,d %s", n, n == 1 ? "event" : "events");
+        return String.format("%,9d %-6s", n, n == 1 ? "event" : "events");
     }
 
     private static String time(Instant t) {
@@ -131,29 +131,37 @@ final class SuggestOutput {
         int suggestionCount = 0;
         int refusedCount = 0;
         Set<String> hosts = new java.util.TreeSet<>();
+        int cidrWidth = 18; // one width for the whole report, so columns line up across instances
+        for (InstanceSuggestions s : instances) {
+            for (Suggestion g : s.suggestions()) {
+                cidrWidth = Math.max(cidrWidth, g.cidr().length());
+            }
+            for (Refusal r : s.refused()) {
+                cidrWidth = Math.max(cidrWidth, r.address().length());
+            }
+            for (DestinationStats d : s.alreadyAllowed()) {
+                cidrWidth = Math.max(cidrWidth, d.address().length());
+            }
+        }
         for (InstanceSuggestions s : instances) {
             hosts.add(s.host());
             out.printf("%s / %s: %,d blocked events to %,d destinations%n", s.host(), s.instance(), s.events(),
                     s.destinations());
-            int cidrWidth = 18;
-            for (Suggestion g : s.suggestions()) {
-                cidrWidth = Math.max(cidrWidth, g.cidr().length());
-            }
             for (Suggestion g : s.suggestions()) {
                 suggestionCount++;
                 String covered = g.addresses().size() == 1 && g.opens().longValue() == 1
                         ? "1 address"
                         : g.addresses().size() + " of " + g.opens() + " addresses";
-                out.printf("  allow   %-" + cidrWidth + "s %8s  %-22s %-16s %s .. %s%n", g.cidr(),
+                out.printf("  allow   %-" + cidrWidth + "s %s  %-22s %-16s %s .. %s%n", g.cidr(),
                         events(g.events()), covered, String.join(",", g.services()),
                         SHORT.format(g.firstSeen()), SHORT.format(g.lastSeen()));
             }
             for (Refusal r : s.refused()) {
                 refusedCount++;
-                out.printf("  refuse  %-" + cidrWidth + "s %8s  %s%n", r.address(), events(r.events()), r.reason() + " (denylist " + r.deniedBy() + ")");
+                out.printf("  refuse  %-" + cidrWidth + "s %s  %s%n", r.address(), events(r.events()), r.reason() + " (denylist " + r.deniedBy() + ")");
             }
             for (DestinationStats d : s.alreadyAllowed()) {
-                out.printf("  known   %-" + cidrWidth + "s %8s  already in the allowlist%n", d.address(),
+                out.printf("  known   %-" + cidrWidth + "s %s  already in the allowlist%n", d.address(),
                         events(d.events()));
             }
             out.println();
