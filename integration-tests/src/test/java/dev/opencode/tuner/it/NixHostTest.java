@@ -1,0 +1,49 @@
+package dev.opencode.tuner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opencode.tuner.blocked.BlockedLine;
+import dev.opencode.tuner.blocked.BlockedLineParser;
+import dev.opencode.tuner.blocked.ParseResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs nix/tests/run-host-tests.sh (every .nix file parses; the pure library evaluates with bare nix-instantiate and
+ * rejects bad input; the rendered ruleset passes nft -c and, in network namespaces with real users, enforces exactly
+ * the allowlists and logs the rest), then feeds the kernel lines it captured to the core parser: the NixOS module's
+ * log line is the collector's input contract.
+ */
+class NixHostTest {
+    @TempDir
+    Path out;
+
+    @Test
+    void nixLibraryAndEgressPolicyPassTheHostTestsAndTheirKernelLinesParse() throws Exception {
+        assertThat(Sh.isRoot()).as("the nix host tests need root (namespaces, nftables, test users)").isTrue();
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Sh.Result r = Sh.run(List.of("bash", root.resolve("nix/tests/run-host-tests.sh").toString()), null,
+                Map.of("OUT_DIR", out.toString()), 600);
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output()).contains(", 0 failed").doesNotContain("not ok");
+
+        List<String> lines = Files.readAllLines(out.resolve("kernel-lines.txt"));
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(10);
+        BlockedLineParser parser = new BlockedLineParser();
+        List<BlockedLine> parsed = new ArrayList<>();
+        for (String line : lines) {
+            ParseResult result = parser.parse(line);
+            assertThat(result).as(line).isInstanceOf(BlockedLine.class);
+            parsed.add((BlockedLine) result);
+        }
+        assertThat(parsed).extracting(BlockedLine::instance).allMatch(name -> name.startsWith("ht-"));
+        assertThat(parsed).extracting(BlockedLine::family).contains(4, 6);
+        assertThat(parsed).extracting(BlockedLine::protocol).contains("tcp", "udp");
+        assertThat(parsed).allSatisfy(l -> assertThat(l.uid()).as("UID= from 'log flags skuid'").isNotNull());
+    }
+}

@@ -1,0 +1,61 @@
+# The pure library of the opencode NixOS modules: builtins only, so that
+#   nix-instantiate --eval --strict -E '(import ./nix/lib).egressRuleset { ... }'
+# works on any machine with Nix, without nixpkgs. The modules use it for the ruleset and
+# for their assertions; nix/tests/lib tests it.
+let
+  cidr = import ./cidr.nix;
+  names = import ./names.nix;
+  egress = import ./egress.nix;
+  config = import ./config.nix;
+  internal = import ./internal.nix;
+in
+{
+  # egressRuleset { <name> = { user = "opencode-<name>"; outboundAllowCidrs = [ ... ];
+  #                            logRate = "5/minute"; blockedTimeout = "7d"; }; }
+  # -> the complete nft script (string); throws naming the instance and value on bad input.
+  egressRuleset = egress.ruleset;
+  # The same policy as the body of `table inet opencode-egress { ... }`, for
+  # networking.nftables.tables."opencode-egress".content.
+  egressTableContent = egress.tableContent;
+  # [ "message naming instance and value" ... ]: empty when the input is valid.
+  egressErrors = egress.errors;
+  egressInstanceErrors = egress.instanceErrors;
+  egressTable = { name = egress.tableName; family = egress.tableFamily; };
+  egressChainName = name: "egress_${name}";
+  blockedSetNames = name: { ipv4 = "blocked4_${name}"; ipv6 = "blocked6_${name}"; };
+  allowSetNames = name: { ipv4 = "allow4_${name}"; ipv6 = "allow6_${name}"; };
+
+  inherit (names)
+    instanceNamePattern
+    instanceNameRule
+    isValidInstanceName
+    instanceNameError
+    logPrefix
+    ;
+
+  # Throws "opencode instance name '<name>' is invalid: ..." or returns the name.
+  checkInstanceName = name: let e = names.instanceNameError name; in if e == null then name else throw e;
+
+  inherit (cidr) parseCidr isValidCidr canonicalCidr;
+  normalizeCidrs = cidr.normalize;
+
+  # null when valid, else "opencode instance '<instance>': outboundAllowCidrs entry '<value>' <reason>".
+  cidrError =
+    instance: text:
+    let
+      r = cidr.parseCidr text;
+    in
+    if r.valid then null else "opencode instance '${instance}': outboundAllowCidrs entry '${r.text}' ${r.error}";
+
+  # Throws the message above, or returns the CIDR.
+  checkCidr =
+    instance: text:
+    let
+      r = cidr.parseCidr text;
+    in
+    if r.valid then text else throw "opencode instance '${instance}': outboundAllowCidrs entry '${r.text}' ${r.error}";
+
+  inherit (config) schemaUrl stripNulls opencodeConfig renderOpencodeConfig;
+
+  inherit (internal) runTests;
+}

@@ -1,0 +1,159 @@
+# The nftables egress policy for isolated opencode instances, rendered from plain data.
+#
+# One table `inet opencode-egress`. Its base chain `output` sends every packet whose socket
+# belongs to an instance user (`meta skuid`) to that instance's chain, which
+#   1. accepts loopback (the instance talks to itself and to local services),
+#   2. accepts packets of established/related connections (answers on the listen port, and
+#      the rest of a connection that step 4 let through), drops conntrack-invalid ones,
+#   3. accepts destinations in the allowlist sets allow4_<name>/allow6_<name> (interval sets
+#      with a counter per element: an entry whose counter stays 0 is unused),
+#   4. records the destination in blocked4_<name>/blocked6_<name> (dynamic sets, updated
+#      from the packet path, one counter per destination, entries expire after a timeout):
+#      exact per-destination counts without a log flood,
+#   5. logs a sample under `limit rate` with the prefix "opencode-<name>-blocked: " and the
+#      socket's UID/GID (`flags skuid`), at nft's default level (warn),
+#   6. drops.
+# Other users' packets do not match any skuid rule and leave the table with policy accept.
+let
+  i = import ./internal.nix;
+  cidr = import ./cidr.nix;
+  names = import ./names.nix;
+
+  defaults = {
+    outboundAllowCidrs = [ ];
+    logRate = "5/minute";
+    blockedTimeout = "7d";
+    blockedSetSize = 65536;
+  };
+
+  knownAttrs = [ "user" ] ++ builtins.attrNames defaults;
+
+  withDefaults = spec: defaults // spec;
+
+  indent = prefix: text: i.join "\n" (map (l: if l == "" then l else prefix + l) (i.splitOn "\n" text));
+
+  skuid = user: if builtins.isInt user then toString user else builtins.toJSON user;
+
+  allowSet = name: family: elements: ''
+    set allow${family}_${name} {
+      type ${if family == "4" then "ipv4_addr" else "ipv6_addr"}
+      flags interval
+      counter
+    ${if elements == [ ] then "  # empty: no ${if family == "4" then "IPv4" else "IPv6"} destination is allowed" else "  elements = { ${i.join ", " elements} }"}
+    }'';
+
+  blockedSet = name: family: spec: ''
+    set blocked${family}_${name} {
+      type ${if family == "4" then "ipv4_addr" else "ipv6_addr"}
+      size ${toString spec.blockedSetSize}
+      flags dynamic,timeout
+      timeout ${spec.blockedTimeout}
+      counter
+    }'';
+
+  instanceBlock =
+    name: spec0:
+    let
+      spec = withDefaults spec0;
+      allow = cidr.normalize spec.outboundAllowCidrs;
+      coveredNote = map (c: "# ${c.cidr} is covered by ${c.by}: counted there") allow.covered;
+    in
+    i.join "\n" (
+      [ "# instance ${name}: user ${skuid spec.user}, log rate ${spec.logRate}" ]
+      ++ coveredNote
+      ++ [
+        (allowSet name "4" allow.ipv4)
+        (allowSet name "6" allow.ipv6)
+        (blockedSet name "4" spec)
+        (blockedSet name "6" spec)
+        ''
+          chain egress_${name} {
+            oif "lo" accept
+            ct state established,related accept
+            ct state invalid drop
+            ip daddr @allow4_${name} accept
+            ip6 daddr @allow6_${name} accept
+            update @blocked4_${name} { ip daddr counter }
+            update @blocked6_${name} { ip6 daddr counter }
+            limit rate ${spec.logRate} log prefix "${names.logPrefix name}" flags skuid
+            drop
+          }''
+      ]
+    );
+in
+rec {
+  tableName = "opencode-egress";
+  tableFamily = "inet";
+
+  # Every problem with one instance's spec, as messages naming the instance and the value.
+  instanceErrors =
+    name: spec0:
+    let
+      spec = withDefaults spec0;
+      nameError = names.instanceNameError name;
+      unknown = builtins.filter (a: !(builtins.elem a knownAttrs)) (builtins.attrNames spec0);
+      cidrErrors =
+        if !(builtins.isList spec.outboundAllowCidrs) then
+          [ "opencode instance '${name}': outboundAllowCidrs must be a list of CIDR strings" ]
+        else
+          builtins.concatMap (
+            c:
+            let
+              r = cidr.parseCidr c;
+            in
+            if r.valid then [ ] else [ "opencode instance '${name}': outboundAllowCidrs entry '${r.text}' ${r.error}" ]
+          ) spec.outboundAllowCidrs;
+      sizeOk = builtins.isInt spec.blockedSetSize && spec.blockedSetSize > 0;
+    in
+    if nameError != null then [ nameError ]
+    else
+      builtins.filter (e: e != null) (
+        [
+          (if spec0 ? user then names.userError name spec.user else "opencode instance '${name}': user is required")
+          (names.logRateError name spec.logRate)
+          (names.timeoutError name spec.blockedTimeout)
+          (if sizeOk then null else "opencode instance '${name}': blockedSetSize ${builtins.toJSON spec.blockedSetSize} must be a positive integer")
+        ]
+        ++ map (a: "opencode instance '${name}': unknown attribute '${a}' (known: ${i.join ", " knownAttrs})") unknown
+      )
+      ++ cidrErrors;
+
+  errors = instances: builtins.concatLists (builtins.attrValues (builtins.mapAttrs instanceErrors instances));
+
+  # Throws with every problem if there is one; otherwise returns `value`.
+  checked =
+    instances: value:
+    let
+      es = errors instances;
+    in
+    if es == [ ] then value else throw (i.join "\n" es);
+
+  # What lies between `table inet opencode-egress {` and `}`: the form the NixOS option
+  # networking.nftables.tables.<name>.content wants.
+  tableContent =
+    instances:
+    checked instances (
+      let
+        sorted = builtins.attrNames instances;
+      in
+      ''
+        # Generated by nix/lib (egressRuleset); edit the NixOS options, not this text.
+        ${i.join "\n\n" (map (name: instanceBlock name instances.${name}) sorted)}
+
+        chain output {
+          type filter hook output priority filter; policy accept;
+        ${i.join "\n" (map (name: "  meta skuid ${skuid instances.${name}.user} goto egress_${name}") sorted)}
+        }''
+    );
+
+  # A complete nft script. `nft -f` loads it atomically and reloading replaces the table
+  # (the empty declaration makes the delete succeed when the table does not exist yet);
+  # tables of other owners are left alone.
+  ruleset = instances: ''
+    table ${tableFamily} ${tableName}
+    delete table ${tableFamily} ${tableName}
+    table ${tableFamily} ${tableName} {
+    ${indent "  " (tableContent instances)}
+    }
+  '';
+}

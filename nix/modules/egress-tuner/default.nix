@@ -1,0 +1,534 @@
+# services.opencode-egress-tuner: this project's own services.
+#   - collector: on every host with isolated opencode instances; reads the kernel's
+#     "opencode-<name>-blocked: " lines from the journal and sends blocked events to Kafka.
+#   - policy: on one host; consumes the events, keeps aggregates and decisions in PostgreSQL,
+#     serves the review UI and exports accepted allowlists (pull requests to the forge).
+# By default the policy host provisions Kafka (KRaft, single node) and PostgreSQL (peer
+# authentication over the Unix socket) locally. Grafana dashboards and Prometheus scrape jobs
+# are added when those services are enabled on the host.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  inherit (lib)
+    mkOption
+    mkEnableOption
+    mkIf
+    mkMerge
+    mkDefault
+    types
+    literalExpression
+    ;
+
+  cfg = config.services.opencode-egress-tuner;
+  share = "${cfg.package}/share/opencode-egress-tuner";
+
+  propertyValue = types.oneOf [ types.str types.int types.bool ];
+
+  # Java .properties, sorted by key; backslashes and line breaks escaped.
+  renderProperties =
+    name: settings:
+    pkgs.writeText "${name}.properties" (
+      lib.concatStrings (
+        lib.mapAttrsToList (
+          k: v:
+          let
+            s = if builtins.isBool v then lib.boolToString v else toString v;
+          in
+          "${k}=${lib.replaceStrings [ "\\" "\n" ] [ "\\\\" "\\n" ] s}\n"
+        ) settings
+      )
+    );
+
+  # Hardening for the JVM services, mkDefault so a host can relax one setting.
+  javaHardening = lib.mapAttrs (_: mkDefault) {
+    ProtectSystem = "strict";
+    ProtectHome = true;
+    PrivateTmp = true;
+    PrivateDevices = true;
+    ProtectProc = "invisible";
+    ProtectKernelTunables = true;
+    ProtectKernelModules = true;
+    ProtectKernelLogs = true;
+    ProtectControlGroups = true;
+    ProtectClock = true;
+    ProtectHostname = true;
+    RestrictNamespaces = true;
+    RestrictRealtime = true;
+    RestrictSUIDSGID = true;
+    LockPersonality = true;
+    RemoveIPC = true;
+    NoNewPrivileges = true;
+    CapabilityBoundingSet = "";
+    AmbientCapabilities = "";
+    # The JVM's JIT needs writable+executable memory.
+    MemoryDenyWriteExecute = false;
+    SystemCallArchitectures = "native";
+    SystemCallFilter = [ "@system-service" "~@privileged" ];
+    SystemCallErrorNumber = "EPERM";
+    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
+    UMask = "0077";
+  };
+
+  javaCommand =
+    app: jvmOptions: settingsFile:
+    lib.escapeShellArgs (
+      [ "${cfg.jre}/bin/java" ]
+      ++ jvmOptions
+      ++ [
+        "-Dquarkus.config.locations=${settingsFile}"
+        "-jar"
+        "${share}/${app}/quarkus-run.jar"
+      ]
+    );
+
+  localKafka = cfg.policy.enable && cfg.policy.kafka.provision;
+  localPostgres = cfg.policy.enable && cfg.policy.database.provision;
+  kafkaAddress = cfg.policy.kafka.listenAddress;
+
+  collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
+  policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
+
+  settingsOption =
+    { description, defaults }:
+    mkOption {
+      type = types.submodule {
+        freeformType = types.attrsOf propertyValue;
+        options = lib.mapAttrs (
+          _: d:
+          mkOption {
+            type = propertyValue;
+            inherit (d) default description;
+          }
+          // lib.optionalAttrs (d ? defaultText) { inherit (d) defaultText; }
+        ) defaults;
+      };
+      default = { };
+      inherit description;
+    };
+in
+{
+  options.services.opencode-egress-tuner = {
+    package = mkOption {
+      type = types.package;
+      default = pkgs.opencode-egress-tuner;
+      defaultText = literalExpression "pkgs.opencode-egress-tuner";
+      description = ''
+        The tuner's Java applications (nix/pkgs/opencode-egress-tuner.nix). The flake's
+        nixosModules.egress-tuner sets it to its own package; with the overlay it is
+        `pkgs.opencode-egress-tuner`.
+      '';
+    };
+
+    jre = mkOption {
+      type = types.package;
+      default = pkgs.jdk21_headless;
+      defaultText = literalExpression "pkgs.jdk21_headless";
+      description = "Java runtime of the services (21 or newer).";
+    };
+
+    collector = {
+      enable = mkEnableOption ''
+        the journal collector. Run it on every host with isolated opencode instances: it reads
+        the kernel's blocked-attempt lines from the journal (as a member of `systemd-journal`,
+        with a dynamic user) and sends them to Kafka; its journal cursor lives in its state
+        directory and advances only after Kafka acknowledged the events
+      '';
+
+      kafkaBootstrapServers = mkOption {
+        type = types.str;
+        default = "127.0.0.1:9092";
+        example = "tuner.example.internal:9092";
+        description = "Kafka bootstrap servers (`kafka.bootstrap.servers`).";
+      };
+
+      metricsPort = mkOption {
+        type = types.port;
+        default = 9401;
+        description = "Port of the collector's HTTP endpoints (health, `/q/metrics`), on 127.0.0.1.";
+      };
+
+      jvmOptions = mkOption {
+        type = types.listOf types.str;
+        default = [ "-XX:+UseSerialGC" "-Xmx192m" ];
+        description = "JVM options of the collector.";
+      };
+
+      environmentFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/egress-tuner-collector.env";
+        description = ''
+          Secrets as environment variables (Quarkus maps e.g. `KAFKA_SASL_JAAS_CONFIG` to
+          `kafka.sasl.jaas.config`). Outside the Nix store.
+        '';
+      };
+
+      settings = settingsOption {
+        description = ''
+          The collector's configuration (`tuner.collector.*` and Quarkus keys), rendered to a
+          .properties file passed with `-Dquarkus.config.locations`. Freeform: keys the
+          module does not know are passed through. No secrets here (see `environmentFile`).
+        '';
+        defaults = {
+          "kafka.bootstrap.servers" = {
+            default = cfg.collector.kafkaBootstrapServers;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.collector.kafkaBootstrapServers";
+            description = "Kafka bootstrap servers.";
+          };
+          "tuner.collector.state-dir" = {
+            default = "/var/lib/opencode-egress-tuner-collector";
+            description = "Where the collector keeps its journal cursor.";
+          };
+          "quarkus.http.host" = {
+            default = "127.0.0.1";
+            description = "Address of the HTTP endpoints.";
+          };
+          "quarkus.http.port" = {
+            default = cfg.collector.metricsPort;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.collector.metricsPort";
+            description = "Port of the HTTP endpoints.";
+          };
+        };
+      };
+    };
+
+    policy = {
+      enable = mkEnableOption ''
+        the policy service with its exporter (on one host): consumes blocked events from Kafka,
+        stores aggregates and decisions in PostgreSQL, serves the review UI and API and
+        exports accepted allowlists as Nix modules
+      '';
+
+      listen = {
+        address = mkOption {
+          type = types.str;
+          default = "127.0.0.1";
+          description = "Address of the UI and API.";
+        };
+        port = mkOption {
+          type = types.port;
+          default = 8090;
+          description = "Port of the UI and API (also `/q/metrics`).";
+        };
+      };
+
+      openFirewall = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Whether to open `listen.port` in the host firewall.";
+      };
+
+      jvmOptions = mkOption {
+        type = types.listOf types.str;
+        default = [ "-Xmx512m" ];
+        description = "JVM options of the policy service.";
+      };
+
+      environmentFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/egress-tuner-policy.env";
+        description = ''
+          Secrets as environment variables, e.g. the forge token for the exporter's pull
+          requests (`TUNER_POLICY_FORGE_TOKEN`) or a database password when PostgreSQL is not
+          local. Outside the Nix store.
+        '';
+      };
+
+      kafka = {
+        provision = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether to run a single-node Kafka in KRaft mode on this host
+            (services.apache-kafka). Off: point `bootstrapServers` at an existing cluster.
+          '';
+        };
+        bootstrapServers = mkOption {
+          type = types.str;
+          default = "${kafkaAddress}:9092";
+          defaultText = literalExpression ''"''${listenAddress}:9092"'';
+          description = "Kafka bootstrap servers of the policy service.";
+        };
+        listenAddress = mkOption {
+          type = types.str;
+          default = "127.0.0.1";
+          example = "10.0.0.5";
+          description = ''
+            Address the provisioned broker listens on and advertises. Collectors on other
+            hosts need an address they can reach (and `openFirewall`).
+          '';
+        };
+        clusterId = mkOption {
+          type = types.str;
+          default = "b3BlbmNvZGUtZWdyZXNzLQ";
+          description = "KRaft cluster id of the provisioned broker (22 characters, base64 of 16 bytes).";
+        };
+        openFirewall = mkOption {
+          type = types.bool;
+          default = false;
+          description = "Whether to open the broker port 9092 in the host firewall.";
+        };
+      };
+
+      database = {
+        provision = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether to create a local PostgreSQL database and role `name` (services.postgresql)
+            that the service reaches over the Unix socket with peer authentication: no password
+            exists anywhere.
+          '';
+        };
+        name = mkOption {
+          type = types.str;
+          default = "egress_tuner";
+          description = "Database, role and system user name (peer authentication needs them equal).";
+        };
+        jdbcUrl = mkOption {
+          type = types.str;
+          default =
+            "jdbc:postgresql://localhost/${cfg.policy.database.name}"
+            + "?socketFactory=org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg"
+            + "&socketFactoryArg=/run/postgresql/.s.PGSQL.5432";
+          defaultText = literalExpression ''"jdbc:postgresql://localhost/<name>?socketFactory=...AFUNIXSocketFactory$FactoryArg&socketFactoryArg=/run/postgresql/.s.PGSQL.5432"'';
+          description = ''
+            JDBC URL. The default connects over the Unix socket (junixsocket's socket factory,
+            which the policy application must ship) so that peer authentication applies.
+          '';
+        };
+      };
+
+      settings = settingsOption {
+        description = ''
+          The policy service's configuration (`tuner.policy.*` and Quarkus keys), rendered to a
+          .properties file passed with `-Dquarkus.config.locations`. Freeform; no secrets here.
+        '';
+        defaults = {
+          "kafka.bootstrap.servers" = {
+            default = cfg.policy.kafka.bootstrapServers;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.kafka.bootstrapServers";
+            description = "Kafka bootstrap servers.";
+          };
+          "quarkus.datasource.jdbc.url" = {
+            default = cfg.policy.database.jdbcUrl;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.database.jdbcUrl";
+            description = "JDBC URL of the database.";
+          };
+          "quarkus.datasource.username" = {
+            default = cfg.policy.database.name;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.database.name";
+            description = "Database role.";
+          };
+          "quarkus.http.host" = {
+            default = cfg.policy.listen.address;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.listen.address";
+            description = "Address of the UI and API.";
+          };
+          "quarkus.http.port" = {
+            default = cfg.policy.listen.port;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.listen.port";
+            description = "Port of the UI and API.";
+          };
+          "tuner.policy.state-dir" = {
+            default = "/var/lib/opencode-egress-tuner-policy";
+            description = "Working directory of the exporter (clones of the configuration repository).";
+          };
+        };
+      };
+    };
+
+    grafana = {
+      enable = mkOption {
+        type = types.bool;
+        default = config.services.grafana.enable;
+        defaultText = literalExpression "config.services.grafana.enable";
+        description = "Whether to provision the tuner's Grafana dashboards.";
+      };
+      dashboardsPath = mkOption {
+        type = types.path;
+        default = "${share}/dashboards";
+        defaultText = literalExpression ''"''${package}/share/opencode-egress-tuner/dashboards"'';
+        description = "Directory of dashboard JSON files (the repository's dashboards/, packaged).";
+      };
+    };
+
+    prometheus.enable = mkOption {
+      type = types.bool;
+      default = config.services.prometheus.enable;
+      defaultText = literalExpression "config.services.prometheus.enable";
+      description = "Whether to add scrape jobs for the enabled tuner services to services.prometheus.";
+    };
+  };
+
+  config = mkMerge [
+    (mkIf cfg.collector.enable {
+      assertions = [
+        {
+          assertion = cfg.collector.environmentFile == null || !(lib.hasPrefix builtins.storeDir cfg.collector.environmentFile);
+          message = "services.opencode-egress-tuner.collector.environmentFile must be outside the Nix store, got '${toString cfg.collector.environmentFile}'";
+        }
+      ];
+
+      systemd.services.opencode-egress-tuner-collector = {
+        description = "opencode egress tuner: journal collector";
+        wantedBy = [ "multi-user.target" ];
+        wants = [ "network-online.target" ];
+        after = [ "network-online.target" "systemd-journald.service" ] ++ lib.optional localKafka "apache-kafka.service";
+        restartTriggers = [ collectorSettings ];
+        serviceConfig = {
+          Type = "simple";
+          DynamicUser = true;
+          User = "opencode-egress-tuner-collector";
+          # Reading the system journal (kernel messages included) needs this group.
+          SupplementaryGroups = [ "systemd-journal" ];
+          StateDirectory = "opencode-egress-tuner-collector";
+          StateDirectoryMode = "0700";
+          EnvironmentFile = lib.optional (cfg.collector.environmentFile != null) cfg.collector.environmentFile;
+          # jna.library.path: libsystemd for the JNA binding of sd_journal.
+          ExecStart = javaCommand "collector" (
+            cfg.collector.jvmOptions ++ [ "-Djna.library.path=${lib.getLib pkgs.systemd}/lib" ]
+          ) collectorSettings;
+          Restart = "always";
+          RestartSec = "5s";
+        }
+        // javaHardening
+        // {
+          # The journal is read-only anyway (ProtectSystem=strict); ProtectKernelLogs only
+          # concerns /dev/kmsg and syslog(2), which the collector does not use.
+          ReadOnlyPaths = mkDefault [ "/var/log/journal" "-/run/log/journal" ];
+        };
+      };
+    })
+
+    (mkIf cfg.policy.enable {
+      assertions = [
+        {
+          assertion = cfg.policy.environmentFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.environmentFile);
+          message = "services.opencode-egress-tuner.policy.environmentFile must be outside the Nix store, got '${toString cfg.policy.environmentFile}'";
+        }
+        {
+          assertion = builtins.match "[a-z_][a-z0-9_]*" cfg.policy.database.name != null;
+          message = "services.opencode-egress-tuner.policy.database.name '${cfg.policy.database.name}' must be a plain SQL identifier (lowercase letters, digits, '_'): it is also the system user for peer authentication";
+        }
+      ];
+
+      users.users.${cfg.policy.database.name} = {
+        isSystemUser = true;
+        group = cfg.policy.database.name;
+        description = "opencode egress tuner policy service";
+      };
+      users.groups.${cfg.policy.database.name} = { };
+
+      systemd.services.opencode-egress-tuner-policy = {
+        description = "opencode egress tuner: policy service and exporter";
+        wantedBy = [ "multi-user.target" ];
+        wants = [ "network-online.target" ];
+        after =
+          [ "network-online.target" ]
+          ++ lib.optional localKafka "apache-kafka.service"
+          ++ lib.optional localPostgres "postgresql.service";
+        requires = lib.optional localKafka "apache-kafka.service" ++ lib.optional localPostgres "postgresql.service";
+        restartTriggers = [ policySettings ];
+        # The exporter commits and pushes the generated allowlist modules.
+        path = [ pkgs.git pkgs.openssh ];
+        serviceConfig = {
+          Type = "simple";
+          User = cfg.policy.database.name;
+          Group = cfg.policy.database.name;
+          StateDirectory = "opencode-egress-tuner-policy";
+          StateDirectoryMode = "0700";
+          EnvironmentFile = lib.optional (cfg.policy.environmentFile != null) cfg.policy.environmentFile;
+          ExecStart = javaCommand "policy" cfg.policy.jvmOptions policySettings;
+          Restart = "always";
+          RestartSec = "5s";
+        }
+        // javaHardening;
+      };
+
+      networking.firewall.allowedTCPPorts =
+        lib.optional cfg.policy.openFirewall cfg.policy.listen.port
+        ++ lib.optional (localKafka && cfg.policy.kafka.openFirewall) 9092;
+    })
+
+    (mkIf localKafka {
+      services.apache-kafka = {
+        enable = true;
+        clusterId = mkDefault cfg.policy.kafka.clusterId;
+        formatLogDirs = mkDefault true;
+        formatLogDirsIgnoreFormatted = mkDefault true;
+        settings = lib.mapAttrs (_: mkDefault) {
+          "process.roles" = [ "broker" "controller" ];
+          "node.id" = 1;
+          "controller.quorum.voters" = [ "1@127.0.0.1:9093" ];
+          listeners = [ "PLAINTEXT://${kafkaAddress}:9092" "CONTROLLER://127.0.0.1:9093" ];
+          "advertised.listeners" = [ "PLAINTEXT://${kafkaAddress}:9092" ];
+          "listener.security.protocol.map" = [ "PLAINTEXT:PLAINTEXT" "CONTROLLER:PLAINTEXT" ];
+          "controller.listener.names" = [ "CONTROLLER" ];
+          "log.dirs" = [ "/var/lib/apache-kafka" ];
+          # One broker: every internal topic has a single replica.
+          "offsets.topic.replication.factor" = 1;
+          "transaction.state.log.replication.factor" = 1;
+          "transaction.state.log.min.isr" = 1;
+        };
+      };
+    })
+
+    (mkIf localPostgres {
+      services.postgresql = {
+        enable = true;
+        ensureDatabases = [ cfg.policy.database.name ];
+        ensureUsers = [
+          {
+            name = cfg.policy.database.name;
+            ensureDBOwnership = true;
+          }
+        ];
+        # NixOS' default pg_hba.conf already has "local all all peer"; stated here because
+        # the service depends on it.
+        authentication = mkDefault ''
+          local ${cfg.policy.database.name} ${cfg.policy.database.name} peer
+        '';
+      };
+    })
+
+    (mkIf cfg.prometheus.enable {
+      services.prometheus.scrapeConfigs =
+        lib.optional cfg.collector.enable {
+          job_name = "opencode-egress-tuner-collector";
+          metrics_path = "/q/metrics";
+          static_configs = [ { targets = [ "127.0.0.1:${toString cfg.collector.metricsPort}" ]; } ];
+        }
+        ++ lib.optional cfg.policy.enable {
+          job_name = "opencode-egress-tuner-policy";
+          metrics_path = "/q/metrics";
+          static_configs = [
+            {
+              targets = [
+                "${if cfg.policy.listen.address == "0.0.0.0" then "127.0.0.1" else cfg.policy.listen.address}:${toString cfg.policy.listen.port}"
+              ];
+            }
+          ];
+        };
+    })
+
+    (mkIf cfg.grafana.enable {
+      services.grafana.provision = {
+        enable = true;
+        dashboards.settings.providers = [
+          {
+            name = "opencode-egress-tuner";
+            type = "file";
+            folder = "opencode egress tuner";
+            options.path = cfg.grafana.dashboardsPath;
+          }
+        ];
+      };
+    })
+  ];
+}

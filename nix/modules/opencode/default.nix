@@ -1,0 +1,658 @@
+# services.opencode: several isolated opencode servers on one host, declared like
+# services.nginx.virtualHosts. Per instance: a user opencode-<name>, a setup unit that
+# prepares the state directory, a hardened server unit and, optionally, an nftables egress
+# allowlist whose blocked attempts are logged for the egress tuner.
+#
+# The ruleset and the input checks come from the pure library ../../lib (builtins only).
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  inherit (lib)
+    mkOption
+    mkEnableOption
+    mkIf
+    mkMerge
+    mkDefault
+    types
+    literalExpression
+    ;
+
+  ocLib = import ../../lib;
+  cfg = config.services.opencode;
+
+  configOptions = import ./config-options.nix { inherit lib pkgs; };
+
+  instanceModule =
+    { name, ... }:
+    {
+      options = {
+        enable = mkOption {
+          type = types.bool;
+          default = true;
+          description = "Whether to run this instance.";
+        };
+
+        package = mkOption {
+          type = types.package;
+          default = pkgs.opencode;
+          defaultText = literalExpression "pkgs.opencode";
+          description = "The opencode package that serves this instance.";
+        };
+
+        user = mkOption {
+          type = types.str;
+          default = "opencode-${name}";
+          readOnly = true;
+          description = ''
+            The dedicated user (and group) of this instance, `opencode-<name>`. Read-only: the
+            egress policy, the log prefix and the tuner rely on the name.
+          '';
+        };
+
+        directory = mkOption {
+          type = types.str;
+          example = "/srv/my-project";
+          description = ''
+            Project working directory. Operator-managed: the server reads and writes it, the
+            setup unit never creates or changes it. Required.
+          '';
+        };
+
+        stateDir = mkOption {
+          type = types.str;
+          default = "/var/lib/opencode/instance-state/${name}";
+          defaultText = literalExpression ''"/var/lib/opencode/instance-state/''${name}"'';
+          description = ''
+            Persistent state of the instance and its `HOME` (opencode keeps its data in
+            `$HOME/.local/share/opencode`). Mode 0700, owned by the instance user; other
+            instances cannot see it.
+          '';
+        };
+
+        extraGroups = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "postgres" ];
+          description = "Supplementary groups of the instance user.";
+        };
+
+        listen = {
+          address = mkOption {
+            type = types.str;
+            default = "127.0.0.1";
+            description = "Address the server listens on (`opencode serve --hostname`).";
+          };
+          port = mkOption {
+            type = types.port;
+            default = 8080;
+            description = "TCP port the server listens on; unique across instances. The only port the unit may bind.";
+          };
+        };
+
+        openFirewall = mkOption {
+          type = types.bool;
+          default = false;
+          description = "Whether to open `listen.port` in the host firewall (networking.firewall).";
+        };
+
+        environment = mkOption {
+          type = types.attrsOf types.str;
+          default = { };
+          example = { OPENCODE_DISABLE_AUTOUPDATE = "1"; };
+          description = ''
+            Environment variables of the server. Stored in the Nix store: no secrets here, use
+            `environmentFile`. `HOME` is always `stateDir`.
+          '';
+        };
+
+        environmentFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/opencode-my-project.env";
+          description = ''
+            Absolute path of a file with `NAME=value` lines read at service start (systemd
+            `EnvironmentFile=`), for secrets such as API keys, e.g. from sops-nix or agenix.
+            A string, not a Nix path, so the secret never enters the store. Its values override
+            `environment`.
+          '';
+        };
+
+        path = mkOption {
+          type = types.listOf types.package;
+          default = [ ];
+          example = literalExpression "[ pkgs.git pkgs.ripgrep ]";
+          description = "Packages added to the server's (and the setup hooks') `PATH`.";
+        };
+
+        logLevel = mkOption {
+          type = types.nullOr (types.enum [ "debug" "info" "warn" "error" ]);
+          default = null;
+          description = "Log level (`opencode --log-level`); null leaves opencode's default.";
+        };
+
+        model = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "claude-sonnet-4-5";
+          description = ''
+            Default model. Written to the generated opencode.json as `model`, prefixed with
+            `provider/` when `provider` is set and the value has no `/` yet. Ignored when
+            `configFile` is set.
+          '';
+        };
+
+        provider = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "anthropic";
+          description = "Provider of `model` (see there).";
+        };
+
+        extraArgs = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "--mdns" ];
+          description = "Extra arguments for `opencode serve` (not `--port`/`--hostname`: use `listen`).";
+        };
+
+        sandbox = {
+          readWritePaths = mkOption {
+            type = types.listOf types.str;
+            default = [ ];
+            example = [ "/srv/shared-cache" ];
+            description = "Paths the server may write besides `directory` and `stateDir`.";
+          };
+          readOnlyPaths = mkOption {
+            type = types.listOf types.str;
+            default = [ ];
+            example = [ "/srv/reference-docs" ];
+            description = ''
+              Paths the server may read that the sandbox would otherwise hide (under `/home`,
+              `/root` or `/run`). The rest of the file system is read-only anyway.
+            '';
+          };
+          unixSockets.allow = mkOption {
+            type = types.listOf types.str;
+            default = [ ];
+            example = [ "/run/postgresql" "/nix/var/nix/daemon-socket/socket" ];
+            description = ''
+              Unix sockets (or directories of sockets) the server may connect to. `/run` is an
+              empty file system in the sandbox except for name service and DNS
+              (`/run/nscd`, `/run/systemd/resolve`) and the journal; the nix-daemon socket is
+              hidden. Permissions on the socket still apply (see `extraGroups`).
+            '';
+          };
+        };
+
+        networkIsolation = {
+          enable = mkOption {
+            type = types.bool;
+            default = false;
+            description = ''
+              Whether to confine outbound traffic of the instance user to
+              `outboundAllowCidrs` (plus loopback and answers on established connections),
+              with the nftables table `inet opencode-egress`. Requires
+              `networking.nftables.enable`. The server does not start unless the policy is
+              loaded.
+            '';
+          };
+          outboundAllowCidrs = mkOption {
+            type = types.listOf types.str;
+            default = [ ];
+            example = [ "10.10.0.0/16" "2001:db8:100::/48" ];
+            description = ''
+              Allowed destinations as canonical CIDRs (IPv4 or IPv6, host bits zero, IPv6 in
+              RFC 5952 form, always with a prefix length). Lists from several modules merge,
+              so a hand-written base list and an allowlist generated by the egress tuner's
+              exporter coexist. Entries covered by a broader entry are rendered once (with a
+              warning). DNS servers must be listed unless resolution goes through loopback.
+            '';
+          };
+          logRate = mkOption {
+            type = types.str;
+            default = "5/minute";
+            example = "30/minute";
+            description = ''
+              nft `limit rate` for the blocked-attempt log (burst 5). The log is a sample; the
+              exact counts are in the sets blocked4_<name>/blocked6_<name>.
+            '';
+          };
+          blockedTimeout = mkOption {
+            type = types.str;
+            default = "7d";
+            example = "30d";
+            description = ''
+              How long a blocked destination stays in blocked4_<name>/blocked6_<name> after its
+              last attempt (nft time, e.g. `12h`, `7d`).
+            '';
+          };
+        };
+
+        preInitScript = mkOption {
+          type = types.nullOr types.lines;
+          default = null;
+          description = ''
+            Shell run by the setup unit before its own steps, as the instance user, on every
+            start of the instance. `OPENCODE_FIRST_INIT` is 1 when the state is still
+            uninitialised. Must be idempotent; a failure keeps the server from starting.
+          '';
+        };
+
+        postInitScript = mkOption {
+          type = types.nullOr types.lines;
+          default = null;
+          description = "Like `preInitScript`, after the setup steps.";
+        };
+
+        config = mkOption {
+          type = types.submodule configOptions;
+          default = { };
+          example = literalExpression ''
+            {
+              model = "anthropic/claude-sonnet-4-5";
+              share = "disabled";
+              provider.anthropic.options.apiKey = "{env:ANTHROPIC_API_KEY}";
+            }
+          '';
+          description = ''
+            opencode.json as Nix: common fields typed, the rest freeform JSON. Nulls are
+            stripped and `$schema` injected. Linked as `$HOME/.config/opencode/opencode.json`.
+          '';
+        };
+
+        configFile = mkOption {
+          type = types.nullOr types.path;
+          default = null;
+          description = "An explicit opencode.json; overrides `config` (and `model`/`provider`) when set.";
+        };
+      };
+    };
+
+  enabled = lib.filterAttrs (_: i: i.enable) cfg.instances;
+  isolated = lib.filterAttrs (_: i: i.networkIsolation.enable) enabled;
+
+  generatedConfig =
+    name: i:
+    if i.configFile != null then
+      i.configFile
+    else
+      let
+        model =
+          if i.model == null then null
+          else if i.provider != null && !(lib.hasInfix "/" i.model) then "${i.provider}/${i.model}"
+          else i.model;
+        settings = i.config // lib.optionalAttrs (model != null) { inherit model; };
+      in
+      pkgs.writeText "opencode-${name}.json" (ocLib.renderOpencodeConfig settings);
+
+  checkEgress = pkgs.writeShellApplication {
+    name = "opencode-check-egress";
+    runtimeInputs = [ pkgs.nftables pkgs.coreutils pkgs.gnugrep ];
+    text = builtins.readFile ./check-egress.sh;
+  };
+
+  # Paths below these are hidden by the sandbox (ProtectHome=, the empty /run) and have to be
+  # bound back in rather than merely allowed.
+  hiddenRoots = [ "/home/" "/root/" "/run/" ];
+  isHidden = p: lib.any (r: lib.hasPrefix r (p + "/")) hiddenRoots;
+  # What stays visible in the empty /run: name service and DNS configuration (glibc asks nscd;
+  # /etc/resolv.conf may point into /run/systemd/resolve) and the journal sockets.
+  runAlwaysVisible = [ "-/run/nscd" "-/run/systemd/resolve" "-/run/systemd/journal" ];
+  nixDaemonSocketDir = "/nix/var/nix/daemon-socket";
+
+  # Hardening shared by the setup and the server unit. mkDefault throughout: a host can relax
+  # one setting (e.g. SystemCallFilter) without forking the module.
+  hardening =
+    {
+      readWrite,
+      readOnly ? [ ],
+      sockets ? [ ],
+      inaccessible ? [ ],
+    }:
+    lib.mapAttrs (_: mkDefault) {
+      # File system: everything read-only, homes and /run hidden, own paths writable.
+      ProtectSystem = "strict";
+      # "tmpfs" (an empty read-only /home) when a path below a home has to be bound in: with
+      # `true` the mount point would not be traversable.
+      ProtectHome =
+        if lib.any (p: lib.any (r: lib.hasPrefix r (p + "/")) [ "/home/" "/root/" "/run/user/" ]) (readWrite ++ readOnly ++ sockets)
+        then "tmpfs"
+        else true;
+      TemporaryFileSystem = [ "/run:ro" ];
+      BindPaths = builtins.filter isHidden readWrite;
+      ReadWritePaths = builtins.filter (p: !isHidden p) readWrite;
+      BindReadOnlyPaths = runAlwaysVisible ++ builtins.filter isHidden (readOnly ++ sockets);
+      ReadOnlyPaths = builtins.filter (p: !isHidden p) readOnly;
+      InaccessiblePaths =
+        map (p: "-" + p) inaccessible
+        ++ lib.optional (!lib.any (s: lib.hasPrefix nixDaemonSocketDir s) sockets) "-${nixDaemonSocketDir}";
+      PrivateTmp = true;
+      PrivateDevices = true;
+      PrivateMounts = true;
+      UMask = "0077";
+
+      # Processes and kernel.
+      ProtectProc = "invisible";
+      # ProcSubset=pid is not set: JavaScript runtimes read /proc/cpuinfo and /proc/meminfo.
+      ProtectKernelTunables = true;
+      ProtectKernelModules = true;
+      ProtectKernelLogs = true;
+      ProtectControlGroups = true;
+      ProtectClock = true;
+      ProtectHostname = true;
+      RestrictNamespaces = true;
+      RestrictRealtime = true;
+      RestrictSUIDSGID = true;
+      LockPersonality = true;
+      RemoveIPC = true;
+      # PrivateUsers is not set: files in `directory` would show up as owned by nobody and
+      # git refuses to work in such repositories ("dubious ownership").
+
+      # Privileges.
+      NoNewPrivileges = true;
+      CapabilityBoundingSet = "";
+      AmbientCapabilities = "";
+
+      # System calls. The JIT of the JavaScript runtime needs writable+executable pages, so
+      # MemoryDenyWriteExecute stays off. A filtered call fails with EPERM instead of killing
+      # the process, so a runtime that probes (e.g. setrlimit on start) degrades gracefully.
+      MemoryDenyWriteExecute = false;
+      SystemCallArchitectures = "native";
+      SystemCallFilter = [ "@system-service" "~@privileged" ];
+      SystemCallErrorNumber = "EPERM";
+
+      # Network: IP for the allowlisted destinations, Unix for local sockets and the child
+      # processes' stdio (socketpair), Netlink (read-only without CAP_NET_ADMIN) for
+      # getifaddrs(). What may be reached over IP is the nftables policy's job.
+      RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
+    };
+
+  instanceUnits =
+    name: i:
+    let
+      iso = i.networkIsolation.enable;
+      others = lib.filterAttrs (n: _: n != name) enabled;
+      otherStates = lib.mapAttrsToList (_: o: o.stateDir) others;
+      configPath = generatedConfig name i;
+      egressCheck = "+${checkEgress}/bin/opencode-check-egress ${lib.escapeShellArgs [ name i.user ]}";
+      policyUnits = lib.optional iso "nftables.service";
+
+      setupScript = pkgs.writeShellScript "opencode-${name}-setup" ''
+        set -euo pipefail
+        state=${lib.escapeShellArg i.stateDir}
+        marker="$state/.opencode-initialized"
+        OPENCODE_FIRST_INIT=1
+        if [ -e "$marker" ]; then OPENCODE_FIRST_INIT=0; fi
+        export OPENCODE_FIRST_INIT
+
+        ${lib.optionalString (i.preInitScript != null) ''
+          # preInitScript
+          ${i.preInitScript}
+        ''}
+        if [ "$OPENCODE_FIRST_INIT" = 1 ]; then
+          # Only an uninitialised state is initialised; `directory` is never touched (it is
+          # not even writable for this unit).
+          mkdir -p "$state/.local/share/opencode" "$state/.local/state" "$state/.cache" "$state/.config/opencode"
+          printf 'initialised by opencode-%s-setup.service\n' ${lib.escapeShellArg name} > "$marker"
+        fi
+        # The config link follows the system generation; the rest of ~/.config/opencode
+        # (skills, agents, ...) belongs to the operator.
+        mkdir -p "$state/.config/opencode"
+        ln -sfn ${configPath} "$state/.config/opencode/opencode.json"
+        ${lib.optionalString (i.postInitScript != null) ''
+          # postInitScript
+          ${i.postInitScript}
+        ''}
+      '';
+
+      commonEnvironment = {
+        HOME = i.stateDir;
+        OPENCODE_INSTANCE = name;
+      };
+    in
+    {
+      "opencode-${name}-setup" = {
+        description = "opencode instance ${name}: prepare the state directory";
+        after = [ "systemd-tmpfiles-setup.service" ] ++ policyUnits;
+        requires = policyUnits;
+        before = [ "opencode-${name}.service" ];
+        inherit (i) path;
+        environment = commonEnvironment // {
+          OPENCODE_STATE_DIR = i.stateDir;
+          OPENCODE_DIRECTORY = i.directory;
+        };
+        serviceConfig = {
+          Type = "oneshot";
+          RemainAfterExit = true;
+          User = i.user;
+          Group = i.user;
+          # The egress check needs CAP_NET_ADMIN for nft; "+" runs just this line privileged.
+          ExecStartPre = lib.optional iso egressCheck;
+          ExecStart = setupScript;
+        }
+        // hardening {
+          readWrite = [ i.stateDir ];
+          inaccessible = otherStates;
+        };
+      };
+
+      "opencode-${name}" = {
+        description = "opencode server (instance ${name})";
+        wantedBy = [ "multi-user.target" ];
+        after = [ "network.target" "opencode-${name}-setup.service" ] ++ policyUnits;
+        requires = [ "opencode-${name}-setup.service" ];
+        # Stop with the policy (nftables.service removes the table when it stops) and restart
+        # with it.
+        bindsTo = policyUnits;
+        partOf = policyUnits;
+        restartTriggers = [ configPath ];
+        inherit (i) path;
+        environment = i.environment // commonEnvironment;
+        serviceConfig = {
+          Type = "simple";
+          User = i.user;
+          Group = i.user;
+          SupplementaryGroups = i.extraGroups;
+          WorkingDirectory = i.directory;
+          EnvironmentFile = lib.optional (i.environmentFile != null) i.environmentFile;
+          # Checked again here: the setup unit stays active after it ran once.
+          ExecStartPre = lib.optional iso egressCheck;
+          ExecStart = lib.escapeShellArgs (
+            [
+              "${i.package}/bin/opencode"
+              "serve"
+              "--hostname"
+              i.listen.address
+              "--port"
+              (toString i.listen.port)
+              "--print-logs"
+            ]
+            ++ lib.optionals (i.logLevel != null) [ "--log-level" (lib.toUpper i.logLevel) ]
+            ++ i.extraArgs
+          );
+          Restart = "on-failure";
+          RestartSec = "5s";
+          LimitNOFILE = mkDefault 65536;
+          # Inbound: the unit may bind its listen port and no other TCP port.
+          SocketBindAllow = mkDefault [ "tcp:${toString i.listen.port}" ];
+          SocketBindDeny = mkDefault [ "tcp" ];
+        }
+        // hardening {
+          readWrite = [ i.directory i.stateDir ] ++ i.sandbox.readWritePaths;
+          readOnly = i.sandbox.readOnlyPaths;
+          sockets = i.sandbox.unixSockets.allow;
+          inaccessible = otherStates;
+        };
+      };
+    };
+
+  egressSpec =
+    _: i:
+    let
+      uid = config.users.users.${i.user}.uid;
+    in
+    {
+      # A fixed uid is used as is; otherwise nft resolves the name when the table loads.
+      user = if uid != null then uid else i.user;
+      inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
+    };
+
+  isAbsolute = p: lib.hasPrefix "/" p;
+
+  instanceAssertions =
+    name: i:
+    let
+      at = "services.opencode.instances.${name}";
+      nameError = ocLib.instanceNameError name;
+      egressErrors = ocLib.egressInstanceErrors name {
+        user = i.user;
+        inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
+      };
+    in
+    [
+      {
+        assertion = nameError == null;
+        message = "${at}: ${toString nameError}";
+      }
+      {
+        assertion = isAbsolute i.directory;
+        message = "${at}.directory must be an absolute path, got '${i.directory}'";
+      }
+      {
+        assertion = isAbsolute i.stateDir;
+        message = "${at}.stateDir must be an absolute path, got '${i.stateDir}'";
+      }
+      {
+        assertion =
+          i.stateDir != i.directory
+          && !(lib.hasPrefix (i.directory + "/") i.stateDir)
+          && !(lib.hasPrefix (i.stateDir + "/") i.directory);
+        message = "${at}: stateDir '${i.stateDir}' and directory '${i.directory}' must not contain each other (state is kept apart from project files)";
+      }
+      {
+        assertion = i.environmentFile == null || (isAbsolute i.environmentFile && !(lib.hasPrefix builtins.storeDir i.environmentFile));
+        message = "${at}.environmentFile must be an absolute path outside the Nix store (secrets never enter the store), got '${toString i.environmentFile}'";
+      }
+      {
+        assertion = lib.all isAbsolute (i.sandbox.readWritePaths ++ i.sandbox.readOnlyPaths ++ i.sandbox.unixSockets.allow);
+        message = "${at}.sandbox: every path must be absolute, got ${builtins.toJSON (builtins.filter (p: !isAbsolute p) (i.sandbox.readWritePaths ++ i.sandbox.readOnlyPaths ++ i.sandbox.unixSockets.allow))}";
+      }
+      {
+        assertion = !(lib.any (a: a == "--port" || a == "--hostname" || lib.hasPrefix "--port=" a || lib.hasPrefix "--hostname=" a) i.extraArgs);
+        message = "${at}.extraArgs must not set --port or --hostname; use ${at}.listen.port and .listen.address";
+      }
+      {
+        assertion = !i.networkIsolation.enable || config.networking.nftables.enable;
+        message = "${at}.networkIsolation.enable requires networking.nftables.enable = true (the policy is the nftables table inet opencode-egress; it coexists with the NixOS firewall)";
+      }
+    ]
+    # CIDRs, log rate and timeout are checked even while isolation is off, so switching it on
+    # cannot fail later.
+    ++ lib.optionals (nameError == null) (map (e: { assertion = false; message = "${at}: ${e}"; }) egressErrors);
+
+  portAssertions =
+    let
+      byPort = lib.groupBy (n: toString enabled.${n}.listen.port) (builtins.attrNames enabled);
+      clashes = lib.filterAttrs (_: names: builtins.length names > 1) byPort;
+    in
+    lib.mapAttrsToList (port: names: {
+      assertion = false;
+      message = "services.opencode.instances: listen.port ${port} is used by more than one instance (${lib.concatStringsSep ", " names}); ports must be unique";
+    }) clashes;
+
+  instanceWarnings =
+    name: i:
+    let
+      at = "services.opencode.instances.${name}";
+      cidrs = i.networkIsolation.outboundAllowCidrs;
+      normalized = if lib.all ocLib.isValidCidr cidrs then ocLib.normalizeCidrs cidrs else { covered = [ ]; };
+    in
+    map (c: "${at}.networkIsolation.outboundAllowCidrs: ${c.cidr} is covered by ${c.by}; it is rendered once and counted under ${c.by}") normalized.covered
+    ++ lib.optional (i.networkIsolation.enable && lib.any (c: c == "0.0.0.0/0" || c == "::/0") cidrs)
+      "${at}.networkIsolation.outboundAllowCidrs contains a default route (0.0.0.0/0 or ::/0): that family is not confined"
+    ++ lib.optional (i.openFirewall && lib.elem i.listen.address [ "127.0.0.1" "::1" "localhost" ])
+      "${at}.openFirewall has no effect while listen.address is ${i.listen.address}"
+    ++ lib.optional (i.configFile != null && ocLib.stripNulls i.config != { })
+      "${at}.config is ignored because configFile is set";
+in
+{
+  options.services.opencode = {
+    enable = mkEnableOption "opencode server instances (services.opencode.instances)";
+
+    instances = mkOption {
+      type = types.attrsOf (types.submodule instanceModule);
+      default = { };
+      example = literalExpression ''
+        {
+          my-project = {
+            directory = "/srv/my-project";
+            listen.port = 8787;
+            networkIsolation = {
+              enable = true;
+              outboundAllowCidrs = [ "10.10.0.0/16" ];
+            };
+          };
+        }
+      '';
+      description = ''
+        opencode instances by name. The name must match
+        `${ocLib.instanceNamePattern}` (${ocLib.instanceNameRule}): it becomes the user
+        `opencode-<name>`, the units `opencode-<name>.service` and
+        `opencode-<name>-setup.service` and the log prefix `opencode-<name>-blocked: `.
+      '';
+    };
+  };
+
+  config = mkIf cfg.enable (mkMerge [
+    {
+      assertions = lib.concatLists (lib.mapAttrsToList instanceAssertions cfg.instances) ++ portAssertions;
+      warnings = lib.concatLists (lib.mapAttrsToList instanceWarnings enabled);
+
+      users.users = lib.mapAttrs' (
+        name: i:
+        lib.nameValuePair i.user {
+          isSystemUser = true;
+          group = i.user;
+          inherit (i) extraGroups;
+          home = i.stateDir;
+          createHome = false; # systemd-tmpfiles below, with mode 0700
+          description = "opencode instance ${name}";
+        }
+      ) enabled;
+      users.groups = lib.mapAttrs' (_: i: lib.nameValuePair i.user { }) enabled;
+
+      systemd.tmpfiles.rules = [
+        "d /var/lib/opencode 0755 root root - -"
+        "d /var/lib/opencode/instance-state 0755 root root - -"
+      ]
+      ++ lib.mapAttrsToList (_: i: "d '${i.stateDir}' 0700 ${i.user} ${i.user} - -") enabled;
+
+      systemd.services = mkMerge (lib.mapAttrsToList instanceUnits enabled);
+
+      networking.firewall.allowedTCPPorts = lib.concatLists (
+        lib.mapAttrsToList (_: i: lib.optional i.openFirewall i.listen.port) enabled
+      );
+    }
+
+    (mkIf (isolated != { }) {
+      # `opencode-check-egress <name> opencode-<name>`: the check the units run, for operators.
+      environment.systemPackages = [ checkEgress ];
+      networking.nftables.tables.${ocLib.egressTable.name} = {
+        inherit (ocLib.egressTable) family;
+        content = ocLib.egressTableContent (lib.mapAttrs egressSpec isolated);
+      };
+      # nft resolves the user names when the table loads: users must exist by then, also when
+      # they are created by systemd-sysusers or userborn instead of the activation script.
+      systemd.services.nftables.after = [ "systemd-sysusers.service" "userborn.service" ];
+      # The build-time `nft --check` runs in a sandbox without the instance users: check with
+      # a uid instead of the names (nix/tests/run-host-tests.sh uses the same substitution).
+      networking.nftables.preCheckRuleset = ''
+        sed -E 's/meta skuid "[^"]+"/meta skuid 65534/' -i ruleset.conf
+      '';
+    })
+  ]);
+}

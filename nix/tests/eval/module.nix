@@ -1,0 +1,197 @@
+# Evaluation checks of the NixOS modules against nixpkgs, without a VM: the units, the
+# hardening, the nftables table (must equal the pure library's output), merged allowlists,
+# and the assertion messages for bad input. Runs in `nix flake check` on any Linux system.
+{
+  nixpkgs,
+  pkgs,
+  self,
+  system,
+}:
+let
+  inherit (nixpkgs) lib;
+  ocLib = import ../../lib;
+
+  evalHost =
+    modules:
+    import "${nixpkgs}/nixos/lib/eval-config.nix" {
+      inherit system;
+      modules = [
+        self.nixosModules.default
+        self.nixosModules.egress-tuner
+        {
+          boot.loader.grub.enable = false;
+          fileSystems."/".device = "none";
+          system.stateVersion = "25.05";
+        }
+      ]
+      ++ modules;
+    };
+
+  failedAssertions = host: map (a: a.message) (builtins.filter (a: !a.assertion) host.config.assertions);
+
+  good = evalHost [
+    {
+      networking.nftables.enable = true;
+      services.opencode = {
+        enable = true;
+        instances.web = {
+          directory = "/srv/web";
+          listen.port = 8081;
+          networkIsolation = {
+            enable = true;
+            outboundAllowCidrs = [ "10.0.0.0/8" "2001:db8::/32" ];
+          };
+        };
+        instances.batch = {
+          directory = "/home/batch/project";
+          listen.port = 8082;
+          sandbox.unixSockets.allow = [ "/run/postgresql" ];
+        };
+      };
+    }
+  ];
+  c = good.config;
+  web = c.systemd.services.opencode-web;
+  batch = c.systemd.services.opencode-batch;
+
+  merged = evalHost [ ../../examples/multi-instance-host ];
+
+  tests = {
+    testNoFailedAssertions = { expr = failedAssertions good; expected = [ ]; };
+    testUnits = {
+      expr = builtins.all (n: c.systemd.services ? ${n}) [ "opencode-web" "opencode-web-setup" "opencode-batch" "opencode-batch-setup" ];
+      expected = true;
+    };
+    testUser = { expr = { inherit (c.users.users.opencode-web) isSystemUser group home; }; expected = { isSystemUser = true; group = "opencode-web"; home = "/var/lib/opencode/instance-state/web"; }; };
+    testHome = { expr = web.environment.HOME; expected = "/var/lib/opencode/instance-state/web"; };
+    testHardening = {
+      expr = {
+        inherit (web.serviceConfig)
+          ProtectSystem ProtectHome PrivateTmp PrivateDevices NoNewPrivileges CapabilityBoundingSet ProtectProc UMask;
+      };
+      expected = {
+        ProtectSystem = "strict";
+        ProtectHome = true;
+        PrivateTmp = true;
+        PrivateDevices = true;
+        NoNewPrivileges = true;
+        CapabilityBoundingSet = "";
+        ProtectProc = "invisible";
+        UMask = "0077";
+      };
+    };
+    testWritablePaths = { expr = web.serviceConfig.ReadWritePaths; expected = [ "/srv/web" "/var/lib/opencode/instance-state/web" ]; };
+    testOtherStateInaccessible = { expr = builtins.elem "-/var/lib/opencode/instance-state/batch" web.serviceConfig.InaccessiblePaths; expected = true; };
+    testHomePathBoundIn = {
+      expr = { inherit (batch.serviceConfig) ProtectHome BindPaths; };
+      expected = { ProtectHome = "tmpfs"; BindPaths = [ "/home/batch/project" ]; };
+    };
+    testSocketBoundIn = { expr = builtins.elem "/run/postgresql" batch.serviceConfig.BindReadOnlyPaths; expected = true; };
+    testOnlyListenPortBindable = { expr = web.serviceConfig.SocketBindAllow; expected = [ "tcp:8081" ]; };
+    testTableFromPureLibrary = {
+      expr = c.networking.nftables.tables.opencode-egress.content;
+      expected = ocLib.egressTableContent {
+        web = {
+          user = "opencode-web";
+          outboundAllowCidrs = [ "10.0.0.0/8" "2001:db8::/32" ];
+          logRate = "5/minute";
+          blockedTimeout = "7d";
+        };
+      };
+    };
+    testTableFamily = { expr = c.networking.nftables.tables.opencode-egress.family; expected = "inet"; };
+    testPolicyBeforeSetup = {
+      expr = builtins.all (u: builtins.elem "nftables.service" u) [ c.systemd.services.opencode-web-setup.requires web.bindsTo web.after ];
+      expected = true;
+    };
+    testNoPolicyDependencyWithoutIsolation = { expr = batch.bindsTo; expected = [ ]; };
+    testCheckRunsPrivileged = { expr = lib.hasPrefix "+" (builtins.head web.serviceConfig.ExecStartPre); expected = true; };
+    testPreCheckSubstitution = { expr = lib.hasInfix "meta skuid 65534" c.networking.nftables.preCheckRuleset; expected = true; };
+
+    # The example host: a hand-written base list and a generated one merge.
+    testExampleListsMerge = {
+      expr = lib.sort lib.lessThan merged.config.services.opencode.instances.web.networkIsolation.outboundAllowCidrs;
+      expected = lib.sort lib.lessThan (
+        (import ../../examples/multi-instance-host/allowlist-base.nix).services.opencode.instances.web.networkIsolation.outboundAllowCidrs
+        ++ (import ../../examples/multi-instance-host/allowlist-generated.nix).services.opencode.instances.web.networkIsolation.outboundAllowCidrs
+      );
+    };
+    testExampleHasNoFailedAssertions = { expr = failedAssertions merged; expected = [ ]; };
+  };
+
+  # Each bad host must fail with an assertion containing `message`.
+  rejections = {
+    bad-cidr = {
+      message = "services.opencode.instances.web: opencode instance 'web': outboundAllowCidrs entry '10.0.0.1/8' is not in canonical form (host bits are set); write '10.0.0.0/8'";
+      host = {
+        networking.nftables.enable = true;
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          networkIsolation.outboundAllowCidrs = [ "10.0.0.1/8" ];
+        };
+      };
+    };
+    bad-name = {
+      message = "services.opencode.instances.Bad_Name: opencode instance name 'Bad_Name' is invalid";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.Bad_Name.directory = "/srv/x";
+      };
+    };
+    duplicate-port = {
+      message = "services.opencode.instances: listen.port 8080 is used by more than one instance (a, b); ports must be unique";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.a.directory = "/srv/a";
+        services.opencode.instances.b.directory = "/srv/b";
+      };
+    };
+    nftables-off = {
+      message = "services.opencode.instances.web.networkIsolation.enable requires networking.nftables.enable = true";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          networkIsolation.enable = true;
+        };
+      };
+    };
+    secret-in-store = {
+      message = "services.opencode.instances.web.environmentFile must be an absolute path outside the Nix store";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          environmentFile = "${builtins.storeDir}/0000000000000000000000000000000-secrets.env";
+        };
+      };
+    };
+    state-inside-directory = {
+      message = "services.opencode.instances.web: stateDir '/srv/web/.state' and directory '/srv/web' must not contain each other";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          stateDir = "/srv/web/.state";
+        };
+      };
+    };
+  };
+
+  rejectionTests = lib.mapAttrs' (
+    name: r:
+    lib.nameValuePair "testRejects-${name}" {
+      expr = lib.any (m: lib.hasInfix r.message m) (failedAssertions (evalHost [ r.host ]));
+      expected = true;
+    }
+  ) rejections;
+
+  failures = lib.runTests (tests // rejectionTests);
+in
+pkgs.runCommand "opencode-module-eval" { } (
+  if failures == [ ] then
+    "echo ${toString (builtins.length (builtins.attrNames (tests // rejectionTests)))} module eval tests passed > $out"
+  else
+    throw "opencode module eval tests failed:\n${builtins.toJSON failures}"
+)

@@ -1,0 +1,68 @@
+# Instance names, users, log rate and timeouts: expected/actual pairs.
+{ lib }:
+let
+  valid = lib.isValidInstanceName;
+in
+{
+  testNameSimple = { expr = valid "web"; expected = true; };
+  testNameOneLetter = { expr = valid "a"; expected = true; };
+  testNameDigitsAndHyphens = { expr = valid "my-project-2"; expected = true; };
+  testName23Chars = { expr = valid "abcdefghijklmnopqrstuvw"; expected = true; };
+  testName24Chars = { expr = valid "abcdefghijklmnopqrstuvwx"; expected = false; };
+  testNameUppercase = { expr = valid "Web"; expected = false; };
+  testNameLeadingDigit = { expr = valid "1web"; expected = false; };
+  testNameLeadingHyphen = { expr = valid "-web"; expected = false; };
+  testNameTrailingHyphen = { expr = valid "web-"; expected = false; };
+  testNameUnderscore = { expr = valid "my_project"; expected = false; };
+  testNameDot = { expr = valid "my.project"; expected = false; };
+  testNameSpace = { expr = valid "my project"; expected = false; };
+  testNameColon = { expr = valid "web:"; expected = false; };
+  testNameEmpty = { expr = valid ""; expected = false; };
+  testNameNotString = { expr = valid 3; expected = false; };
+  # The user opencode-<name> of the longest name still fits the 32-character limit.
+  testLongestUserFits = { expr = builtins.stringLength "opencode-abcdefghijklmnopqrstuvw" <= 32; expected = true; };
+  # The Java parser of the log prefix uses this exact pattern.
+  testPatternSharedWithJava = { expr = lib.instanceNamePattern; expected = "[a-z]([a-z0-9-]{0,21}[a-z0-9])?"; };
+
+  testNameErrorNamesValue = {
+    expr = lib.instanceNameError "Bad_Name";
+    expected = "opencode instance name 'Bad_Name' is invalid: expected a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 23 characters (it becomes the user opencode-<name>, the units opencode-<name>.service and opencode-<name>-setup.service, and the log prefix \"opencode-<name>-blocked: \")";
+  };
+  testCheckInstanceNameReturnsName = { expr = lib.checkInstanceName "web"; expected = "web"; };
+  testCheckInstanceNameThrows = { expr = (builtins.tryEval (lib.checkInstanceName "web-")).success; expected = false; };
+
+  testLogPrefix = { expr = lib.logPrefix "my-project"; expected = "opencode-my-project-blocked: "; };
+
+  testErrorsEmptyForValidSpec = {
+    expr = lib.egressErrors { web = { user = "opencode-web"; outboundAllowCidrs = [ "10.0.0.0/8" ]; }; };
+    expected = [ ];
+  };
+  testErrorsForRoot = {
+    expr = lib.egressErrors { web = { user = "root"; }; };
+    expected = [ "opencode instance 'web': user \"root\" is not allowed (confining root would cut the host off)" ];
+  };
+  testErrorsForUidZero = {
+    expr = lib.egressErrors { web = { user = 0; }; };
+    expected = [ "opencode instance 'web': user 0 is not allowed (uid must be a positive integer, not root)" ];
+  };
+  testErrorsMissingUser = { expr = lib.egressErrors { web = { }; }; expected = [ "opencode instance 'web': user is required" ]; };
+  testErrorsBadLogRate = {
+    expr = lib.egressErrors { web = { user = "u"; logRate = "5 per minute"; }; };
+    expected = [ "opencode instance 'web': networkIsolation.logRate \"5 per minute\" is invalid: expected <count>/<second|minute|hour|day|week>, e.g. \"5/minute\"" ];
+  };
+  testErrorsBadTimeout = {
+    expr = lib.egressErrors { web = { user = "u"; blockedTimeout = "7 days"; }; };
+    expected = [ "opencode instance 'web': networkIsolation.blockedTimeout \"7 days\" is invalid: expected an nft time such as \"7d\", \"12h\" or \"1d12h\"" ];
+  };
+  testErrorsUnknownAttribute = {
+    expr = lib.egressErrors { web = { user = "u"; outboundAllowCIDRs = [ ]; }; };
+    expected = [ "opencode instance 'web': unknown attribute 'outboundAllowCIDRs' (known: user, blockedSetSize, blockedTimeout, logRate, outboundAllowCidrs)" ];
+  };
+  testErrorsListEveryBadCidr = {
+    expr = lib.egressErrors { web = { user = "u"; outboundAllowCidrs = [ "10.0.0.0/8" "10.0.0.1/8" "nope" ]; }; };
+    expected = [
+      "opencode instance 'web': outboundAllowCidrs entry '10.0.0.1/8' is not in canonical form (host bits are set); write '10.0.0.0/8'"
+      "opencode instance 'web': outboundAllowCidrs entry 'nope' is not an IPv4 or IPv6 CIDR (expected address/prefix-length, e.g. 10.0.0.0/8 or fd00::/8)"
+    ];
+  };
+}

@@ -1,0 +1,55 @@
+# The rendered egress ruleset: a golden file for the whole text, and the properties the
+# tuner and the module rely on, each as an expected/actual pair.
+{ lib }:
+let
+  hasLine = line: text: builtins.elem line (map (l: builtins.head (builtins.match " *(.*)" l)) (builtins.filter builtins.isString (builtins.split "\n" text)));
+
+  twoInstances = import ./golden/two-instances.nix;
+  rendered = lib.egressRuleset twoInstances;
+in
+{
+  testGoldenTwoInstances = { expr = rendered; expected = builtins.readFile ./golden/two-instances.nft; };
+
+  testTableReplacedAtomically = {
+    expr = builtins.substring 0 90 rendered;
+    expected = "table inet opencode-egress\ndelete table inet opencode-egress\ntable inet opencode-egress {\n";
+  };
+  testDispatchByUserName = { expr = hasLine "meta skuid \"opencode-web\" goto egress_web" rendered; expected = true; };
+  testDispatchByUid = { expr = hasLine "meta skuid 4711 goto egress_batch-2" rendered; expected = true; };
+  testLogStatementDefaultRate = {
+    expr = hasLine "limit rate 5/minute log prefix \"opencode-web-blocked: \" flags skuid" rendered;
+    expected = true;
+  };
+  testLogStatementCustomRate = {
+    expr = hasLine "limit rate 10/second log prefix \"opencode-batch-2-blocked: \" flags skuid" rendered;
+    expected = true;
+  };
+  testDynamicSetUpdates = {
+    expr = map (l: hasLine l rendered) [
+      "update @blocked4_web { ip daddr counter }"
+      "update @blocked6_web { ip6 daddr counter }"
+    ];
+    expected = [ true true ];
+  };
+  testDynamicSetTimeout = { expr = hasLine "timeout 1d" rendered && hasLine "timeout 7d" rendered; expected = true; };
+  testAllowlistNormalised = { expr = hasLine "elements = { 10.10.0.0/16, 192.0.2.0/24 }" rendered; expected = true; };
+  testAllowlistIpv6 = { expr = hasLine "elements = { 2001:db8::/32 }" rendered; expected = true; };
+  testEmptyAllowlistHasNoElements = {
+    expr = hasLine "# empty: no IPv4 destination is allowed" rendered;
+    expected = true;
+  };
+  testCoveredEntryNoted = { expr = hasLine "# 10.10.3.0/24 is covered by 10.10.0.0/16: counted there" rendered; expected = true; };
+  testContentIsBodyOfRuleset = {
+    expr = builtins.match ".*table inet opencode-egress \\{\n  # Generated.*" rendered != null
+      && builtins.match "# Generated.*" (lib.egressTableContent twoInstances) != null;
+    expected = true;
+  };
+  testNoInstancesStillValid = {
+    expr = hasLine "type filter hook output priority filter; policy accept;" (lib.egressRuleset { });
+    expected = true;
+  };
+  testRejectsBadInput = {
+    expr = (builtins.tryEval (lib.egressRuleset { web = { user = "u"; outboundAllowCidrs = [ "10.0.0.1/8" ]; }; })).success;
+    expected = false;
+  };
+}
