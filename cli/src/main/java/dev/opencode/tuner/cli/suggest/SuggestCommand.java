@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
 /** {@code ./tuner suggest}: journal in, suggested allowlist out, like {@code audit2allow}. */
 @Command(name = "suggest", sortOptions = false, mixinStandardHelpOptions = true,
         description = {
-            "Reads blocked egress of opencode instances (kernel log lines 'opencode-<name>-blocked:') and prints",
-            "the CIDRs to add to each instance's networkIsolation.outboundAllowCidrs, with their evidence.",
+            "Suggests the CIDRs to add to each instance's outboundAllowCidrs, from blocked egress in the journal.",
+            "Reads kernel log lines 'opencode-<name>-blocked:' and prints suggestions with their evidence.",
             "Only kernel-transport journal entries count; lookalike lines from userspace are reported as spoofed."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:an input cannot be read", "2:usage error"})

@@ -120,7 +120,7 @@ final class SuggestOutput {
     }
 
     private static String events(long n) {
-        return String.format("%,9d %-6s", n, n == 1 ? "event" : "events");
+        return String.format("%,6d %-6s", n, n == 1 ? "event" : "events");
     }
 
     private static String time(Instant t) {

@@ -63,7 +63,7 @@ public final class Cidrs {
             // The library reads an empty string as the loopback address: never accept it.
             throw new IllegalArgumentException("empty IP address");
         }
-        IPAddress address = new IPAddressString(canonicalAddress).getAddress();
+        IPAddress address = new IPAddressString(canonicalAddress, CIDR).getAddress();
         if (address == null || address.getNetworkPrefixLength() != null) {
             throw new IllegalArgumentException(Untrusted.quote(canonicalAddress) + " is not an IP address");
         }

@@ -1,0 +1,240 @@
+package dev.opencode.tuner.nix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opencode.tuner.blocked.BlockedEvent;
+import dev.opencode.tuner.blocked.BlockedLine;
+import dev.opencode.tuner.blocked.Transport;
+import dev.opencode.tuner.nix.AllowlistRenderer.Entry;
+import dev.opencode.tuner.nix.AllowlistRenderer.InstanceAllowlist;
+import dev.opencode.tuner.suggest.Allowlist;
+import dev.opencode.tuner.suggest.CidrSuggester;
+import dev.opencode.tuner.suggest.InstanceAggregate;
+import dev.opencode.tuner.suggest.InstanceSuggestions;
+import dev.opencode.tuner.suggest.SuggestionPolicy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every rendered module is parsed and evaluated by the real nix-instantiate (see {@link NixInstantiate}). */
+class AllowlistRendererTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** Strings that break out of, or change the meaning of, a naively built Nix string or comment. */
+    static final List<String> HOSTILE = List.of(
+            "\"",
+            "\\",
+            "x\\",
+            "${builtins.abort \"x\"}",
+            "$${builtins.abort \"x\"}",
+            "\\${builtins.abort \"x\"}",
+            "$",
+            "${",
+            "''",
+            "'' + builtins.abort \"x\" + ''",
+            "''${builtins.abort \"x\"}",
+            "a\"; x = builtins.abort \"y\"; b = \"",
+            "line\nbreak",
+            "carriage\rreturn",
+            "crlf\r\n  x = builtins.abort \"injected\";",
+            "#",
+            "# comment",
+            "*/",
+            "/*",
+            "tab\there",
+            "line\u2028separator",
+            "paragraph\u2029separator",
+            "next\u0085line",
+            "zero\u200bwidth",
+            "caf\u00e9 \u65e5\u672c \ud83d\udca5",
+            " ",
+            "web");
+
+    @TempDir
+    Path dir;
+
+    private final AllowlistRenderer renderer = new AllowlistRenderer();
+
+    private Path write(String nix) throws IOException {
+        Path file = dir.resolve("allowlist.nix");
+        Files.writeString(file, nix, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** What the module must evaluate to: exactly these instances with exactly these lists, nothing else. */
+    private static JsonNode expected(Map<String, List<String>> instances) {
+        ObjectNode byName = MAPPER.createObjectNode();
+        instances.forEach((name, cidrs) -> {
+            ArrayNode list = MAPPER.createArrayNode();
+            cidrs.forEach(list::add);
+            byName.putObject(name).putObject("networkIsolation").set("outboundAllowCidrs", list);
+        });
+        ObjectNode root = MAPPER.createObjectNode();
+        root.putObject("services").putObject("opencode").set("instances", byName);
+        return root;
+    }
+
+    private JsonNode renderAndEvaluate(String host, List<InstanceAllowlist> instances) throws IOException {
+        Path file = write(renderer.render(host, instances));
+        NixInstantiate.parse(file);
+        return NixInstantiate.evalImport(file);
+    }
+
+    @Test
+    void modulePassesNixParseAndEvaluatesToTheInstancesAndTheirListsInOrder() throws IOException {
+        List<InstanceAllowlist> instances = List.of(
+                new InstanceAllowlist("web", List.of(
+                        new Entry("203.0.113.0/24", "4 events, tcp/443, 4 addresses of 256"),
+                        new Entry("2001:db8::1/128", "1 event, tcp/443, 2001:db8::1"),
+                        new Entry("198.51.100.7/32", null))),
+                new InstanceAllowlist("api-2", List.of(new Entry("192.0.2.0/25", ""))));
+
+        JsonNode value = renderAndEvaluate("vm-1", instances);
+
+        Map<String, List<String>> want = new LinkedHashMap<>();
+        want.put("web", List.of("203.0.113.0/24", "2001:db8::1/128", "198.51.100.7/32"));
+        want.put("api-2", List.of("192.0.2.0/25"));
+        assertThat(value).isEqualTo(expected(want));
+    }
+
+    @Test
+    void renderedTextIsSortedByInstanceAndCommentsEachEntry() {
+        String nix = renderer.render("vm-1", List.of(
+                new InstanceAllowlist("web", List.of(new Entry("203.0.113.0/24", "evidence A"))),
+                new InstanceAllowlist("api", List.of(new Entry("192.0.2.1/32", "evidence B")))));
+
+        assertThat(nix).startsWith("# Generated by opencode-egress-tuner for host vm-1.\n");
+        assertThat(nix.indexOf("\"api\"")).isLessThan(nix.indexOf("\"web\""));
+        assertThat(nix).contains("    # evidence A\n    \"203.0.113.0/24\"\n");
+        assertThat(nix).endsWith("}\n");
+    }
+
+    @Test
+    void noInstancesEvaluateToAnEmptyModule() throws IOException {
+        assertThat(renderAndEvaluate("vm-1", List.of())).isEqualTo(MAPPER.createObjectNode());
+    }
+
+    @Test
+    void instanceWithoutEntriesGetsAnEmptyList() throws IOException {
+        JsonNode value = renderAndEvaluate("vm-1", List.of(new InstanceAllowlist("web", List.of())));
+
+        assertThat(value).isEqualTo(expected(Map.of("web", List.of())));
+    }
+
+    @Test
+    void hostileInstanceNamesBecomeExactlyThatAttributeName() throws IOException {
+        // All at once in one module: each must come back as its own attribute, with its own list.
+        Map<String, List<String>> want = new LinkedHashMap<>();
+        List<InstanceAllowlist> instances = new ArrayList<>();
+        for (int i = 0; i < HOSTILE.size(); i++) {
+            String cidr = "192.0.2." + i + "/32";
+            want.put(HOSTILE.get(i), List.of(cidr));
+            instances.add(new InstanceAllowlist(HOSTILE.get(i), List.of(new Entry(cidr, HOSTILE.get(i)))));
+        }
+
+        JsonNode value = renderAndEvaluate(String.join("", HOSTILE), instances);
+
+        assertThat(value).isEqualTo(expected(want));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"${builtins.abort \"x\"}", "''${builtins.abort \"x\"}", "\"; y = builtins.abort \"z\"; \"",
+            "a\nb", "\\", "$${x}"})
+    void eachHostileNameAloneEvaluatesToItself(String name) throws IOException {
+        JsonNode value = renderAndEvaluate("vm-1", List.of(
+                new InstanceAllowlist(name, List.of(new Entry("203.0.113.0/24", name)))));
+
+        assertThat(value).isEqualTo(expected(Map.of(name, List.of("203.0.113.0/24"))));
+    }
+
+    @Test
+    void hostileCommentsAndHostStayInsideTheirCommentLines() throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        List<String> cidrs = new ArrayList<>();
+        for (int i = 0; i < HOSTILE.size(); i++) {
+            cidrs.add("198.51.100." + i + "/32");
+            String comment = "evidence\n  ];\n  x = builtins.abort \"" + i + "\";\n" + HOSTILE.get(i);
+            entries.add(new Entry(cidrs.get(i), comment));
+        }
+        String host = "vm-1.\n}\n{ x = builtins.abort \"host\"; }\n#";
+        String nix = renderer.render(host, List.of(new InstanceAllowlist("web", entries)));
+
+        JsonNode value = NixInstantiate.evalImport(write(nix));
+
+        assertThat(value).isEqualTo(expected(Map.of("web", cidrs)));
+        for (String line : nix.split("\n", -1)) {
+            assertThat(line).as("every line is printable ASCII").matches("[\\x20-\\x7e]*");
+        }
+        assertThat(nix.lines().filter(l -> l.contains("abort"))).allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
+    }
+
+    @Test
+    void longCommentIsCutToOneLineOfAtMost160Characters() {
+        String nix = renderer.render("vm-1", List.of(new InstanceAllowlist("web",
+                List.of(new Entry("203.0.113.0/24", "x".repeat(1000))))));
+
+        String commentLine = nix.lines().filter(l -> l.startsWith("    # ")).findFirst().orElseThrow();
+        assertThat(commentLine).isEqualTo("    # " + "x".repeat(157) + "...");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.1/24", "203.0.113.7", "2001:DB8::/48", "10.0.0.*/32", "10.0.*.0/24",
+            "not a cidr", "203.0.113.0/24\"; x = 1; \""})
+    void refusesAnEntryThatIsNotACanonicalCidr(String cidr) {
+        List<InstanceAllowlist> instances = List.of(new InstanceAllowlist("web", List.of(new Entry(cidr, null))));
+
+        assertThatThrownBy(() -> renderer.render("vm-1", instances)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusesAnInstanceNameWithNul() {
+        List<InstanceAllowlist> instances = List.of(new InstanceAllowlist("we\0b", List.of()));
+
+        assertThatThrownBy(() -> renderer.render("vm-1", instances))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+    }
+
+    @Test
+    void suggestionsRenderWithTheirEvidenceAndEvaluateToTheirCidrs() throws IOException {
+        Instant t0 = Instant.parse("2026-11-20T08:00:00.123Z");
+        InstanceAggregate aggregate = new InstanceAggregate("vm-1", "web");
+        for (String d : List.of("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4")) {
+            aggregate.add(event(d, 443, t0));
+        }
+        aggregate.add(event("203.0.113.2", 8443, t0.plusSeconds(3600)));
+        aggregate.add(event("198.51.100.9", 22, t0));
+        InstanceSuggestions suggestions = new CidrSuggester(SuggestionPolicy.defaults())
+                .suggest(aggregate, Allowlist.empty());
+
+        InstanceAllowlist allowlist = AllowlistRenderer.fromSuggestions(suggestions);
+        JsonNode value = renderAndEvaluate("vm-1", List.of(allowlist));
+
+        assertThat(allowlist.entries()).extracting(Entry::comment).containsExactly(
+                "1 event, tcp/22, 198.51.100.9, first 2026-11-20T08:00:00Z, last 2026-11-20T08:00:00Z",
+                "5 events, tcp/443 tcp/8443, 4 addresses of 256, first 2026-11-20T08:00:00Z, "
+                        + "last 2026-11-20T09:00:00Z");
+        assertThat(value).isEqualTo(expected(Map.of("web", List.of("198.51.100.9/32", "203.0.113.0/24"))));
+    }
+
+    private static BlockedEvent event(String destination, int port, Instant time) {
+        BlockedLine line = new BlockedLine("web", 4, "tcp", "10.211.0.2", destination, 40000, port, 984L, 984L,
+                "eth0", "", null, null, null);
+        String id = String.format("%032x", (destination + port + time).hashCode() & 0xffffffffL);
+        return new BlockedEvent(id, "vm-1", time, Transport.KERNEL, line);
+    }
+}
