@@ -4,6 +4,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,12 +64,18 @@ public final class Journal implements AutoCloseable {
 
     private final Thread owner = Thread.currentThread();
     private Pointer handle;
-    private final Memory u64 = new Memory(8);
-    private final Memory u64b = new Memory(8);
-    private final Memory id128 = new Memory(16);
-    private final Memory dataPtr = new Memory(8);
-    private final Memory dataLen = new Memory(8);
-    private final Memory cursorPtr = new Memory(8);
+    // Out-parameters live in one native block, read back through a direct ByteBuffer view: plain memory reads,
+    // no JNI call per value (each JNA Memory.getLong would be one). Layout: data pointer, data length, two
+    // uint64 results, sd_id128_t, cursor pointer.
+    private final Memory scratch = new Memory(56);
+    private final ByteBuffer view = scratch.getByteBuffer(0, 56).order(ByteOrder.nativeOrder());
+    private final Pointer dataPtr = scratch.share(0, 8);
+    private final Pointer dataLen = scratch.share(8, 8);
+    private final Pointer u64 = scratch.share(16, 8);
+    private final Pointer u64b = scratch.share(24, 8);
+    private final Pointer id128 = scratch.share(32, 16);
+    private final Pointer cursorPtr = scratch.share(48, 8);
+    private final byte[] id128Bytes = new byte[16];
 
     private Journal(Pointer handle) {
         this.handle = handle;
@@ -252,25 +260,18 @@ public final class Journal implements AutoCloseable {
         return previous(); // seek_tail + next would return one old entry per file (systemd#9934)
     }
 
-    /** Moves to the next entry; false at the end. */
+    /**
+     * Moves to the next entry; false at the end. Only {@code sd_journal_get_data} reads fields here, which keeps no
+     * iteration state; {@code sd_journal_restart_data} (needed around {@code enumerate_data}, whose stale state
+     * crashed fluent-bit#11068) is therefore not called per entry.
+     */
     public boolean next() {
-        Pointer j = j();
-        int rc = check("sd_journal_next", LibSystemd.sd_journal_next(j));
-        if (rc > 0) {
-            // Stale decompression state across entries crashed other readers (fluent-bit#11068): reset it.
-            LibSystemd.sd_journal_restart_data(j);
-        }
-        return rc > 0;
+        return check("sd_journal_next", LibSystemd.sd_journal_next(j())) > 0;
     }
 
     /** Moves to the previous entry; false at the start. */
     public boolean previous() {
-        Pointer j = j();
-        int rc = check("sd_journal_previous", LibSystemd.sd_journal_previous(j));
-        if (rc > 0) {
-            LibSystemd.sd_journal_restart_data(j);
-        }
-        return rc > 0;
+        return check("sd_journal_previous", LibSystemd.sd_journal_previous(j())) > 0;
     }
 
     /** Whether the current entry is the one {@code cursor} names. */
@@ -281,7 +282,7 @@ public final class Journal implements AutoCloseable {
     /** The cursor of the current entry (allocates; fetch it only when needed, e.g. for the last of a batch). */
     public String cursor() {
         check("sd_journal_get_cursor", LibSystemd.sd_journal_get_cursor(j(), cursorPtr));
-        Pointer p = cursorPtr.getPointer(0);
+        Pointer p = new Pointer(view.getLong(48));
         try {
             return p.getString(0, StandardCharsets.US_ASCII.name());
         } finally {
@@ -291,12 +292,13 @@ public final class Journal implements AutoCloseable {
 
     public long realtimeUsec() {
         check("sd_journal_get_realtime_usec", LibSystemd.sd_journal_get_realtime_usec(j(), u64));
-        return u64.getLong(0);
+        return view.getLong(16);
     }
 
     public Monotonic monotonic() {
         check("sd_journal_get_monotonic_usec", LibSystemd.sd_journal_get_monotonic_usec(j(), u64, id128));
-        return new Monotonic(u64.getLong(0), HEX.formatHex(id128.getByteArray(0, 16)));
+        view.get(32, id128Bytes);
+        return new Monotonic(view.getLong(16), HEX.formatHex(id128Bytes));
     }
 
     public static FieldName fieldName(String name) {
@@ -316,13 +318,13 @@ public final class Journal implements AutoCloseable {
             return null;
         }
         check("sd_journal_get_data(" + field.name + ")", rc);
-        long length = dataLen.getLong(0);
+        long length = view.getLong(8);
         long valueLength = length - field.prefixLength;
         if (valueLength < 0 || valueLength > Integer.MAX_VALUE) {
             throw new JournalException("sd_journal_get_data(" + field.name + ") returned " + length + " bytes");
         }
         // The pointer is only valid until the next libsystemd call: copy now.
-        return dataPtr.getPointer(0).getByteArray(field.prefixLength, (int) valueLength);
+        return new Pointer(view.getLong(0)).getByteArray(field.prefixLength, (int) valueLength);
     }
 
     /** The field as UTF-8 text, or null. */
@@ -333,7 +335,7 @@ public final class Journal implements AutoCloseable {
 
     public Cutoff cutoffRealtime() {
         check("sd_journal_get_cutoff_realtime_usec", LibSystemd.sd_journal_get_cutoff_realtime_usec(j(), u64, u64b));
-        return new Cutoff(usecToInstant(u64.getLong(0)), usecToInstant(u64b.getLong(0)));
+        return new Cutoff(usecToInstant(view.getLong(16)), usecToInstant(view.getLong(24)));
     }
 
     /**
