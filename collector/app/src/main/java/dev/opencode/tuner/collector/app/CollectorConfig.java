@@ -1,0 +1,71 @@
+package dev.opencode.tuner.collector.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The collector's configuration, under {@code tuner.collector}. A bad value stops start-up naming the key. */
+@ConfigMapping(prefix = "tuner.collector")
+public interface CollectorConfig {
+    /** Where the journal cursor is kept (the NixOS module sets it to the service's StateDirectory). */
+    @WithDefault("/var/lib/opencode-egress-collector")
+    Path stateDirectory();
+
+    Journal journal();
+
+    Kafka kafka();
+
+    /** Which journal to read. */
+    interface Journal {
+        /** A journal directory to read instead of the local system journal (tests, containers, remote journals). */
+        Optional<Path> directory();
+
+        /** First-start position when no cursor is saved: HEAD (all retained entries), TAIL (new ones), SINCE. */
+        @WithDefault("HEAD")
+        dev.opencode.tuner.collector.FollowerConfig.Start start();
+
+        /** For start=SINCE: an ISO-8601 instant, e.g. 2026-11-25T00:00:00Z. */
+        Optional<String> since();
+
+        @WithDefault("1000")
+        @Min(1)
+        @Max(100_000)
+        int batchSize();
+
+        /** Records produced but not acknowledged before reading pauses: the memory bound when Kafka is down. */
+        @WithDefault("10000")
+        @Min(1)
+        @Max(1_000_000)
+        int maxInFlight();
+
+        @WithDefault("250ms")
+        Duration pollTimeout();
+
+        @WithDefault("1s")
+        Duration commitInterval();
+    }
+
+    /** Where blocked events go. */
+    interface Kafka {
+        @WithDefault("localhost:9092")
+        @NotBlank
+        String bootstrapServers();
+
+        @WithDefault("opencode.egress.blocked")
+        @NotBlank
+        String topic();
+
+        @WithDefault("opencode.egress.malformed")
+        @NotBlank
+        String malformedTopic();
+
+        /** How long a record may take to be acknowledged, retries included, before its delivery counts as failed. */
+        @WithDefault("2m")
+        Duration deliveryTimeout();
+    }
+}
