@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "opencode egress tuner 0.1.0",
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
+        footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
         subcommands = {SuggestCommand.class, CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */
@@ -31,7 +32,20 @@ public final class Tuner {
                 cmd.getErr().println("tuner: " + failure.getMessage());
                 return failure.exitCode();
             }
-            throw e;
+            // A bug of ours: still one line for the user; the stack trace only on request.
+            cmd.getErr().println("tuner: internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + " (rerun with JAVA_TOOL_OPTIONS=-Dtuner.debug=true for details, and please report it)");
+            if (Boolean.getBoolean("tuner.debug")) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return EXIT_INPUT;
+        });
+        cli.setParameterExceptionHandler((e, parsed) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("tuner: " + e.getMessage());
+            cmd.getErr().println("  see: ./tuner " + cmd.getCommandSpec().qualifiedName().replaceFirst("^tuner ?", "")
+                    + (cmd.getCommandSpec().qualifiedName().equals("tuner") ? "" : " ") + "--help");
+            return EXIT_USAGE;
         });
         return cli.execute(args);
     }

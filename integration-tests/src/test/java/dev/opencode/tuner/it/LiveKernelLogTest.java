@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * {@code tuner suggest --journal}. A userspace process logging the same text must not count. Needs root.
  */
 class LiveKernelLogTest {
-    private static final int UID = 4242;
+    /** Another local user: kernel lines it causes carry the instance prefix but not the instance user's uid. */
+    private static final int OTHER_UID = 4243;
+    private static int uid;
     private static final String SUFFIX = Integer.toString(ThreadLocalRandom.current().nextInt(1000, 9999));
     /** Unique per run, so lines of earlier runs in the same journal never count. */
     private static final String INSTANCE = "live" + SUFFIX;
@@ -37,6 +39,7 @@ class LiveKernelLogTest {
     private static final String PEER4 = "10.251.7.2";
     private static final String PEER6 = "fd00:251:7::2";
     private static final String SPOOFED_DST = "203.0.113.9";
+    private static final String OTHER_USERS_DST = "10.251.7.3";
 
     private static Process journald;
     private static String oldLogAllNetns;
@@ -61,6 +64,9 @@ class LiveKernelLogTest {
             }
             assertThat(Path.of("/run/systemd/journal/socket")).as("journald socket").exists();
         }
+        // The instance user, as the NixOS module creates it: lines of the local journal must carry its uid.
+        Sh.ok("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "opencode-" + INSTANCE);
+        uid = Integer.parseInt(Sh.ok("id", "-u", "opencode-" + INSTANCE).strip());
         oldLogAllNetns = Files.readString(Path.of("/proc/sys/net/netfilter/nf_log_all_netns")).strip();
         Sh.ok("sysctl", "-qw", "net.netfilter.nf_log_all_netns=1");
         Sh.ok("ip", "netns", "add", CLIENT);
@@ -69,6 +75,7 @@ class LiveKernelLogTest {
                 "netns", PEER);
         Sh.ok("ip", "-n", CLIENT, "addr", "add", "10.251.7.1/24", "dev", "tv" + SUFFIX);
         Sh.ok("ip", "-n", PEER, "addr", "add", PEER4 + "/24", "dev", "tp" + SUFFIX);
+        Sh.ok("ip", "-n", PEER, "addr", "add", OTHER_USERS_DST + "/24", "dev", "tp" + SUFFIX);
         Sh.ok("ip", "-n", CLIENT, "-6", "addr", "add", "fd00:251:7::1/64", "dev", "tv" + SUFFIX, "nodad");
         Sh.ok("ip", "-n", PEER, "-6", "addr", "add", PEER6 + "/64", "dev", "tp" + SUFFIX, "nodad");
         Sh.ok("ip", "-n", CLIENT, "link", "set", "tv" + SUFFIX, "up");
@@ -80,13 +87,15 @@ class LiveKernelLogTest {
                     type filter hook output priority 0; policy accept;
                     meta skuid %d oifname "lo" accept
                     meta skuid %d log prefix "opencode-%s-blocked: " flags skuid drop
+                    meta skuid %d log prefix "opencode-%s-blocked: " flags skuid drop
                   }
                 }
-                """.formatted(UID, UID, INSTANCE), "ip", "netns", "exec", CLIENT, "nft", "-f", "-");
+                """.formatted(uid, uid, INSTANCE, OTHER_UID, INSTANCE), "ip", "netns", "exec", CLIENT, "nft", "-f", "-");
     }
 
     @AfterAll
     static void tearDown() throws Exception {
+        Sh.quietly("userdel", "opencode-" + INSTANCE);
         Sh.quietly("ip", "netns", "del", CLIENT);
         Sh.quietly("ip", "netns", "del", PEER);
         if (oldLogAllNetns != null) {
@@ -111,24 +120,33 @@ class LiveKernelLogTest {
                 try: u.sendto(b"x", ("%s", 53))
                 except OSError: pass
                 """.formatted(PEER4, PEER6, PEER4);
-        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
+        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
                 "/usr/bin/python3", "-c", python);
+        // Another user's connection, logged by the kernel with the instance's prefix (a forged kernel line).
+        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
+                "--clear-groups", "/usr/bin/python3", "-c", """
+                import socket
+                s = socket.socket(); s.settimeout(0.3)
+                try: s.connect(("%s", 4444))
+                except OSError: pass
+                """.formatted(OTHER_USERS_DST));
         // Userspace imitating the kernel line, through journald's native and syslog transports.
         String fake = "opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
                 + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=0 GID=0 ";
         Sh.okWithInput(fake + "\n", "systemd-cat", "-t", "fake-kernel");
         Sh.ok("logger", "--socket", "/run/systemd/journal/dev-log", "-t", "kernel", fake);
 
-        List<BlockedLine> lines = awaitKernelLines(3, Duration.ofSeconds(15));
+        List<BlockedLine> lines = awaitKernelLines(4, Duration.ofSeconds(15));
         assertThat(lines).extracting(BlockedLine::destination)
-                .containsExactlyInAnyOrder(PEER4, PEER6, PEER4)
+                .containsExactlyInAnyOrder(PEER4, PEER6, PEER4, OTHER_USERS_DST)
                 .doesNotContain(SPOOFED_DST);
         assertThat(lines).allSatisfy(l -> {
             assertThat(l.instance()).isEqualTo(INSTANCE);
-            assertThat(l.uid()).isEqualTo((long) UID);
             assertThat(l.outInterface()).isEqualTo("tv" + SUFFIX);
         });
-        assertThat(lines).extracting(BlockedLine::protocol).containsExactlyInAnyOrder("tcp", "tcp", "udp");
+        assertThat(lines).extracting(BlockedLine::uid).containsExactlyInAnyOrder((long) uid, (long) uid, (long) uid,
+                (long) OTHER_UID);
+        assertThat(lines).extracting(BlockedLine::protocol).containsExactlyInAnyOrder("tcp", "tcp", "udp", "tcp");
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -144,7 +162,8 @@ class LiveKernelLogTest {
         assertThat(cidrs).containsExactly(PEER4 + "/32", PEER6 + "/128");
         assertThat(instance.get("events").asLong()).isEqualTo(3);
         assertThat(root.at("/skipped/spoofed").asLong()).isEqualTo(2);
-        assertThat(out.toString()).doesNotContain(SPOOFED_DST);
+        assertThat(root.at("/skipped/uidMismatch").asLong()).isEqualTo(1);
+        assertThat(out.toString()).doesNotContain(SPOOFED_DST).doesNotContain(OTHER_USERS_DST);
     }
 
     /** Reads the journal through the JNA binding until {@code count} blocked lines of this test arrived. */

@@ -44,6 +44,10 @@ final class AllowlistFile {
             Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> instance = fields.next();
+                if (!instance.getValue().isArray()) {
+                    throw CliException.input("--allowlist " + file + ": outboundAllowCidrs of instance '"
+                            + instance.getKey() + "' is not a list", null);
+                }
                 List<String> cidrs = new ArrayList<>();
                 for (JsonNode cidr : instance.getValue()) {
                     if (!cidr.isTextual()) {
@@ -66,15 +70,16 @@ final class AllowlistFile {
     }
 
     private static String evaluate(Path file) {
-        List<String> command = List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr", EXPRESSION,
-                "--argstr", "file", file.toString());
+        // --store dummy://: evaluation needs no store, and without it a non-root user fails on the daemon socket.
+        List<String> command = List.of("nix-instantiate", "--store", "dummy://", "--eval", "--strict", "--json",
+                "--expr", EXPRESSION, "--argstr", "file", file.toString());
         Process process;
         try {
             Path err = Files.createTempFile("tuner-nix", ".err");
+            Path out = Files.createTempFile("tuner-nix", ".json");
             try {
-                process = new ProcessBuilder(command).redirectError(err.toFile()).start();
-                process.getOutputStream().close();
-                byte[] out = process.getInputStream().readAllBytes();
+                process = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(out.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                     throw CliException.input("--allowlist " + file + ": nix-instantiate did not finish in 60 s", null);
@@ -84,9 +89,10 @@ final class AllowlistFile {
                     throw CliException.input("--allowlist " + file + " does not evaluate as an allowlist module: "
                             + message, null);
                 }
-                return new String(out, StandardCharsets.UTF_8);
+                return Files.readString(out, StandardCharsets.UTF_8);
             } finally {
                 Files.deleteIfExists(err);
+                Files.deleteIfExists(out);
             }
         } catch (IOException e) {
             throw CliException.input("--allowlist needs nix-instantiate to read " + file

@@ -12,6 +12,8 @@ final class EventFilter {
     private final String instance;
     private final Aggregator aggregator;
     private final ReadCounters counters;
+    /** When set (this machine's own journal), lines must carry the instance user's uid. */
+    private InstanceUsers users;
     /** Every host seen in the input, selected or not, to list them when a choice is needed. */
     final TreeSet<String> hostsSeen = new TreeSet<>();
 
@@ -23,6 +25,10 @@ final class EventFilter {
         this.counters = counters;
     }
 
+    void requireInstanceUids(InstanceUsers instanceUsers) {
+        this.users = instanceUsers;
+    }
+
     Instant since() {
         return since;
     }
@@ -31,8 +37,12 @@ final class EventFilter {
         return host == null || host.equals(h);
     }
 
+    boolean selected(String h, String i) {
+        return hostSelected(h) && (instance == null || instance.equals(i));
+    }
+
     void accept(BlockedEvent event) {
-        if (since != null && event.time().isBefore(since)) {
+        if (since != null && event.time() != null && event.time().isBefore(since)) {
             return;
         }
         hostsSeen.add(event.host());
@@ -43,6 +53,13 @@ final class EventFilter {
         if (instance != null && !instance.equals(event.instance())) {
             counters.otherInstances++;
             return;
+        }
+        if (users != null) {
+            Long expected = users.uidOf(event.instance());
+            if (expected == null || !expected.equals(event.line().uid())) {
+                counters.uidMismatch++; // a kernel line, but not caused by the instance user's own socket
+                return;
+            }
         }
         counters.blocked++;
         aggregator.add(event);

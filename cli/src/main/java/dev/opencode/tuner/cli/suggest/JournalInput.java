@@ -7,13 +7,13 @@ import dev.opencode.tuner.blocked.EventId;
 import dev.opencode.tuner.blocked.ParseResult;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.journal.Journal;
+import dev.opencode.tuner.journal.JournalException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import dev.opencode.tuner.journal.JournalException;
 
 /**
  * Reads blocked events from systemd journal files through libsystemd. Only {@code _TRANSPORT=kernel} entries are
@@ -21,21 +21,27 @@ import dev.opencode.tuner.journal.JournalException;
  * own thread and handle, counts userspace lines that imitate the prefix ("spoofed").
  */
 final class JournalInput {
-    static final List<String> NON_KERNEL_TRANSPORTS = List.of("syslog", "journal", "stdout", "driver", "audit");
     private static final byte[] PREFIX = BlockedLineParser.PREFIX_START.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PREFIX_END = BlockedLineParser.PREFIX_END.getBytes(StandardCharsets.US_ASCII);
 
     private final String description;
     private final Opener opener;
+    /** For this machine's own journal: lines must carry the instance user's uid (see {@link InstanceUsers}). */
+    private final boolean verifyUid;
 
     /** Opens the journal in the calling thread (handles are thread-confined). */
     interface Opener {
         Journal open();
     }
 
-    private JournalInput(String description, Opener opener) {
+    private JournalInput(String description, Opener opener, boolean verifyUid) {
         this.description = description;
         this.opener = opener;
+        this.verifyUid = verifyUid;
+    }
+
+    boolean verifiesUid() {
+        return verifyUid;
     }
 
     static JournalInput localSystem() {
@@ -43,32 +49,29 @@ final class JournalInput {
             Journal j = Journal.openLocalSystem();
             if (!j.hasFiles()) {
                 j.close();
-                throw new dev.opencode.tuner.journal.JournalException("no journal files are readable: run as root or"
+                throw new JournalException("no journal files are readable: run as root or"
                         + " as a member of the systemd-journal group, or pass --journal-dir/--kernel-log");
             }
             return j;
-        });
+        }, true);
     }
 
-    /** Whether this machine has a system journal the current user can read. */
-    static boolean localSystemReadable() {
-        if (!Journal.isAvailable()) {
-            return false;
-        }
-        try (Journal j = Journal.openLocalSystem()) {
-            return j.hasFiles();
-        } catch (dev.opencode.tuner.journal.JournalException e) {
-            return false;
-        }
+    /**
+     * Whether this machine has a system journal at all (libsystemd and a journal directory). A journal that exists
+     * but cannot be read is an error for the user to fix, never a reason to show demo data instead.
+     */
+    static boolean localJournalExists() {
+        return Journal.isAvailable() && (java.nio.file.Files.isDirectory(Path.of("/var/log/journal"))
+                || java.nio.file.Files.isDirectory(Path.of("/run/log/journal")));
     }
 
     static JournalInput directory(Path dir) {
-        return new JournalInput("journal directory " + dir, () -> Journal.openDirectory(dir));
+        return new JournalInput("journal directory " + dir, () -> Journal.openDirectory(dir), false);
     }
 
     static JournalInput files(List<Path> files) {
         return new JournalInput(files.size() == 1 ? "journal file " + files.get(0) : files.size() + " journal files",
-                () -> Journal.openFiles(files));
+                () -> Journal.openFiles(files), false);
     }
 
     String description() {
@@ -92,7 +95,8 @@ final class JournalInput {
      */
     void readKernel(EventFilter filter, ReadCounters counters, Progress progress) {
         BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(64);
-        Thread reader = Thread.ofPlatform().name("journal-reader").start(() -> readRaw(filter, queue, progress));
+        Thread reader = Thread.ofPlatform().name("journal-reader").daemon(true)
+                .start(() -> readRaw(filter, queue, progress));
         BlockedLineParser parser = new BlockedLineParser();
         EventId ids = new EventId();
         try {
@@ -120,15 +124,22 @@ final class JournalInput {
                 }
             }
         } catch (InterruptedException e) {
-            reader.interrupt();
             Thread.currentThread().interrupt();
             throw new JournalException("interrupted while reading the journal");
+        } finally {
+            reader.interrupt(); // a no-op after a normal end; frees a reader blocked on a full queue otherwise
+            try {
+                reader.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private void readRaw(EventFilter filter, BlockingQueue<Batch> queue, Progress progress) {
         long entries = 0;
         RuntimeException failure = null;
+        List<RawEntry> batch = new ArrayList<>(BATCH);
         try (Journal journal = opener.open()) {
             journal.addMatch("_TRANSPORT=kernel");
             if (filter.since() != null) {
@@ -136,7 +147,6 @@ final class JournalInput {
             } else {
                 journal.seekHead();
             }
-            List<RawEntry> batch = new ArrayList<>(BATCH);
             while (journal.next()) {
                 entries++;
                 progress.update(entries);
@@ -153,16 +163,16 @@ final class JournalInput {
                     batch = new ArrayList<>(BATCH);
                 }
             }
-            queue.put(new Batch(batch, entries, null, true));
-            return;
+        } catch (InterruptedException e) {
+            return; // the consumer gave up and interrupted us
         } catch (RuntimeException e) {
             failure = e;
-        } catch (InterruptedException e) {
-            return; // the consumer gave up
+        } catch (Throwable e) { // an Error (e.g. JNA's native part missing): report it, never leave the consumer waiting
+            failure = new JournalException("the journal reader failed: " + e);
         }
         try {
-            queue.put(new Batch(List.of(), entries, failure, true));
-        } catch (InterruptedException ignored) {
+            queue.put(new Batch(failure == null ? batch : List.of(), entries, failure, true));
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
@@ -175,9 +185,7 @@ final class JournalInput {
         long spoofed = 0;
         long missed = 0;
         try (Journal journal = opener.open()) {
-            for (String transport : NON_KERNEL_TRANSPORTS) {
-                journal.addMatch("_TRANSPORT=" + transport); // same field: ORed
-            }
+            // No match: every transport, and entries without _TRANSPORT, must be seen to count imitations.
             if (filter.since() != null) {
                 journal.seekRealtime(filter.since());
             } else {
@@ -189,16 +197,26 @@ final class JournalInput {
                     continue;
                 }
                 if (startsWith(message, PREFIX) && contains(message, PREFIX_END)) {
-                    if (filter.hostSelected(journal.fieldText(Journal.HOSTNAME))) {
+                    if (!"kernel".equals(journal.fieldText(Journal.TRANSPORT))
+                            && filter.selected(journal.fieldText(Journal.HOSTNAME), instanceOf(message))) {
                         spoofed++;
                     }
                 } else if (startsWith(message, MISSED) && MISSED_ID.equals(journal.fieldText(MESSAGE_ID))
+                        && "driver".equals(journal.fieldText(Journal.TRANSPORT))
                         && filter.hostSelected(journal.fieldText(Journal.HOSTNAME))) {
                     missed += missedCount(new String(message, StandardCharsets.UTF_8));
                 }
             }
         }
         return new SideScan(spoofed, missed);
+    }
+
+    /** The instance named in a prefixed message ({@code opencode-<name>-blocked:}), or null. */
+    private static String instanceOf(byte[] message) {
+        String text = new String(message, 0, Math.min(message.length, 80), StandardCharsets.UTF_8);
+        int end = text.indexOf(BlockedLineParser.PREFIX_END);
+        return end > BlockedLineParser.PREFIX_START.length() ? text.substring(BlockedLineParser.PREFIX_START.length(),
+                end) : null;
     }
 
     /** "Missed N kernel messages": journald's report of loss in the kernel's log buffer. */

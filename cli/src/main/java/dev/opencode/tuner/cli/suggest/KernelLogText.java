@@ -31,9 +31,15 @@ final class KernelLogText {
     /** {@code 2026-11-25T10:00:00.123456+00:00 host ident: msg} and journalctl's short-iso {@code +0000}. */
     private static final Pattern ISO = Pattern.compile(
             "^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?)\\s+(\\S+)\\s+([^:\\s]+?)(?:\\[\\d+\\])?:\\s?(.*)$");
-    /** {@code Nov 25 10:00:00 host ident: msg}: journalctl short and classic syslog, no year. */
+    /** {@code Nov 25 10:00:00[.123456] host ident: msg}: journalctl short / short-precise, syslog; no year. */
     private static final Pattern SHORT = Pattern.compile(
-            "^([A-Z][a-z]{2}\\s+\\d{1,2}\\s\\d\\d:\\d\\d:\\d\\d)\\s+(\\S+)\\s+([^:\\s]+?)(?:\\[\\d+\\])?:\\s?(.*)$");
+            "^([A-Z][a-z]{2}\\s+\\d{1,2}\\s\\d\\d:\\d\\d:\\d\\d)(?:\\.\\d+)?\\s+(\\S+)\\s+([^:\\s]+?)(?:\\[\\d+\\])?:\\s?(.*)$");
+    /** {@code Wed 2026-11-25 10:00:00 UTC host ident: msg}: journalctl short-full. */
+    private static final Pattern FULL = Pattern.compile(
+            "^[A-Z][a-z]{2} (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d)(?:\\.\\d+)? (\\S+) (\\S+)\\s+([^:\\s]+?)(?:\\[\\d+\\])?:\\s?(.*)$");
+    /** {@code [  812.345678] host ident: msg}: journalctl short-monotonic (no wall clock). */
+    private static final Pattern MONOTONIC = Pattern.compile(
+            "^\\[\\s*\\d+\\.\\d+\\]\\s+(\\S+)\\s+([^:\\s=]+?)(?:\\[\\d+\\])?:\\s?(.*)$");
     /** {@code [Wed Nov 25 10:00:00 2026] msg}: dmesg -T. */
     private static final Pattern DMESG_T = Pattern.compile(
             "^\\[([A-Z][a-z]{2} [A-Z][a-z]{2}\\s+\\d{1,2} \\d\\d:\\d\\d:\\d\\d \\d{4})\\]\\s?(.*)$");
@@ -41,6 +47,7 @@ final class KernelLogText {
     private static final Pattern DMESG = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s?(.*)$");
     private static final Pattern PRINTK_TIME = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s?");
     private static final DateTimeFormatter SHORT_TIME = DateTimeFormatter.ofPattern("MMM d HH:mm:ss yyyy", Locale.ROOT);
+    private static final DateTimeFormatter FULL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z", Locale.ROOT);
     private static final DateTimeFormatter DMESG_T_TIME =
             DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy", Locale.ROOT);
 
@@ -59,7 +66,6 @@ final class KernelLogText {
     void read(BufferedReader reader, EventFilter filter, ReadCounters counters, Progress progress) throws IOException {
         String raw;
         long lineNumber = 0;
-        Instant readTime = clock.instant();
         while ((raw = reader.readLine()) != null) {
             lineNumber++;
             counters.entries++;
@@ -82,6 +88,15 @@ final class KernelLogText {
                 host = m.group(2);
                 identifier = m.group(3);
                 message = m.group(4);
+            } else if ((m = FULL.matcher(raw)).matches()) {
+                time = parseZoned(m.group(1) + " " + m.group(2));
+                host = m.group(3);
+                identifier = m.group(4);
+                message = m.group(5);
+            } else if ((m = MONOTONIC.matcher(raw)).matches()) {
+                host = m.group(1);
+                identifier = m.group(2);
+                message = m.group(3);
             } else if ((m = DMESG_T.matcher(raw)).matches()) {
                 time = parse(m.group(1), DMESG_T_TIME);
                 message = m.group(2);
@@ -92,10 +107,16 @@ final class KernelLogText {
             }
             message = PRINTK_TIME.matcher(message).replaceFirst(""); // kern.log keeps printk times after "kernel:"
             ParseResult result = parser.parse(message);
+            String location = inputName + ":" + lineNumber;
             if (result == ParseResult.Unrelated.INSTANCE) {
+                if (raw.contains(BlockedLineParser.PREFIX_END)) {
+                    // The prefix is there but not where a message starts: an unknown log format. Never silent.
+                    counters.malformed(location, null, "unrecognised line format (the blocked prefix is not at the"
+                            + " start of a message): use dmesg, journalctl -k -o short|short-iso|short-precise, or"
+                            + " kern.log");
+                }
                 continue;
             }
-            String location = inputName + ":" + lineNumber;
             if (!identifier.equals("kernel")) {
                 counters.spoofed++; // a userspace program logging our prefix: never an event
                 continue;
@@ -104,16 +125,17 @@ final class KernelLogText {
                 counters.malformed(location, bad.instance(), bad.reason());
                 continue;
             }
-            if (time == null && filter.since() != null) {
+            if (time == null && filter.since() != null) { // no wall clock, or an unparsable one
                 throw CliException.usage(location + " has no wall-clock time (dmesg format), so --since cannot be"
                         + " applied: use 'dmesg -T', 'journalctl -k -o short-iso', or drop --since");
             }
             BlockedLine line = (BlockedLine) result;
-            filter.accept(new BlockedEvent(ids.forTextLine(inputName, lineNumber, raw), host,
-                    time != null ? time : readTime, Transport.UNKNOWN, line));
+            filter.accept(new BlockedEvent(ids.forTextLine(inputName, lineNumber, raw), host, time,
+                    Transport.UNKNOWN, line));
         }
     }
 
+    /** An RFC 3339 / short-iso time, or null when it is not a valid one (then the time is unknown). */
     private static Instant isoTime(String text) {
         String t = text.replace(',', '.');
         if (t.matches(".*[+-]\\d{4}$")) {
@@ -121,8 +143,20 @@ final class KernelLogText {
         }
         try {
             return OffsetDateTime.parse(t).toInstant();
-        } catch (DateTimeParseException e) {
-            return LocalDateTime.parse(t).atZone(ZoneId.systemDefault()).toInstant();
+        } catch (java.time.DateTimeException e) {
+            try {
+                return LocalDateTime.parse(t).atZone(ZoneId.systemDefault()).toInstant();
+            } catch (java.time.DateTimeException again) {
+                return null;
+            }
+        }
+    }
+
+    private static Instant parseZoned(String text) {
+        try {
+            return java.time.ZonedDateTime.parse(text, FULL_TIME).toInstant();
+        } catch (java.time.DateTimeException e) {
+            return null;
         }
     }
 
@@ -140,7 +174,7 @@ final class KernelLogText {
     private Instant parse(String text, DateTimeFormatter format) {
         try {
             return LocalDateTime.parse(text.replaceAll("\\s+", " "), format).atZone(clock.getZone()).toInstant();
-        } catch (DateTimeParseException e) {
+        } catch (java.time.DateTimeException e) {
             return null;
         }
     }

@@ -20,6 +20,11 @@ final class ReadCounters {
     long otherInstances;
     /** Sum of journald's "Missed N kernel messages" reports: upstream loss. */
     long missedKernelMessages;
+    /**
+     * Kernel lines of this machine whose UID is not the instance user's: logged in another network namespace
+     * (possible with nf_log_all_netns=1) or by a socket that is not the instance's. Never events.
+     */
+    long uidMismatch;
     private final List<MalformedSample> malformedSamples = new ArrayList<>();
 
     void malformed(String location, String instance, String reason) {

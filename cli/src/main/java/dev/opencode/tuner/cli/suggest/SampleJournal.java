@@ -28,7 +28,9 @@ final class SampleJournal {
         try {
             if (Files.exists(dir)) {
                 try (var files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
                 }
             }
             Files.createDirectories(dir);

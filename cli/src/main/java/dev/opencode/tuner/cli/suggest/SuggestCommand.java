@@ -126,6 +126,9 @@ public final class SuggestCommand implements Callable<Integer> {
         }
         Instant sinceTime = since == null ? null : TimeSpec.parse(since, clock);
 
+        // Read (and evaluate) the allowlist first: a broken file should fail before a long journal read.
+        Map<String, Allowlist> allowlists = allowlist == null ? Map.of() : AllowlistFile.read(allowlist);
+
         ReadCounters counters = new ReadCounters();
         Aggregator aggregator = new Aggregator();
         EventFilter filter = new EventFilter(sinceTime, host, instance, aggregator, counters);
@@ -140,6 +143,9 @@ public final class SuggestCommand implements Callable<Integer> {
             } else {
                 JournalInput journal = journalInput();
                 description = journal.description();
+                if (journal.verifiesUid()) {
+                    filter.requireInstanceUids(new InstanceUsers());
+                }
                 readJournal(journal, filter, counters, progress);
                 transport = Transport.KERNEL;
             }
@@ -151,10 +157,8 @@ public final class SuggestCommand implements Callable<Integer> {
 
         long readDone = System.nanoTime();
         List<InstanceAggregate> aggregates = aggregator.instances();
-        Map<String, Allowlist> allowlists = Map.of();
         if (allowlist != null) {
             requireSingleHost(filter, "--allowlist");
-            allowlists = AllowlistFile.read(allowlist);
         }
         CidrSuggester suggester = new CidrSuggester(policy);
         List<InstanceSuggestions> results = new ArrayList<>();
@@ -183,6 +187,10 @@ public final class SuggestCommand implements Callable<Integer> {
                 }
             }
             default -> throw new IllegalStateException("unknown format " + format);
+        }
+        if (out.checkError()) {
+            throw CliException.input("cannot write the output (disk full, or the pipe was closed): nothing complete"
+                    + " was written", null);
         }
         if (Boolean.getBoolean("tuner.timing")) {
             long now = System.nanoTime();
@@ -220,13 +228,17 @@ public final class SuggestCommand implements Callable<Integer> {
         }
         if (filter.hostsSeen.size() > 1) {
             throw CliException.usage(what + " is for one host, and the input holds " + filter.hostsSeen.size()
-                    + " hosts: " + String.join(", ", filter.hostsSeen) + "; choose one with --host");
+                    + " hosts: " + SuggestOutput.printable(String.join(", ", filter.hostsSeen)) + "; choose one with --host");
         }
         return filter.hostsSeen.isEmpty() ? null : filter.hostsSeen.first();
     }
 
     private JournalInput journalInput() {
-        if (input == null && !JournalInput.localSystemReadable()) {
+        if (input == null && !JournalInput.localJournalExists()) {
+            if (format == Format.nix) {
+                throw CliException.input("this machine has no system journal, and --format nix is not made from"
+                        + " the bundled demo journal: pass --journal-dir, --journal-file or --kernel-log", null);
+            }
             Path cache = Path.of(System.getProperty("tuner.cache",
                     System.getProperty("user.home") + "/.cache/opencode-egress-tuner"));
             Path sample = SampleJournal.build(cache);
@@ -254,14 +266,14 @@ public final class SuggestCommand implements Callable<Integer> {
 
     private void readJournal(JournalInput journal, EventFilter filter, ReadCounters counters, Progress progress) {
         AtomicReference<JournalInput.SideScan> side = new AtomicReference<>();
-        AtomicReference<RuntimeException> spoofFailure = new AtomicReference<>();
+        AtomicReference<Throwable> spoofFailure = new AtomicReference<>();
         Thread scan = null;
         if (spoofScan) {
             // Its own platform thread and its own sd_journal handle: handles are confined to one thread.
-            scan = Thread.ofPlatform().name("spoof-scan").start(() -> {
+            scan = Thread.ofPlatform().name("spoof-scan").daemon(true).start(() -> {
                 try {
                     side.set(journal.scanOtherTransports(filter));
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // reported below, whatever it is
                     spoofFailure.set(e);
                 }
             });
@@ -274,8 +286,11 @@ public final class SuggestCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 throw CliException.input("interrupted", e);
             }
-            if (spoofFailure.get() != null) {
-                throw spoofFailure.get();
+            Throwable failure = spoofFailure.get();
+            if (failure instanceof RuntimeException r) {
+                throw r;
+            } else if (failure != null) {
+                throw new JournalException("the spoof scan failed: " + failure);
             }
             counters.spoofed += side.get().spoofed();
             counters.missedKernelMessages += side.get().missedKernelMessages();

@@ -83,6 +83,7 @@ final class SuggestOutput {
         }
         ObjectNode skipped = root.putObject("skipped");
         skipped.put("spoofed", counters.spoofed);
+        skipped.put("uidMismatch", counters.uidMismatch);
         skipped.put("malformed", counters.malformed);
         skipped.put("duplicates", duplicates);
         skipped.put("otherHosts", counters.otherHosts);
@@ -119,6 +120,20 @@ final class SuggestOutput {
         values.forEach(array::add);
     }
 
+    private static String shortTime(Instant t) {
+        return t == null ? "time unknown" : SHORT.format(t);
+    }
+
+    /** Host names come from logs: never let control characters (terminal escapes) through to a terminal. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            out.append(c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) ? c : '?');
+        }
+        return out.toString();
+    }
+
     private static String events(long n) {
         return String.format("%,6d %-6s", n, n == 1 ? "event" : "events");
     }
@@ -145,7 +160,7 @@ final class SuggestOutput {
         }
         for (InstanceSuggestions s : instances) {
             hosts.add(s.host());
-            out.printf("%s / %s: %,d blocked events to %,d destinations%n", s.host(), s.instance(), s.events(),
+            out.printf("%s / %s: %,d blocked events to %,d destinations%n", printable(s.host()), s.instance(), s.events(),
                     s.destinations());
             for (Suggestion g : s.suggestions()) {
                 suggestionCount++;
@@ -154,7 +169,7 @@ final class SuggestOutput {
                         : g.addresses().size() + " of " + g.opens() + " addresses";
                 out.printf("  allow   %-" + cidrWidth + "s %s  %-22s %-16s %s .. %s%n", g.cidr(),
                         events(g.events()), covered, String.join(",", g.services()),
-                        SHORT.format(g.firstSeen()), SHORT.format(g.lastSeen()));
+                        shortTime(g.firstSeen()), shortTime(g.lastSeen()));
             }
             for (Refusal r : s.refused()) {
                 refusedCount++;
@@ -177,6 +192,11 @@ final class SuggestOutput {
                         : "unknown: plain text cannot prove that lines came from the kernel");
         out.printf("Skipped %,d spoofed (userspace lines imitating the kernel), %,d malformed, %,d duplicate%s.%n",
                 counters.spoofed, counters.malformed, duplicates, duplicates == 1 ? "" : "s");
+        if (counters.uidMismatch > 0) {
+            out.printf("Skipped %,d kernel line%s whose UID is not the instance user's (opencode-<name>): logged"
+                    + " from another network namespace or socket, never suggested.%n", counters.uidMismatch,
+                    counters.uidMismatch == 1 ? "" : "s");
+        }
         if (counters.missedKernelMessages > 0) {
             out.printf("Warning: journald missed %,d kernel messages (kernel log buffer overflow): blocked events may"
                     + " be missing.%n", counters.missedKernelMessages);

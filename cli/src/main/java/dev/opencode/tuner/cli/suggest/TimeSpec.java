@@ -16,12 +16,24 @@ import java.util.regex.Pattern;
 final class TimeSpec {
     static final String FORMATS = "2026-11-25, '2026-11-25 10:00', 2026-11-25T10:00:00Z, today, yesterday, now, "
             + "'2 hours ago', -90m, 3d";
-    private static final Pattern RELATIVE = Pattern.compile("-?(\\d+)\\s*(s|sec|m|min|h|hours?|d|days?|w|weeks?)(\\s+ago)?");
+    private static final Pattern RELATIVE = Pattern.compile("-?(\\d{1,9})\\s*(s|sec|m|min|h|hours?|d|days?|w|weeks?)(\\s+ago)?");
 
     private TimeSpec() {
     }
 
     static Instant parse(String text, Clock clock) {
+        try {
+            Instant t = parseOrFail(text, clock);
+            if (t.isAfter(clock.instant().plus(Duration.ofDays(1)))) {
+                throw CliException.usage("--since '" + text + "' is in the future (" + t + ")");
+            }
+            return t;
+        } catch (ArithmeticException | java.time.DateTimeException | NumberFormatException e) {
+            throw CliException.usage("--since '" + text + "' is out of range; use one of: " + FORMATS);
+        }
+    }
+
+    private static Instant parseOrFail(String text, Clock clock) {
         String t = text.strip();
         ZoneId zone = clock.getZone();
         switch (t) {

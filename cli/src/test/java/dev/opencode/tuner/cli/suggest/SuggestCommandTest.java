@@ -273,11 +273,86 @@ class SuggestCommandTest {
                 .contains("Summary: 1 suggestion, 1 refused, for 1 instance on 1 host.");
     }
 
+    @Test
+    void everyJournalctlTextFormatIsReadAndUnknownFormatsAreCountedNotDropped() throws Exception {
+        Path log = Files.writeString(dir.resolve("formats.log"), String.join("\n",
+                "Nov 25 10:00:02.123456 web-7 kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1),
+                "[  812.345678] web-7 kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.3", 443, 1),
+                "Wed 2026-11-25 10:00:03 UTC web-7 kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.5", 443, 1),
+                "2026-13-45T10:00:03+0000 web-7 kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.7", 443, 1),
+                "<4>Nov 25 something " + tcpLine("web", "10.0.0.2", "192.0.2.9", 443, 1),
+                "") + "\n");
+        Run run = tuner("suggest", "--kernel-log", log.toString(), "--format", "json", "--min-addresses", "9");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode web = instance(run.json(), "web-7", "web");
+        assertThat(cidrs(web)).containsExactly("192.0.2.1/32", "192.0.2.3/32", "192.0.2.5/32", "192.0.2.7/32");
+        // short-monotonic and an impossible date carry no usable wall clock: time unknown, never "now".
+        JsonNode third = web.get("suggestions").get(1);
+        assertThat(third.get("firstSeen").isNull()).isTrue();
+        assertThat(web.get("suggestions").get(2).get("firstSeen").asText()).isEqualTo("2026-11-25T10:00:03Z");
+        assertThat(run.json().at("/skipped/malformed").asLong()).isEqualTo(1);
+        assertThat(run.json().at("/malformedSamples/0/reason").asText()).contains("unrecognised line format");
+    }
+
+    @Test
+    void sinceOutOfRangeIsAUsageErrorNotACrash() throws Exception {
+        Path d = journal(new JournalFixture().kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1)));
+        for (String since : new String[] {"99999999999999999999d", "+999999999-01-01", "2026-02-30"}) {
+            Run run = tuner("suggest", "--journal-dir", d.toString(), "--since", since);
+            assertThat(run.code()).as(since + ": " + run.err()).isEqualTo(2);
+            assertThat(run.err()).contains("--since").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void parameterErrorsAreOneLinePlusAHint() {
+        Run run = tuner("suggest", "--min-addresses", "many");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().strip().lines()).hasSize(2);
+        assertThat(run.err()).contains("--min-addresses").contains("see: ./tuner suggest --help");
+    }
+
+    @Test
+    void aFailedWriteExitsOneInsteadOfLeavingATruncatedPatch() throws Exception {
+        Path d = journal(new JournalFixture().kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1)));
+        java.io.OutputStream broken = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+        StringWriter err = new StringWriter();
+        int code = Tuner.run(new PrintWriter(broken), new PrintWriter(err), "suggest", "--journal-dir", d.toString(),
+                "--format", "nix");
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot write the output");
+    }
+
+    @Test
+    void anAllowlistThatIsNotAListIsRejectedBeforeTheJournalIsRead() throws Exception {
+        Path allow = Files.writeString(dir.resolve("allow.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = \"192.0.2.0/24\"; }");
+        Run run = tuner("suggest", "--journal-dir", dir.resolve("does-not-exist").toString(), "--allowlist",
+                allow.toString());
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("is not a list");
+    }
+
+    @Test
+    void hostNamesFromLogsCannotInjectTerminalEscapes() throws Exception {
+        Path log = Files.writeString(dir.resolve("esc.log"),
+                "Nov 25 10:00:02 evil\u001b[2J kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1) + "\n");
+        Run run = tuner("suggest", "--kernel-log", log.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).doesNotContain("\u001b").contains("evil?[2J / web");
+    }
+
     static String evalNix(String module) throws Exception {
         Path file = Files.createTempFile("allow", ".nix");
         try {
             Files.writeString(file, module);
-            Process p = new ProcessBuilder("nix-instantiate", "--eval", "--strict", "--json", "--expr",
+            Process p = new ProcessBuilder("nix-instantiate", "--store", "dummy://", "--eval", "--strict", "--json",
+                    "--expr",
                     "import " + file + " { }").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -118,7 +118,7 @@ public final class Journal implements AutoCloseable {
         Memory ret = new Memory(8);
         check("sd_journal_open_directory",
                 LibSystemd.sd_journal_open_directory(ret, directory.toAbsolutePath().toString(), 0));
-        return new Journal(ret.getPointer(0));
+        return requireOpenedFiles(new Journal(ret.getPointer(0)), "the journal files in " + directory);
     }
 
     private static boolean containsJournalFiles(Path directory) {
@@ -149,7 +149,23 @@ public final class Journal implements AutoCloseable {
         Memory ret = new Memory(8);
         // StringArray is NULL-terminated, as sd_journal_open_files() expects.
         check("sd_journal_open_files", LibSystemd.sd_journal_open_files(ret, new StringArray(paths), 0));
-        return new Journal(ret.getPointer(0));
+        return requireOpenedFiles(new Journal(ret.getPointer(0)), String.join(", ", paths));
+    }
+
+    /** libsystemd skips files it cannot open: with none opened, say so instead of reading nothing. */
+    private static Journal requireOpenedFiles(Journal journal, String what) {
+        if (journal.usageBytes() == 0) {
+            journal.close();
+            throw new JournalException("none of " + what + " could be opened as a journal file (corrupt, truncated,"
+                    + " unreadable, or not a journal file)");
+        }
+        return journal;
+    }
+
+    /** Disk space used by the journal files this handle has open. */
+    public long usageBytes() {
+        check("sd_journal_get_usage", LibSystemd.sd_journal_get_usage(j(), u64));
+        return view.getLong(16);
     }
 
     private static void requireAvailable() {
@@ -367,6 +383,7 @@ public final class Journal implements AutoCloseable {
             Pointer j = j();
             handle = null;
             LibSystemd.sd_journal_close(j);
+            scratch.close(); // free the out-parameter block now, not at some garbage collection
         }
     }
 }

@@ -97,6 +97,9 @@ final class LibSystemd {
     // int sd_journal_get_cutoff_realtime_usec(sd_journal *j, uint64_t *from, uint64_t *to);
     static native int sd_journal_get_cutoff_realtime_usec(Pointer j, Pointer from, Pointer to);
 
+    // int sd_journal_get_usage(sd_journal *j, uint64_t *bytes);
+    static native int sd_journal_get_usage(Pointer j, Pointer bytes);
+
     // int sd_journal_get_fd(sd_journal *j);
     static native int sd_journal_get_fd(Pointer j);
 

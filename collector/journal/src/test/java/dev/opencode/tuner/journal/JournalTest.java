@@ -213,13 +213,12 @@ class JournalTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertThatThrownBy(() -> Journal.openDirectory(empty))
                 .isInstanceOf(JournalException.class).hasMessageContaining("no readable journal files");
-        Path notJournal = Files.writeString(dir.resolve("x.journal"), "not a journal");
-        try (Journal j = Journal.openFiles(List.of(notJournal))) {
-            j.seekHead();
-            assertThat(j.next()).isFalse();
-        } catch (JournalException e) {
-            assertThat(e.getMessage()).startsWith("sd_journal_open_files");
-        }
+        Path notJournal = Files.writeString(Files.createDirectories(dir.resolve("bad")).resolve("x.journal"),
+                "not a journal");
+        assertThatThrownBy(() -> Journal.openFiles(List.of(notJournal)))
+                .isInstanceOf(JournalException.class).hasMessageStartingWith("sd_journal_open_files: ENODATA");
+        assertThatThrownBy(() -> Journal.openDirectory(notJournal.getParent()))
+                .isInstanceOf(JournalException.class).hasMessageContaining("could be opened as a journal file");
     }
 
     @Test

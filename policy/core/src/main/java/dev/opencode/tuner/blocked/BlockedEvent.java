@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param id        stable id derived from the journal entry ({@link EventId}); the same entry always gives the same id
  * @param host      the host whose kernel logged it ({@code _HOSTNAME})
- * @param time      when journald received it (realtime clock)
+ * @param time      when journald received it (realtime clock); null only for plain-text input without a wall clock
+ *                  (dmesg), which never reaches Kafka
  * @param transport how the line reached us
  * @param line      the parsed packet description
  */
@@ -17,7 +18,6 @@ public record BlockedEvent(String id, String host, Instant time, Transport trans
     public BlockedEvent {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(time, "time");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(line, "line");
     }

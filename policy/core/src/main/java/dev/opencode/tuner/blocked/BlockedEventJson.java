@@ -44,6 +44,9 @@ public final class BlockedEventJson {
     }
 
     public static ObjectNode toNode(BlockedEvent event) {
+        if (event.time() == null) {
+            throw new IllegalArgumentException("event " + event.id() + " has no time: only journal events are written");
+        }
         BlockedLine l = event.line();
         ObjectNode node = MAPPER.createObjectNode();
         node.put("schemaVersion", SCHEMA_VERSION);

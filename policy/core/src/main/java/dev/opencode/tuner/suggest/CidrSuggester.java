@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -169,10 +168,10 @@ public final class CidrSuggester {
             addAll(ports, d.ports());
             addAll(protocols, d.protocols());
             addAll(services, d.services());
-            if (first == null || d.firstSeen().isBefore(first)) {
+            if (d.firstSeen() != null && (first == null || d.firstSeen().isBefore(first))) {
                 first = d.firstSeen();
             }
-            if (last == null || d.lastSeen().isAfter(last)) {
+            if (d.lastSeen() != null && (last == null || d.lastSeen().isAfter(last))) {
                 last = d.lastSeen();
             }
         }

@@ -69,6 +69,9 @@ public final class DestinationStats {
             uids.add(line.uid());
         }
         Instant t = event.time();
+        if (t == null) {
+            return; // plain text without a wall clock: counted, but it says nothing about when
+        }
         if (firstSeen == null || t.isBefore(firstSeen)) {
             firstSeen = t;
         }
@@ -110,6 +113,7 @@ public final class DestinationStats {
         return Collections.unmodifiableSortedSet(uids);
     }
 
+    /** Earliest event time, or null when no event had a time. */
     public Instant firstSeen() {
         return firstSeen;
     }
