@@ -61,8 +61,30 @@ tuner_find_maven() {
   mkdir -p "$cache"
   local tmp
   tmp=$(mktemp -d "$cache/unpack.XXXXXX")
-  tar -xzf "$tgz" -C "$tmp" && mv "$tmp/apache-maven-$TUNER_MAVEN_VERSION" "$home" 2>/dev/null || [ -x "$home/bin/mvn" ]
+  if tar -xzf "$tgz" -C "$tmp"; then
+    mv "$tmp/apache-maven-$TUNER_MAVEN_VERSION" "$home" 2>/dev/null || true # a concurrent run may have won
+  fi
   rm -rf "$tmp"
   TUNER_MVN="$home/bin/mvn"
   [ -x "$TUNER_MVN" ]
+}
+
+# Installs the Debian packages of build/debian-packages.txt that are missing (as root), or says which to install.
+tuner_install_packages() {
+  local root=$1 p
+  local -a missing=()
+  while read -r p; do
+    case "$p" in ''|'#'*) continue ;; esac
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done < "$root/build/debian-packages.txt"
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    tuner_err "==> installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    tuner_err "error: these Debian packages are needed: ${missing[*]}"
+    tuner_err "  fix: sudo apt-get install ${missing[*]}"
+    return 1
+  fi
 }

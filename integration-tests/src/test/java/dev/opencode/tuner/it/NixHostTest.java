@@ -46,4 +46,14 @@ class NixHostTest {
         assertThat(parsed).extracting(BlockedLine::protocol).contains("tcp", "udp");
         assertThat(parsed).allSatisfy(l -> assertThat(l.uid()).as("UID= from 'log flags skuid'").isNotNull());
     }
+
+    @Test
+    void theNixModuleAndTheParserAcceptExactlyTheSameInstanceNames() {
+        Path lib = Path.of("..").toAbsolutePath().normalize().resolve("nix/lib");
+        Sh.Result r = Sh.run(List.of("nix-instantiate", "--store", "dummy://", "--eval", "--json", "--expr",
+                "{ lib }: (import lib).instanceNamePattern", "--arg", "lib", lib.toString()), null, Map.of(), 60);
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output().strip()).isEqualTo("\"" + dev.opencode.tuner.blocked.InstanceName.PATTERN.pattern()
+                + "\"");
+    }
 }

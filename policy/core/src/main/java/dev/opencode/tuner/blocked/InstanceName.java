@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  */
 public final class InstanceName {
     /** Starts with a lowercase letter; lowercase letters, digits and hyphens; no trailing hyphen; at most 23 characters. */
-    public static final Pattern PATTERN = Pattern.compile("[a-z](?:[a-z0-9-]{0,21}[a-z0-9])?");
+    public static final Pattern PATTERN = Pattern.compile("[a-z]([a-z0-9-]{0,21}[a-z0-9])?"); // as nix/lib/names.nix
     public static final int MAX_LENGTH = 23;
     public static final String RULE =
             "a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 23 characters";
