@@ -1,0 +1,452 @@
+package dev.opencode.tuner.stack;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A single-node Kafka broker in KRaft mode (broker and controller in one JVM), run from Apache Kafka's own jars as a
+ * separate, detached process ({@code setsid java -cp <state>/kafka/lib/* kafka.Kafka server.properties}) with all its
+ * files under a state directory. It listens on 127.0.0.1 only, and auto topic creation is off: topics are created on
+ * purpose ({@link #createTopics}), so a misspelt topic name fails instead of silently creating a new topic.
+ *
+ * <p>Closing the handle stops the broker (tests). {@link Stack#up} keeps the broker running after its JVM exits and
+ * records it in {@link StackState} instead.
+ */
+public final class KafkaServer implements AutoCloseable {
+
+  static final String MAIN_CLASS = "kafka.Kafka";
+  static final String STORAGE_TOOL = "kafka.tools.StorageTool";
+  static final Duration STOP_GRACE = Duration.ofSeconds(60);
+
+  private final StateLayout layout;
+  private final int port;
+  private final OwnedProcess process;
+  private final Duration startupTime;
+
+  private KafkaServer(StateLayout layout, int port, OwnedProcess process, Duration startupTime) {
+    this.layout = layout;
+    this.port = port;
+    this.process = process;
+    this.startupTime = startupTime;
+  }
+
+  /** Starts (formatting the storage on first use) with default options and waits until the broker answers. */
+  public static KafkaServer start(Path stateDir) {
+    return start(stateDir, KafkaOptions.defaults());
+  }
+
+  /** Starts the broker on the state directory and waits until an AdminClient gets an answer from it. */
+  public static KafkaServer start(Path stateDir, KafkaOptions options) {
+    long t0 = System.nanoTime();
+    StateLayout layout = new StateLayout(stateDir);
+    StateFiles.createDirectories(layout.kafkaData());
+    StateFiles.createDirectories(layout.logs());
+
+    OwnedProcess.findByCommandLine(MAIN_CLASS, layout.kafkaConfig().toString()).ifPresent(pid -> {
+      throw new StackException("a Kafka broker already runs on " + layout.root() + " (pid " + pid + "); stop it first"
+          + " (./tuner down, or close the KafkaServer that started it)");
+    });
+    int[] ports = ports(layout, options);
+    int port = ports[0];
+    int controllerPort = ports[1];
+    LoopbackPorts.requireBindable(port, "Kafka's client port, from " + layout.kafkaSettings());
+    LoopbackPorts.requireBindable(controllerPort, "Kafka's controller port, from " + layout.kafkaSettings());
+
+    Path lib = syncLib(layout, options);
+    StateFiles.writeAtomically(layout.kafkaConfig(), serverProperties(layout, port, controllerPort));
+    StateFiles.writeAtomically(layout.kafkaLog4jConfig(), log4jConfig());
+    if (!Files.exists(layout.kafkaData().resolve("meta.properties"))) {
+      format(layout, lib, options);
+    }
+
+    options.progress().accept("==> starting Kafka on " + LoopbackPorts.HOST + ":" + port + " (log: "
+        + layout.kafkaLog() + ")");
+    Process child = launch(layout, lib, options);
+    OwnedProcess process = OwnedProcess.of(child.pid(), layout.kafkaConfig().toString());
+    String bootstrap = LoopbackPorts.HOST + ":" + port;
+    try {
+      awaitReady(layout, bootstrap, child, process, options.startTimeout());
+    } catch (RuntimeException e) {
+      process.kill();
+      throw e;
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    options.progress().accept("==> Kafka answers on " + bootstrap + " (pid " + child.pid() + ", "
+        + took.toMillis() + " ms)");
+    return new KafkaServer(layout, port, process, took);
+  }
+
+  /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return LoopbackPorts.HOST + ":" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public OwnedProcess process() {
+    return process;
+  }
+
+  /** The broker's log file (log4j2, rolled); its stdout and stderr go to {@link StateLayout#kafkaOut()}. */
+  public Path logFile() {
+    return layout.kafkaLog();
+  }
+
+  /** From the call to {@link #start} until the broker answered, storage formatting included. */
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  /** Whether the process is still ours and alive, and whether the broker answers an AdminClient within 4 s. */
+  public Health health() {
+    return health(bootstrapServers(), process, layout);
+  }
+
+  static Health health(String bootstrap, OwnedProcess process, StateLayout layout) {
+    if (process != null && !process.isRunning()) {
+      return Health.down("the broker process " + process.pid() + " is not running (it crashed or was killed); see "
+          + layout.kafkaLog() + " and " + layout.kafkaOut());
+    }
+    try (Admin admin = admin(bootstrap)) {
+      DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000));
+      String clusterId = cluster.clusterId().get(4, TimeUnit.SECONDS);
+      int nodes = cluster.nodes().get(4, TimeUnit.SECONDS).size();
+      return Health.up("cluster " + clusterId + ", " + nodes + " broker" + (nodes == 1 ? "" : "s") + " answering");
+    } catch (ExecutionException | TimeoutException e) {
+      return Health.down("no answer from " + bootstrap + " within 4 s (" + rootMessage(e) + "); see "
+          + layout.kafkaLog());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Health.down("interrupted while asking " + bootstrap);
+    }
+  }
+
+  /** Creates the topics that do not exist yet, with the given partition counts (replication factor 1). */
+  public void createTopics(Map<String, Integer> partitionsByTopic) {
+    createTopics(bootstrapServers(), partitionsByTopic);
+  }
+
+  static void createTopics(String bootstrap, Map<String, Integer> partitionsByTopic) {
+    if (partitionsByTopic.isEmpty()) {
+      return;
+    }
+    try (Admin admin = admin(bootstrap)) {
+      List<NewTopic> topics = new ArrayList<>();
+      partitionsByTopic.forEach((name, partitions) -> topics.add(new NewTopic(name, partitions, (short) 1)));
+      for (var entry : admin.createTopics(topics).values().entrySet()) {
+        try {
+          entry.getValue().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new StackException("cannot create the topic " + entry.getKey() + " on " + bootstrap + ": "
+                + rootMessage(e), e);
+          }
+        }
+      }
+    } catch (TimeoutException e) {
+      throw new StackException("creating topics on " + bootstrap + " took more than 30 s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while creating topics on " + bootstrap, e);
+    }
+  }
+
+  /** SIGTERM (a controlled shutdown), then SIGKILL after 60 s. */
+  public OwnedProcess.StopOutcome stop() {
+    return process.stop(STOP_GRACE);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  static Admin admin(String bootstrap) {
+    Properties config = new Properties();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "tuner-stack");
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4000);
+    config.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 1000);
+    config.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 2000);
+    config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+    config.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 500);
+    return Admin.create(config);
+  }
+
+  /** Ports: explicit options first, then those of the last start (kafka/settings.properties), then free ones. */
+  private static int[] ports(StateLayout layout, KafkaOptions options) {
+    Map<String, String> settings = StateFiles.readProperties(layout.kafkaSettings());
+    int port = options.port() != 0 ? options.port() : parsePort(settings.get("port"), layout);
+    if (port == 0) {
+      port = LoopbackPorts.free();
+    }
+    int controllerPort = options.controllerPort() != 0
+        ? options.controllerPort() : parsePort(settings.get("controller.port"), layout);
+    if (controllerPort == 0 || controllerPort == port) {
+      controllerPort = LoopbackPorts.freeExcept(port);
+    }
+    Map<String, String> updated = new TreeMap<>(settings);
+    updated.put("port", Integer.toString(port));
+    updated.put("controller.port", Integer.toString(controllerPort));
+    if (!updated.equals(settings)) {
+      StateFiles.writeAtomically(layout.kafkaSettings(), StateFiles.propertiesText(
+          "Ports of the local Kafka broker, chosen at its first start and reused (edit to move it).", updated));
+    }
+    return new int[] {port, controllerPort};
+  }
+
+  private static int parsePort(String value, StateLayout layout) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new StackException("bad port '" + value + "' in " + layout.kafkaSettings() + "; fix or delete the file");
+    }
+  }
+
+  static String serverProperties(StateLayout layout, int port, int controllerPort) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    // A static single-voter quorum: simplest for one node, and the port may change between starts.
+    p.put("controller.quorum.voters", "1@" + LoopbackPorts.HOST + ":" + controllerPort);
+    p.put("listeners", "PLAINTEXT://" + LoopbackPorts.HOST + ":" + port + ",CONTROLLER://" + LoopbackPorts.HOST + ":"
+        + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + LoopbackPorts.HOST + ":" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", layout.kafkaData().toString());
+    p.put("auto.create.topics.enable", "false");
+    p.put("num.partitions", "3");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    // One broker: the internal topics cannot have more than one replica, and fewer partitions start faster.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("share.coordinator.state.topic.num.partitions", "5");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // After a crash the restarted broker cannot register until the dead incarnation's session expires (default 9 s,
+    // measured: a 13.6 s restart after SIGKILL). One node heartbeats over loopback inside its own JVM, so 4 s is ample.
+    p.put("broker.session.timeout.ms", "4000");
+    p.put("broker.heartbeat.interval.ms", "1000");
+    p.put("log.retention.hours", "168");
+    StringBuilder text = new StringBuilder(
+        "# Generated by tuner-stack at each start of the broker; edits are overwritten.\n");
+    p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+    return text.toString();
+  }
+
+  private static String log4jConfig() {
+    try (InputStream in = KafkaServer.class.getResourceAsStream("kafka-log4j2.properties")) {
+      if (in == null) {
+        throw new StackException("kafka-log4j2.properties is missing from the tuner-stack jar (broken build)");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new StackException("cannot read kafka-log4j2.properties from the tuner-stack jar: " + e.getMessage(), e);
+    }
+  }
+
+  private static void format(StateLayout layout, Path lib, KafkaOptions options) {
+    String clusterId = Uuid.randomUuid().toString();
+    options.progress().accept("==> formatting Kafka's storage in " + layout.kafkaData() + " (cluster id " + clusterId
+        + ")");
+    List<String> command = new ArrayList<>(javaCommand(layout, lib, "256m"));
+    command.addAll(List.of(STORAGE_TOOL, "format", "--cluster-id", clusterId, "--config",
+        layout.kafkaConfig().toString()));
+    ExternalCommand.runOrFail("formatting Kafka's storage", command, Duration.ofSeconds(120));
+  }
+
+  private static Process launch(StateLayout layout, Path lib, KafkaOptions options) {
+    // setsid: the broker gets its own session, so a hang-up of the terminal that ran ./tuner up does not reach it.
+    List<String> command = new ArrayList<>(List.of("setsid"));
+    command.addAll(javaCommand(layout, lib, options.maxHeap()));
+    command.addAll(List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError", MAIN_CLASS,
+        layout.kafkaConfig().toString()));
+    try {
+      return new ProcessBuilder(command)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.kafkaOut().toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new StackException("cannot start the broker (" + String.join(" ", command) + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static List<String> javaCommand(StateLayout layout, Path lib, String maxHeap) {
+    // The broker runs on the JDK that runs this code (21 or newer).
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + maxHeap, "-Djava.awt.headless=true",
+        "--enable-native-access=ALL-UNNAMED"));
+    if (Runtime.version().feature() >= 23) {
+      // Kafka unmaps its index files through sun.misc.Unsafe, which JDK 24+ warns about on stdout (JEP 471/498).
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of("-Dlog4j2.configurationFile=" + layout.kafkaLog4jConfig(),
+        "-Dtuner.kafka.log=" + layout.kafkaLog(), "-Dkafka.logs.dir=" + layout.logs(),
+        "-cp", lib + File.separator + "*"));
+    return command;
+  }
+
+  private static void awaitReady(StateLayout layout, String bootstrap, Process child, OwnedProcess process,
+      Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer yet";
+    try (Admin admin = admin(bootstrap)) {
+      while (true) {
+        if (!child.isAlive() || !process.isRunning()) {
+          String exit = child.isAlive() ? "" : " with exit code " + child.exitValue();
+          throw new StackException("the Kafka broker exited during its start" + exit + "; see " + layout.kafkaLog()
+              + " and " + layout.kafkaOut() + ". Last lines:\n" + lastLines(layout));
+        }
+        try {
+          admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).clusterId().get(3, TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException | TimeoutException e) {
+          last = rootMessage(e);
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new StackException("the Kafka broker did not answer on " + bootstrap + " within "
+              + timeout.toSeconds() + " s (" + last + "); it was killed. See " + layout.kafkaLog() + ". Last lines:\n"
+              + lastLines(layout));
+        }
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StackException("interrupted while waiting for the Kafka broker on " + bootstrap, e);
+    }
+  }
+
+  private static String lastLines(StateLayout layout) {
+    String out = StateFiles.tail(layout.kafkaOut(), 10);
+    String log = StateFiles.tail(layout.kafkaLog(), 15);
+    return (out.isBlank() ? "" : layout.kafkaOut() + ":\n" + out + "\n") + layout.kafkaLog() + ":\n" + log;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Kafka's jars: copied into the state directory, so that the broker keeps running when target/ is cleaned.
+
+  private static Path syncLib(StateLayout layout, KafkaOptions options) {
+    List<Path> looked = new ArrayList<>();
+    Optional<Path> source = locateLib(options, looked);
+    Path target = layout.kafkaLib();
+    if (source.isEmpty()) {
+      if (Files.isDirectory(target) && !jars(target).isEmpty()) {
+        return target;
+      }
+      throw new StackException("Kafka's jars were not found (looked at: " + (looked.isEmpty() ? "nothing" : looked)
+          + "). Build them with ./mvnw -pl stack -am package, which copies them into stack/target/kafka-lib, or"
+          + " pass that directory (KafkaOptions.withKafkaLib, -Dtuner.stack.kafka-lib)");
+    }
+    Map<String, Long> wanted = jars(source.get());
+    Map<String, Long> present = Files.isDirectory(target) ? jars(target) : Map.of();
+    if (wanted.equals(present)) {
+      return target;
+    }
+    options.progress().accept("==> copying Kafka's jars from " + source.get() + " to " + target);
+    StateFiles.createDirectories(target);
+    try {
+      for (var jar : present.entrySet()) {
+        if (!jar.getValue().equals(wanted.get(jar.getKey()))) {
+          Files.delete(target.resolve(jar.getKey()));
+        }
+      }
+      for (var jar : wanted.entrySet()) {
+        if (!jar.getValue().equals(present.get(jar.getKey()))) {
+          Files.copy(source.get().resolve(jar.getKey()), target.resolve(jar.getKey()),
+              StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new StackException("cannot copy Kafka's jars to " + target + ": " + e.getMessage(), e);
+    }
+    return target;
+  }
+
+  private static Optional<Path> locateLib(KafkaOptions options, List<Path> looked) {
+    List<Path> candidates = new ArrayList<>();
+    if (options.kafkaLib() != null) {
+      candidates.add(options.kafkaLib());
+    } else {
+      String property = System.getProperty("tuner.stack.kafka-lib");
+      if (property != null && !property.isBlank()) {
+        candidates.add(Path.of(property));
+      }
+      String root = System.getProperty("tuner.root");
+      if (root != null && !root.isBlank()) {
+        candidates.add(Path.of(root, "stack", "target", "kafka-lib"));
+      }
+    }
+    for (Path candidate : candidates) {
+      looked.add(candidate);
+      if (Files.isDirectory(candidate) && jars(candidate).keySet().stream().anyMatch(n -> n.startsWith("kafka_2.13-"))) {
+        return Optional.of(candidate.toAbsolutePath());
+      }
+    }
+    if (options.kafkaLib() != null) {
+      throw new StackException(options.kafkaLib() + " holds no kafka_2.13 jar; pass the directory that"
+          + " ./mvnw -pl stack package fills (stack/target/kafka-lib)");
+    }
+    return Optional.empty();
+  }
+
+  private static Map<String, Long> jars(Path dir) {
+    Map<String, Long> jars = new TreeMap<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.jar")) {
+      for (Path jar : stream) {
+        jars.put(jar.getFileName().toString(), Files.size(jar));
+      }
+    } catch (IOException e) {
+      throw new StackException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    return jars;
+  }
+}

@@ -1,0 +1,83 @@
+package dev.opencode.tuner.stack;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What {@link Stack#up} starts and how.
+ *
+ * @param parts the parts to start, a subset of {@link Stack#partNames()}; the others are left as they are
+ * @param kafka the broker's options
+ * @param postgres the private cluster's options (unused when {@code externalPostgres} is set)
+ * @param externalPostgres an existing PostgreSQL server to use instead of the private cluster; never stopped by
+ *     {@link Stack#down}
+ * @param topics topics created when the broker starts (auto creation is off), with their partition counts
+ * @param progress where to print what is happening
+ */
+public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOptions postgres,
+    PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress) {
+
+  /** The pipeline's topics as named in the issue; the partition count bounds how many consumers share the work. */
+  public static final Map<String, Integer> PIPELINE_TOPICS;
+
+  static {
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    topics.put("opencode.egress.blocked", 3);
+    topics.put("opencode.egress.malformed", 1);
+    PIPELINE_TOPICS = Collections.unmodifiableMap(topics);
+  }
+
+  public StackOptions {
+    parts = Collections.unmodifiableSet(new LinkedHashSet<>(parts));
+    for (String part : parts) {
+      Stack.requirePart(part);
+    }
+    Objects.requireNonNull(kafka, "kafka");
+    Objects.requireNonNull(postgres, "postgres");
+    topics = Collections.unmodifiableMap(new LinkedHashMap<>(topics));
+    Objects.requireNonNull(progress, "progress");
+  }
+
+  /**
+   * Every part; the private PostgreSQL cluster, installing {@code postgresql-15} when missing (as the issue allows,
+   * with a message); the pipeline's topics; no progress output.
+   */
+  public static StackOptions defaults() {
+    return new StackOptions(new LinkedHashSet<>(Stack.partNames()), KafkaOptions.defaults(),
+        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { });
+  }
+
+  /** Starts only these parts (for example {@code "postgres"}). */
+  public StackOptions withParts(String... names) {
+    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress);
+  }
+
+  public StackOptions withKafka(KafkaOptions options) {
+    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress);
+  }
+
+  public StackOptions withPostgres(PostgresOptions options) {
+    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress);
+  }
+
+  /** Uses an existing server (a JDBC URL with the policy service's user and password) instead of a private one. */
+  public StackOptions withExternalPostgres(PostgresCredentials server) {
+    return new StackOptions(parts, kafka, postgres, server, topics, progress);
+  }
+
+  public StackOptions withTopics(Map<String, Integer> partitionsByTopic) {
+    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress);
+  }
+
+  /** Progress lines of the stack and of each part go to {@code sink} (the CLI passes stderr). */
+  public StackOptions withProgress(Consumer<String> sink) {
+    return new StackOptions(parts, kafka.withProgress(sink), postgres.withProgress(sink), externalPostgres, topics,
+        sink);
+  }
+}
