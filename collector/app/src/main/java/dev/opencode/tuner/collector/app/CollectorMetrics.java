@@ -1,73 +1,80 @@
 package dev.opencode.tuner.collector.app;
 
 import dev.opencode.tuner.collector.FollowerMetrics;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The follower's counters as Prometheus metrics. No label carries an address, host or instance: bounded. */
+/**
+ * The follower's counters as Prometheus metrics. Values live in plain atomics read at scrape time (function
+ * counters): the follower starts counting before every registry is attached, and no increment may be lost. No label
+ * carries an address, host or instance, so cardinality is fixed.
+ */
 final class CollectorMetrics implements FollowerMetrics {
-    private final Counter entries;
-    private final Counter produced;
-    private final Counter spoofed;
-    private final Counter malformed;
-    private final Counter produceErrors;
-    private final Counter missed;
-    private final Counter cursorGone;
-    private final Counter commits;
+    private final AtomicLong entries = new AtomicLong();
+    private final AtomicLong produced = new AtomicLong();
+    private final AtomicLong spoofed = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong produceErrors = new AtomicLong();
+    private final AtomicLong missed = new AtomicLong();
+    private final AtomicLong cursorGone = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
 
     CollectorMetrics(MeterRegistry registry) {
-        entries = Counter.builder("tuner.collector.entries.read").description("Journal entries read").register(registry);
-        produced = Counter.builder("tuner.collector.blocked.produced")
-                .description("Blocked events acknowledged by Kafka").register(registry);
-        spoofed = Counter.builder("tuner.collector.spoofed")
-                .description("Lines with the blocked prefix that did not come from the kernel").register(registry);
-        malformed = Counter.builder("tuner.collector.malformed")
-                .description("Kernel lines with the blocked prefix that could not be parsed").register(registry);
-        produceErrors = Counter.builder("tuner.collector.produce.errors")
-                .description("Records whose delivery to Kafka failed (re-read from the saved cursor)").register(registry);
-        missed = Counter.builder("tuner.collector.gap.missed.kernel.messages")
-                .description("Kernel messages journald reported as missed").register(registry);
-        cursorGone = Counter.builder("tuner.collector.gap.cursor.gone")
-                .description("Restarts whose saved cursor no longer existed (journal vacuumed)").register(registry);
-        commits = Counter.builder("tuner.collector.cursor.commits").description("Cursor saves").register(registry);
+        counter(registry, "tuner.collector.entries.read", "Journal entries read", entries);
+        counter(registry, "tuner.collector.blocked.produced", "Blocked events acknowledged by Kafka", produced);
+        counter(registry, "tuner.collector.spoofed", "Lines with the blocked prefix that did not come from the kernel",
+                spoofed);
+        counter(registry, "tuner.collector.malformed", "Kernel lines with the blocked prefix that could not be parsed",
+                malformed);
+        counter(registry, "tuner.collector.produce.errors",
+                "Records whose delivery to Kafka failed (re-read from the saved cursor)", produceErrors);
+        counter(registry, "tuner.collector.gap.missed.kernel.messages", "Kernel messages journald reported as missed",
+                missed);
+        counter(registry, "tuner.collector.gap.cursor.gone",
+                "Starts whose saved cursor no longer existed (journal vacuumed): entries may be lost", cursorGone);
+        counter(registry, "tuner.collector.cursor.commits", "Cursor saves", commits);
         registry.gauge("tuner.collector.journal.lag.seconds", lagMillis, v -> v.get() / 1000.0);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, AtomicLong value) {
+        FunctionCounter.builder(name, value, AtomicLong::get).description(description).register(registry);
     }
 
     @Override
     public void entriesRead(long count) {
-        entries.increment(count);
+        entries.addAndGet(count);
     }
 
     @Override
     public void blockedProduced() {
-        produced.increment();
+        produced.incrementAndGet();
     }
 
     @Override
     public void malformed() {
-        malformed.increment();
+        malformed.incrementAndGet();
     }
 
     @Override
     public void spoofed() {
-        spoofed.increment();
+        spoofed.incrementAndGet();
     }
 
     @Override
     public void produceFailed() {
-        produceErrors.increment();
+        produceErrors.incrementAndGet();
     }
 
     @Override
     public void missedKernelMessages(long count) {
-        missed.increment(count);
+        missed.addAndGet(count);
     }
 
     @Override
     public void cursorGone() {
-        cursorGone.increment();
+        cursorGone.incrementAndGet();
     }
 
     @Override
@@ -77,6 +84,6 @@ final class CollectorMetrics implements FollowerMetrics {
 
     @Override
     public void committed() {
-        commits.increment();
+        commits.incrementAndGet();
     }
 }
