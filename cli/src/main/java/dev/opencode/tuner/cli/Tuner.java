@@ -1,5 +1,6 @@
 package dev.opencode.tuner.cli;
 
+import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
         version = "opencode egress tuner 0.1.0",
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
         footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
-        subcommands = {SuggestCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SuggestCommand.class, StackCommands.Up.class, StackCommands.Status.class,
+            StackCommands.Down.class, StackCommands.Logs.class, CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */
     public static final int EXIT_INPUT = 1;

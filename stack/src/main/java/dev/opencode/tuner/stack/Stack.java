@@ -14,7 +14,7 @@ import java.util.Optional;
 public final class Stack {
 
   /** The parts, in start order; {@link #down} stops them in reverse. */
-  static final List<StackPart> PARTS = List.of(new KafkaPart(), new PostgresPart());
+  static final List<StackPart> PARTS = List.of(new KafkaPart(), new PostgresPart(), new CollectorPart());
 
   private Stack() {}
 

@@ -19,9 +19,11 @@ import java.util.function.Consumer;
  *     {@link Stack#down}
  * @param topics topics created when the broker starts (auto creation is off), with their partition counts
  * @param progress where to print what is happening
+ * @param collectorJournal a journal directory for the collector instead of the local system journal, or null
  */
 public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOptions postgres,
-    PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress) {
+    PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress,
+    java.nio.file.Path collectorJournal) {
 
   /** The pipeline's topics as named in the issue; the partition count bounds how many consumers share the work. */
   public static final Map<String, Integer> PIPELINE_TOPICS;
@@ -50,34 +52,39 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
    */
   public static StackOptions defaults() {
     return new StackOptions(new LinkedHashSet<>(Stack.partNames()), KafkaOptions.defaults(),
-        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { });
+        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null);
   }
 
   /** Starts only these parts (for example {@code "postgres"}). */
   public StackOptions withParts(String... names) {
-    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress);
+    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal);
   }
 
   public StackOptions withKafka(KafkaOptions options) {
-    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress);
+    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal);
   }
 
   public StackOptions withPostgres(PostgresOptions options) {
-    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress);
+    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal);
   }
 
   /** Uses an existing server (a JDBC URL with the policy service's user and password) instead of a private one. */
   public StackOptions withExternalPostgres(PostgresCredentials server) {
-    return new StackOptions(parts, kafka, postgres, server, topics, progress);
+    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal);
   }
 
   public StackOptions withTopics(Map<String, Integer> partitionsByTopic) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal);
   }
 
   /** Progress lines of the stack and of each part go to {@code sink} (the CLI passes stderr). */
   public StackOptions withProgress(Consumer<String> sink) {
     return new StackOptions(parts, kafka.withProgress(sink), postgres.withProgress(sink), externalPostgres, topics,
-        sink);
+        sink, collectorJournal);
+  }
+
+  /** The collector reads this journal directory instead of the local system journal. */
+  public StackOptions withCollectorJournal(java.nio.file.Path directory) {
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory);
   }
 }

@@ -162,14 +162,17 @@ class StackTest {
     assertThat(Stack.logs(state, "kafka"))
         .containsExactly(state.resolve("logs/kafka.log"), state.resolve("logs/kafka.out"));
     assertThat(Stack.logs(state, "postgres")).containsExactly(state.resolve("logs/postgres.log"));
-    assertThat(Stack.logs(state, null)).hasSize(3);
+    assertThat(Stack.logs(state, "collector")).containsExactly(state.resolve("logs/collector.log"));
+    assertThat(Stack.logs(state, null)).hasSize(4);
     assertThatThrownBy(() -> Stack.logs(state, "kafak"))
-        .isInstanceOf(StackException.class).hasMessage("unknown part 'kafak'; the parts are kafka, postgres");
+        .isInstanceOf(StackException.class)
+        .hasMessage("unknown part 'kafak'; the parts are kafka, postgres, collector");
     assertThat(Stack.tail(state.resolve("logs/kafka.log"), 10)).contains("does not exist yet");
   }
 
   private static StackOptions options() {
-    return StackOptions.defaults().withPostgres(PostgresOptions.defaults()).withProgress(StateDirs::progress);
+    return StackOptions.defaults().withParts("kafka", "postgres").withPostgres(PostgresOptions.defaults())
+        .withProgress(StateDirs::progress);
   }
 
   /** Runs {@link StackUpMain} in a child JVM, which exits once up returned. */

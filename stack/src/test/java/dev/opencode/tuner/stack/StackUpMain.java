@@ -11,7 +11,7 @@ public final class StackUpMain {
   private StackUpMain() {}
 
   public static void main(String[] args) {
-    UpResult result = Stack.up(Path.of(args[0]), StackOptions.defaults()
+    UpResult result = Stack.up(Path.of(args[0]), StackOptions.defaults().withParts("kafka", "postgres")
         .withPostgres(PostgresOptions.defaults()) // tests fail on a missing package instead of installing it
         .withProgress(System.err::println));
     for (PartStatus part : result.parts()) {

@@ -12,14 +12,14 @@ import java.util.Comparator;
  * The demo input for machines without a journal: a journal directory built once from the shipped Journal Export
  * Format file {@code sample/blocked-egress.export} with systemd's own {@code systemd-journal-remote}.
  */
-final class SampleJournal {
+public final class SampleJournal {
     static final String RESOURCE = "/sample/blocked-egress.export";
 
     private SampleJournal() {
     }
 
     /** Builds (or rebuilds) the sample journal under {@code cacheDir} and returns its directory. */
-    static Path build(Path cacheDir) {
+    public static Path build(Path cacheDir) {
         if (!Files.isExecutable(ExportFormat.JOURNAL_REMOTE)) {
             throw CliException.input("this machine has no readable journal, and the sample journal needs "
                     + ExportFormat.JOURNAL_REMOTE + ": apt-get install systemd-journal-remote (or pass --kernel-log FILE)", null);

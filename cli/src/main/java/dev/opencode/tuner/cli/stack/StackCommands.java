@@ -1,0 +1,167 @@
+package dev.opencode.tuner.cli.stack;
+
+import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.suggest.SampleJournal;
+import dev.opencode.tuner.stack.DownResult;
+import dev.opencode.tuner.stack.PartStatus;
+import dev.opencode.tuner.stack.Stack;
+import dev.opencode.tuner.stack.StackException;
+import dev.opencode.tuner.stack.StackOptions;
+import dev.opencode.tuner.stack.StackStatus;
+import dev.opencode.tuner.stack.UpResult;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ./tuner up|status|down|logs}: the local pipeline on one machine. */
+public final class StackCommands {
+    private StackCommands() {
+    }
+
+    /** Options every stack command shares. */
+    static class Common {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--state-dir", paramLabel = "DIR",
+                description = "Where the stack keeps its data, logs and credentials (default: $TUNER_STATE_DIR, "
+                        + "/var/lib/opencode-egress-tuner as root, else ~/.local/state/opencode-egress-tuner).")
+        Path stateDir;
+
+        Path state() {
+            return StateDirectory.resolve(stateDir);
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        static void printParts(PrintWriter out, List<PartStatus> parts) {
+            for (PartStatus p : parts) {
+                out.printf("  %-10s %-12s %-28s %s%n", p.part(), p.condition(), p.address() == null ? "-" : p.address(),
+                        p.detail());
+            }
+        }
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Starts Kafka, PostgreSQL and the collector in the background and returns when all are "
+                    + "healthy. Running it again says what already runs.")
+    public static final class Up extends Common implements Callable<Integer> {
+        @Option(names = "--journal-dir", paramLabel = "DIR",
+                description = "The collector reads this journal directory instead of the local system journal.")
+        Path journalDir;
+
+        @Override
+        public Integer call() {
+            Path state = state();
+            StackOptions options = StackOptions.defaults().withProgress(line -> {
+                err().println(line);
+                err().flush();
+            });
+            if (journalDir != null) {
+                options = options.withCollectorJournal(journalDir.toAbsolutePath().normalize());
+            } else if (!Files.isDirectory(Path.of("/var/log/journal")) && !Files.isDirectory(Path.of("/run/log/journal"))) {
+                Path cache = Path.of(System.getProperty("tuner.cache",
+                        System.getProperty("user.home") + "/.cache/opencode-egress-tuner"));
+                Path sample = SampleJournal.build(cache);
+                err().println("tuner: this machine has no system journal; the collector follows the bundled sample"
+                        + " journal (" + sample + "). Pass --journal-dir to choose another.");
+                options = options.withCollectorJournal(sample);
+            }
+            UpResult result;
+            try {
+                result = Stack.up(state, options);
+            } catch (StackException e) {
+                throw CliException.input(e.getMessage(), e);
+            }
+            PrintWriter out = out();
+            out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
+                    : "Running (state in " + state + "):");
+            printParts(out, result.parts());
+            out.println("Credentials: " + state.resolve("credentials") + " (0600 files; the policy service's database"
+                    + " account is in policy-db.properties)");
+            out.println("Logs: ./tuner logs [part]   Stop: ./tuner down");
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows each part of the local stack with its address and health. Exit 0 when all run.")
+    public static final class Status extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            StackStatus status;
+            try {
+                status = Stack.status(state());
+            } catch (StackException e) {
+                throw CliException.input(e.getMessage(), e);
+            }
+            out().println("State in " + state() + ":");
+            printParts(out(), status.parts());
+            out().flush();
+            boolean allHealthy = status.parts().stream().allMatch(PartStatus::healthy);
+            return allHealthy ? 0 : 3;
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true,
+            description = "Stops what ./tuner up started, and nothing else.")
+    public static final class Down extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            DownResult result;
+            try {
+                result = Stack.down(state());
+            } catch (StackException e) {
+                throw CliException.input(e.getMessage(), e);
+            }
+            if (result.parts().isEmpty()) {
+                out().println("Nothing was started by ./tuner up (state in " + state() + ").");
+            }
+            for (DownResult.PartOutcome p : result.parts()) {
+                out().printf("  %-10s %-16s %s%n", p.part(), p.action(), p.detail());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "Shows the end of the logs of one part (kafka, postgres, collector) or of all.")
+    public static final class Logs extends Common implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "PART", description = "kafka, postgres or collector (default: all)")
+        String part;
+
+        @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Lines per file (default ${DEFAULT-VALUE}).")
+        int lines;
+
+        @Override
+        public Integer call() {
+            List<Path> files;
+            try {
+                files = Stack.logs(state(), part);
+            } catch (StackException e) {
+                throw CliException.usage(e.getMessage());
+            }
+            for (Path file : files) {
+                out().println("==> " + file + " <==");
+                out().println(Stack.tail(file, lines));
+            }
+            out().flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.opencode.tuner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opencode.tuner.cli.Tuner;
+import dev.opencode.tuner.journal.JournalFixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/** {@code ./tuner up / status / logs / down} on one machine, through the CLI, with the real services. */
+class TunerUpTest {
+    record Run(int code, String out, String err) {
+    }
+
+    static Run tuner(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Tuner.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void upStartsEveryPartOnceStatusReportsThemAndDownStopsExactlyThose() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "tuner-up");
+        // PostgreSQL runs as its own OS user, which must be able to traverse the state directory's parents.
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path state = root.resolve("state");
+        Path journal = root.resolve("journal");
+        new JournalFixture().host("up-host")
+                .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.10", 443, 990))
+                .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.11", 443, 990))
+                .writeJournal(journal.resolve("system.journal"));
+        try {
+            Run up = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            assertThat(up.code()).as(up.err()).isZero();
+            assertThat(up.out()).contains("Running").containsPattern("kafka +RUNNING")
+                    .containsPattern("postgres +RUNNING").containsPattern("collector +RUNNING")
+                    .contains(state.resolve("credentials").toString());
+
+            Run again = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            assertThat(again.code()).isZero();
+            assertThat(again.out()).startsWith("Already running");
+
+            Run status = tuner("status", "--state-dir", state.toString());
+            assertThat(status.code()).isZero();
+            Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
+            assertThat(kafka.find()).as(status.out()).isTrue();
+
+            assertThat(consume(kafka.group(1), "opencode.egress.blocked", 2)).allSatisfy(r -> {
+                assertThat(r.key()).isEqualTo("up-host/web");
+                assertThat(r.value()).contains("\"destination\":\"192.0.2.1");
+            });
+
+            Run logs = tuner("logs", "--state-dir", state.toString(), "collector", "-n", "200");
+            assertThat(logs.code()).isZero();
+            assertThat(logs.out()).contains("collector.log").contains("following " + journal);
+            assertThat(tuner("logs", "--state-dir", state.toString(), "kafak").code()).isEqualTo(2);
+        } finally {
+            Run down = tuner("down", "--state-dir", state.toString());
+            assertThat(down.code()).as(down.err()).isZero();
+            assertThat(down.out()).containsPattern("collector +STOPPED").containsPattern("kafka +STOPPED");
+        }
+        Run after = tuner("status", "--state-dir", state.toString());
+        assertThat(after.code()).isEqualTo(3);
+        assertThat(after.out()).doesNotContain("RUNNING");
+    }
+
+    private static List<ConsumerRecord<String, String>> consume(String bootstrap, String topic, int count) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            c.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (records.size() < count && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        assertThat(records).hasSize(count);
+        return records;
+    }
+
+    @SuppressWarnings("unused")
+    private static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

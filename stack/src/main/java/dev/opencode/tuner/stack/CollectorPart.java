@@ -1,0 +1,37 @@
+package dev.opencode.tuner.stack;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The collector as a part of the stack: follows the local system journal (or the journal directory given in the
+ * options, e.g. the bundled sample on a machine without journald) and produces to the stack's Kafka.
+ */
+final class CollectorPart extends QuarkusAppPart {
+  static final String NAME = "collector";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  String module() {
+    return "collector/app";
+  }
+
+  @Override
+  Map<String, String> configuration(StateLayout layout, StackState state, StackOptions options, int httpPort) {
+    StackState.PartRecord kafka = state.part(KafkaPart.NAME).orElseThrow(() -> new StackException(
+        "the collector needs Kafka: start it too (./tuner up starts every part)"));
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("tuner.collector.kafka.bootstrap-servers", kafka.address());
+    config.put("tuner.collector.state-directory", dir(layout).resolve("state").toString());
+    Path journal = options.collectorJournal();
+    if (journal != null) {
+      config.put("tuner.collector.journal.directory", journal.toString());
+    }
+    return config;
+  }
+}
