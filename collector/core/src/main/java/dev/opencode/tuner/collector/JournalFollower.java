@@ -163,8 +163,7 @@ public final class JournalFollower implements Runnable {
     private void handlePrefixed(Journal journal, byte[] message, long realtime) throws InterruptedException {
         // The MESSAGE_ID disjunction lets non-kernel entries in: only the kernel transport is trusted.
         if (!"kernel".equals(journal.fieldText(Journal.TRANSPORT))) {
-            metrics.spoofed();
-            return;
+            return; // a forgery through the MESSAGE_ID match: never an event (the SpoofWatcher counts it)
         }
         String text = new String(message, StandardCharsets.UTF_8);
         ParseResult result = parser.parse(text);

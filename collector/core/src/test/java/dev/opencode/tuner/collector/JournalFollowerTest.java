@@ -262,7 +262,6 @@ class JournalFollowerTest {
         await(() -> sink.delivered.size() == 1 && sink.malformed.size() == 1, "one event, one malformed line");
         stop(f);
         assertThat(sink.destinations()).containsExactly("192.0.2.1");
-        assertThat(counters.spoofed.get()).isEqualTo(1);
         assertThat(counters.missed.get()).isEqualTo(7);
         assertThat(sink.malformed.get(0).reason()).contains("DST=");
     }
@@ -282,6 +281,29 @@ class JournalFollowerTest {
         await(() -> sink.delivered.size() == 2, "2 appended events");
         stop(f);
         assertThat(sink.destinations()).containsExactly("192.0.2.2", "192.0.2.3"); // TAIL: not the old one
+    }
+
+    @Test
+    void theSpoofWatcherCountsUserspaceImitationsAppendedWhileItRuns() throws Exception {
+        Path dir = tmp.resolve("journal");
+        Path file = dir.resolve("system.journal");
+        new JournalFixture().entry("stdout", tcpLine("web", "10.0.0.2", "203.0.113.1", 1, 0)) // before: not counted
+                .writeJournal(file);
+        Counters counters = new Counters();
+        SpoofWatcher watcher = new SpoofWatcher(() -> Journal.openDirectory(dir), counters, Duration.ofMillis(50));
+        Thread t = Thread.ofPlatform().start(watcher);
+        Thread.sleep(300);
+        new JournalFixture().at(T0_USEC + 10_000_000)
+                .entry("stdout", tcpLine("web", "10.0.0.2", "203.0.113.2", 1, 0))
+                .entry("syslog", tcpLine("docs", "10.0.0.2", "203.0.113.3", 1, 0))
+                .kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 990)) // the kernel's own: not a spoof
+                .entry("stdout", "an unrelated line")
+                .writeJournal(file);
+        await(() -> counters.spoofed.get() == 2, "2 spoofed lines");
+        Thread.sleep(200);
+        watcher.stop();
+        t.join(5_000);
+        assertThat(counters.spoofed.get()).isEqualTo(2);
     }
 
     private static byte[] b(String s) {

@@ -3,6 +3,7 @@ package dev.opencode.tuner.collector.app;
 import dev.opencode.tuner.collector.CursorStore;
 import dev.opencode.tuner.collector.FollowerConfig;
 import dev.opencode.tuner.collector.JournalFollower;
+import dev.opencode.tuner.collector.SpoofWatcher;
 import dev.opencode.tuner.journal.Journal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -26,6 +27,7 @@ public class CollectorService {
     private final MeterRegistry registry;
     private JournalFollower follower;
     private Thread thread;
+    private SpoofWatcher spoofWatcher;
     private KafkaEventSink sink;
     private volatile Throwable failure;
 
@@ -59,8 +61,11 @@ public class CollectorService {
                     + " cannot be created", e);
         }
         sink = new KafkaEventSink(config.kafka());
-        follower = new JournalFollower(opener, cursors, sink, followerConfig, new CollectorMetrics(registry),
-                Clock.systemUTC());
+        CollectorMetrics metrics = new CollectorMetrics(registry);
+        follower = new JournalFollower(opener, cursors, sink, followerConfig, metrics, Clock.systemUTC());
+        // Userspace imitations are never read by the follower (kernel transport only); count them on the side.
+        spoofWatcher = new SpoofWatcher(opener, metrics, j.pollTimeout());
+        Thread.ofPlatform().name("spoof-watcher").daemon(true).start(spoofWatcher);
         registry.gauge("tuner.collector.in.flight", follower, JournalFollower::inFlight);
         // The sd_journal handle is confined to this one platform thread (never a virtual thread).
         thread = Thread.ofPlatform().name("journal-follower").daemon(false).unstarted(() -> {
@@ -77,6 +82,9 @@ public class CollectorService {
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        if (spoofWatcher != null) {
+            spoofWatcher.stop();
+        }
         if (follower != null) {
             follower.stop();
             thread.join(35_000);
