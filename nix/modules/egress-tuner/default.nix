@@ -142,7 +142,7 @@ in
         type = types.str;
         default = "127.0.0.1:9092";
         example = "tuner.example.internal:9092";
-        description = "Kafka bootstrap servers (`kafka.bootstrap.servers`).";
+        description = "Kafka bootstrap servers (`tuner.collector.kafka.bootstrap-servers`).";
       };
 
       metricsPort = mkOption {
@@ -174,12 +174,12 @@ in
           module does not know are passed through. No secrets here (see `environmentFile`).
         '';
         defaults = {
-          "kafka.bootstrap.servers" = {
+          "tuner.collector.kafka.bootstrap-servers" = {
             default = cfg.collector.kafkaBootstrapServers;
             defaultText = literalExpression "config.services.opencode-egress-tuner.collector.kafkaBootstrapServers";
             description = "Kafka bootstrap servers.";
           };
-          "tuner.collector.state-dir" = {
+          "tuner.collector.state-directory" = {
             default = "/var/lib/opencode-egress-tuner-collector";
             description = "Where the collector keeps its journal cursor.";
           };
