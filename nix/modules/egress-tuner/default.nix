@@ -390,9 +390,15 @@ in
           StateDirectory = "opencode-egress-tuner-collector";
           StateDirectoryMode = "0700";
           EnvironmentFile = lib.optional (cfg.collector.environmentFile != null) cfg.collector.environmentFile;
-          # jna.library.path: libsystemd for the JNA binding of sd_journal.
+          # jna.library.path: libsystemd for the JNA binding of sd_journal. jna.tmpdir: JNA unpacks its
+          # native stub there; the state directory is private and not mounted noexec (unlike some /tmp).
           ExecStart = javaCommand "collector" (
-            cfg.collector.jvmOptions ++ [ "-Djna.library.path=${lib.getLib pkgs.systemd}/lib" ]
+            cfg.collector.jvmOptions
+            ++ [
+              "-Djna.library.path=${lib.getLib pkgs.systemd}/lib"
+              "-Djna.tmpdir=%S/opencode-egress-tuner-collector/jna"
+              "--enable-native-access=ALL-UNNAMED"
+            ]
           ) collectorSettings;
           Restart = "always";
           RestartSec = "5s";
