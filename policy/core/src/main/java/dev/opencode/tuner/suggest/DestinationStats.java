@@ -4,6 +4,7 @@ import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.blocked.BlockedLine;
 import inet.ipaddr.IPAddress;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -33,6 +34,43 @@ public final class DestinationStats {
         this.address = address;
         this.ip = Cidrs.address(address);
         this.ipv4Value = ip.isIPv4() ? ip.toIPv4().longValue() : -1;
+    }
+
+    /**
+     * Rebuilds the evidence for one destination from stored aggregates (the policy service keeps them in its
+     * database), as if the events behind them had been {@linkplain InstanceAggregate#add added} one by one.
+     *
+     * @param address       canonical address, as in {@link dev.opencode.tuner.blocked.BlockedLine#destination()}
+     * @param sampleSources in the order first seen; only the first {@value #SAMPLE_SOURCES} distinct ones are kept
+     * @param firstSeen     null only together with {@code lastSeen} (no event had a time)
+     * @throws IllegalArgumentException naming the value when the address is not one, or the counts are inconsistent
+     */
+    public static DestinationStats restore(String address, long events, Collection<Integer> ports,
+                                           Collection<String> protocols, Collection<String> services,
+                                           Collection<String> sampleSources, Collection<Long> uids,
+                                           Instant firstSeen, Instant lastSeen) {
+        if (events < 1) {
+            throw new IllegalArgumentException("a destination has at least one event, got " + events + " for "
+                    + address);
+        }
+        if ((firstSeen == null) != (lastSeen == null) || (firstSeen != null && firstSeen.isAfter(lastSeen))) {
+            throw new IllegalArgumentException("first seen " + firstSeen + " and last seen " + lastSeen + " of "
+                    + address + " do not form an interval");
+        }
+        DestinationStats d = new DestinationStats(address);
+        d.events = events;
+        d.ports.addAll(ports);
+        d.protocols.addAll(protocols);
+        d.services.addAll(services);
+        for (String source : sampleSources) {
+            if (d.sampleSources.size() < SAMPLE_SOURCES) {
+                d.sampleSources.add(source);
+            }
+        }
+        d.uids.addAll(uids);
+        d.firstSeen = firstSeen;
+        d.lastSeen = lastSeen;
+        return d;
     }
 
     /** The unsigned IPv4 value (from the ipaddress library), or -1 for an IPv6 destination. */

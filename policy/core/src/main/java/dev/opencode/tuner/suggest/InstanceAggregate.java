@@ -18,6 +18,24 @@ public final class InstanceAggregate {
         this.instance = instance;
     }
 
+    /**
+     * Rebuilds an instance's aggregate from stored destinations ({@link DestinationStats#restore}); its event count
+     * is the sum of theirs, as when the events are added one by one.
+     *
+     * @throws IllegalArgumentException when two destinations have the same address
+     */
+    public static InstanceAggregate restore(String host, String instance, Collection<DestinationStats> destinations) {
+        InstanceAggregate aggregate = new InstanceAggregate(host, instance);
+        for (DestinationStats d : destinations) {
+            if (aggregate.destinations.putIfAbsent(d.address(), d) != null) {
+                throw new IllegalArgumentException("destination " + d.address() + " of " + host + "/" + instance
+                        + " appears twice");
+            }
+            aggregate.events += d.events();
+        }
+        return aggregate;
+    }
+
     public void add(BlockedEvent event) {
         events++;
         destinations.computeIfAbsent(event.line().destination(), DestinationStats::new).add(event);

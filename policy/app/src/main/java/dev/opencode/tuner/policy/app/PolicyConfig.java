@@ -1,0 +1,138 @@
+package dev.opencode.tuner.policy.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The policy service's configuration, under {@code tuner.policy}. Validated at start-up: a bad value stops the
+ * service with a message that names the key. Defaults are documented in policy/app/README.md.
+ */
+@ConfigMapping(prefix = "tuner.policy")
+public interface PolicyConfig {
+    /** Where the accounts file and the initial admin password live (the NixOS module sets its StateDirectory). */
+    @WithDefault("/var/lib/opencode-egress-policy")
+    Path stateDirectory();
+
+    Kafka kafka();
+
+    Database database();
+
+    Dedupe dedupe();
+
+    Auth auth();
+
+    Suggest suggest();
+
+    /** Where blocked events come from, and where unreadable ones go. */
+    interface Kafka {
+        @WithDefault("localhost:9092")
+        @NotBlank
+        String bootstrapServers();
+
+        @WithDefault("opencode.egress.blocked")
+        @NotBlank
+        String topic();
+
+        /** Records that cannot be read or validated, with the reason in the {@code dead-letter-reason} header. */
+        @WithDefault("opencode.egress.blocked.dlq")
+        @NotBlank
+        String deadLetterTopic();
+
+        /** Create the dead-letter topic at start when it is missing (brokers here do not auto-create topics). */
+        @WithDefault("true")
+        boolean createDeadLetterTopic();
+
+        /** Every policy instance of one deployment uses the same group: partitions are shared out among them. */
+        @WithDefault("opencode-egress-policy")
+        @NotBlank
+        String groupId();
+
+        /** Records per batch ({@code max.poll.records}); one database transaction per batch. */
+        @WithDefault("2000")
+        @Min(1)
+        @Max(50_000)
+        int maxBatch();
+
+        @WithDefault("500ms")
+        Duration pollTimeout();
+
+        /** First wait after a failed batch (database or dead-letter topic unavailable); doubled up to the maximum. */
+        @WithDefault("1s")
+        Duration retryBackoff();
+
+        @WithDefault("30s")
+        Duration maxRetryBackoff();
+    }
+
+    /**
+     * The PostgreSQL database. {@code credentials-file} (a properties file with {@code url}, {@code user} and
+     * {@code password}, as {@code ./tuner up} writes it) overrides the defaults of the three keys below it; explicit
+     * system properties or environment variables override the file.
+     */
+    interface Database {
+        Optional<Path> credentialsFile();
+
+        @Pattern(regexp = "jdbc:postgresql:.+", message = "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db)")
+        String url();
+
+        @NotBlank
+        String user();
+
+        /** Empty for a server that needs none (peer or trust authentication). */
+        Optional<String> password();
+    }
+
+    /** How long event ids are remembered, so that a redelivered event counts once. */
+    interface Dedupe {
+        /**
+         * Event ids are kept this long after the event's time; an event older than this is not counted at all (it
+         * could no longer be told apart from a redelivery). Longer than Kafka's retention and the journal's age.
+         */
+        @WithDefault("30d")
+        Duration retention();
+
+        /** How often expired event ids are deleted. */
+        @WithDefault("1h")
+        Duration pruneInterval();
+    }
+
+    /** Local accounts for the API (HTTP Basic). */
+    interface Auth {
+        /** Default: {@code <state-directory>/accounts}. Created with one admin account at first start. */
+        Optional<Path> accountsFile();
+
+        /** bcrypt cost of the generated admin password (each API request verifies one hash: 12 takes ~0.25 s). */
+        @WithDefault("12")
+        @Min(4)
+        @Max(31)
+        int bcryptCost();
+    }
+
+    /** How suggestions are made: the same knobs as {@code ./tuner suggest}. */
+    interface Suggest {
+        @WithDefault("4")
+        @Min(2)
+        int minAddresses();
+
+        @WithDefault("24")
+        @Min(16)
+        @Max(32)
+        int prefix4();
+
+        @WithDefault("64")
+        @Min(48)
+        @Max(128)
+        int prefix6();
+
+        /** CIDRs added to the built-in denylist. */
+        Optional<List<String>> deny();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.opencode.tuner.policy.app.auth;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
+import dev.opencode.tuner.blocked.Untrusted;
+import dev.opencode.tuner.policy.app.PolicyConfig;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.security.AuthenticationFailedException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The local accounts of the API, from the accounts file ({@link AccountsFile}). At first start, when the file does
+ * not exist, it is created with one account {@code admin} whose random password is written to
+ * {@code <state-directory>/initial-admin-password} (0600); the log says where, never what.
+ *
+ * <p>The file is read again when it changes (size or modification time), so accounts can be added without a
+ * restart. A file that has become invalid locks every account out until it is fixed (and says why in the log):
+ * a typo must not keep a removed account alive.
+ */
+@ApplicationScoped
+public class Accounts {
+    private static final Logger LOG = Logger.getLogger(Accounts.class);
+    static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+    // htpasswd and OpenBSD truncate passwords at 72 bytes; so does this check, so that their hashes verify here.
+    private static final BCrypt.Verifyer VERIFYER = BCrypt.verifyer(BCrypt.Version.VERSION_2A,
+            LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
+
+    private final Path file;
+    private final Path stateDirectory;
+    private final int cost;
+    private Map<String, AccountsFile.Account> accounts;
+    private String loadError;
+    private FileTime loadedTime;
+    private long loadedSize = -1;
+    private volatile String dummyHash;
+
+    Accounts(PolicyConfig config) {
+        this.stateDirectory = config.stateDirectory();
+        this.file = config.auth().accountsFile().orElse(stateDirectory.resolve("accounts"));
+        this.cost = config.auth().bcryptCost();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        createOnFirstStart();
+        synchronized (this) {
+            refresh();
+            if (loadError != null) {
+                throw new IllegalStateException("tuner.policy.auth.accounts-file: " + loadError);
+            }
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The account whose password this is. Every failure is logged with the account name and the remote address,
+     * never the password, and throws {@link AuthenticationFailedException} (401).
+     */
+    AccountsFile.Account verify(String name, char[] password, String remote) {
+        AccountsFile.Account account;
+        String error;
+        synchronized (this) {
+            refresh();
+            error = loadError;
+            account = error == null ? accounts.get(name) : null;
+        }
+        String who = Untrusted.quote(name, 64) + " from " + remote;
+        if (error != null) {
+            LOG.errorf("API login of %s refused: the accounts file is invalid: %s", who, error);
+            throw new AuthenticationFailedException("the accounts file is invalid");
+        }
+        if (account == null) {
+            VERIFYER.verify(password, dummyHash()); // the same work as for a real account: no timing oracle
+            LOG.warnf("API login failed: no account %s", who);
+            throw new AuthenticationFailedException("unknown account");
+        }
+        if (!VERIFYER.verify(password, account.hash()).verified) {
+            LOG.warnf("API login failed: wrong password for account %s", who);
+            throw new AuthenticationFailedException("wrong password");
+        }
+        return account;
+    }
+
+    private String dummyHash() {
+        String hash = dummyHash;
+        if (hash == null) {
+            hash = BCrypt.withDefaults().hashToString(cost, newPassword().toCharArray());
+            dummyHash = hash;
+        }
+        return hash;
+    }
+
+    /** Reads the file again when its size or modification time changed. Callers hold the lock. */
+    private void refresh() {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            accounts = Map.of();
+            loadError = "cannot read " + file + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+            loadedTime = null;
+            loadedSize = -1;
+            return;
+        }
+        if (attributes.lastModifiedTime().equals(loadedTime) && attributes.size() == loadedSize) {
+            return;
+        }
+        loadedTime = attributes.lastModifiedTime();
+        loadedSize = attributes.size();
+        try {
+            accounts = AccountsFile.read(file);
+            loadError = null;
+            LOG.infof("read %d API account%s from %s", accounts.size(), accounts.size() == 1 ? "" : "s", file);
+            warnIfOthersMayRead();
+        } catch (IOException | RuntimeException e) {
+            accounts = Map.of();
+            loadError = e instanceof IOException ? "cannot read " + file + " (" + e.getMessage() + ")" : e.getMessage();
+            LOG.errorf("the accounts file is invalid, every API login is refused until it is fixed: %s", loadError);
+        }
+    }
+
+    private void warnIfOthersMayRead() {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.OTHERS_READ)
+                    || permissions.contains(PosixFilePermission.GROUP_READ)) {
+                LOG.warnf("%s may be read by other users (%s): its bcrypt hashes can be attacked offline; chmod 600"
+                        + " it", file, PosixFilePermissions.toString(permissions));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debugf("cannot check the permissions of %s: %s", file, e);
+        }
+    }
+
+    private void createOnFirstStart() {
+        if (Files.exists(file)) {
+            return;
+        }
+        String password = newPassword();
+        String hash = BCrypt.withDefaults().hashToString(cost, password.toCharArray());
+        Path passwordFile = stateDirectory.resolve(INITIAL_PASSWORD_FILE);
+        try {
+            createPrivateDirectories(stateDirectory);
+            createPrivateDirectories(file.toAbsolutePath().getParent());
+            writePrivate(passwordFile, password + "\n");
+            Path temporary = file.resolveSibling(file.getFileName() + ".new");
+            Files.deleteIfExists(temporary);
+            writePrivate(temporary, AccountsFile.format(List.<String[]>of(new String[] {"admin", hash, Roles.ADMIN})));
+            try {
+                Files.move(temporary, file); // fails when another instance created the file meanwhile
+            } catch (FileAlreadyExistsException e) {
+                Files.deleteIfExists(temporary);
+                return;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("tuner.policy.auth.accounts-file " + file + " does not exist and cannot be"
+                    + " created (" + e.getMessage() + "); create it, or make tuner.policy.state-directory writable",
+                    e);
+        }
+        LOG.infof("first start: created the API account 'admin' with a random password, written to %s (mode 0600)."
+                + " Log in with it, keep it elsewhere and delete that file. Accounts are in %s.", passwordFile, file);
+    }
+
+    private static void createPrivateDirectories(Path directory) throws IOException {
+        if (directory != null && !Files.isDirectory(directory)) {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+        }
+    }
+
+    /** Writes a file that is 0600 from its creation on (never readable by others, even for a moment). */
+    private static void writePrivate(Path path, String text) throws IOException {
+        Files.deleteIfExists(path);
+        try (SeekableByteChannel channel = Files.newByteChannel(path, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PRIVATE))) {
+            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        }
+        Files.setPosixFilePermissions(path, PRIVATE); // the umask may have removed bits, never added: make it exact
+    }
+
+    /** 192 random bits, base64url: 32 characters. */
+    static String newPassword() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

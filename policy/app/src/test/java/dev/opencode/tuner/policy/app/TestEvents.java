@@ -1,0 +1,89 @@
+package dev.opencode.tuner.policy.app;
+
+import dev.opencode.tuner.blocked.BlockedEvent;
+import dev.opencode.tuner.blocked.BlockedEventJson;
+import dev.opencode.tuner.blocked.BlockedLine;
+import dev.opencode.tuner.blocked.Transport;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Blocked events as the collector produces them (schema v1 JSON, key host/instance), and a producer for them. */
+public final class TestEvents implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Recent enough for the dedupe retention, with microseconds as journald records them. */
+    public static final Instant T0 = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS)
+            .plusNanos(123_456_000);
+
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public TestEvents() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PolicyStack.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public static String newId() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+
+    public static BlockedEvent event(String host, String instance, String destination, String protocol, Integer port,
+                                     String source, Instant time) {
+        boolean v6 = destination.indexOf(':') >= 0;
+        BlockedLine line = new BlockedLine(instance, v6 ? 6 : 4, protocol, source, destination,
+                port == null ? null : 40000, port, 984L, 984L, "eth0", "", null, null, null);
+        return new BlockedEvent(newId(), host, time, Transport.KERNEL, line);
+    }
+
+    public static BlockedEvent tcp(String host, String instance, String destination, int port, int second) {
+        boolean v6 = destination.indexOf(':') >= 0;
+        return event(host, instance, destination, "tcp", port, v6 ? "fd00::2" : "10.211.0." + (2 + second % 7),
+                T0.plusSeconds(second));
+    }
+
+    public static String key(String host, String instance) {
+        return host + "/" + instance;
+    }
+
+    /** Produces the events in order, keyed as the collector keys them, and waits for the acknowledgements. */
+    public void send(List<BlockedEvent> events) {
+        for (BlockedEvent e : events) {
+            sendRaw(key(e.host(), e.instance()), BlockedEventJson.write(e).getBytes(StandardCharsets.UTF_8), false);
+        }
+        producer.flush();
+    }
+
+    public void sendRaw(String key, byte[] value) {
+        sendRaw(key, value, true);
+    }
+
+    private void sendRaw(String key, byte[] value, boolean wait) {
+        var future = producer.send(new ProducerRecord<>(PolicyStack.TOPIC, key.getBytes(StandardCharsets.UTF_8),
+                value));
+        if (wait) {
+            try {
+                future.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("producing to " + PolicyStack.TOPIC + " failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
