@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
         footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
         subcommands = {SuggestCommand.class, StackCommands.Up.class, StackCommands.Status.class,
-            StackCommands.Down.class, StackCommands.Logs.class, CommandLine.HelpCommand.class})
+            StackCommands.Down.class, StackCommands.Logs.class, dev.opencode.tuner.cli.stack.SuggestionsCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */
     public static final int EXIT_INPUT = 1;

@@ -37,7 +37,7 @@ public final class BenchData {
         }
         // Per instance: 8 addresses in one /24 (suggested as the /24) and 24 scattered ones.
         String dst = kind < 5 ? "140.82." + (100 + seed % 50) + "." + (10 + r.nextInt(8))
-                : (50 + seed % 100) + "." + (seed + r.nextInt(24)) + "." + ((seed * 7) & 0xff) + ".9";
+                : (50 + seed % 100) + "." + ((seed + r.nextInt(24)) & 0xff) + "." + ((seed * 7) & 0xff) + ".9";
         if (kind < 8) {
             return "opencode-" + instance + "-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=" + dst
                     + " LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=" + r.nextInt(65536) + " DF PROTO=TCP SPT="
@@ -101,6 +101,15 @@ public final class BenchData {
      */
     public static long writeJournal(Path dir, int entries, int blockedPercent, long seed)
             throws IOException, InterruptedException {
+        return writeJournal(dir, entries, blockedPercent, seed, false, 1);
+    }
+
+    /**
+     * As {@link #writeJournal(Path, int, int, long)}; with {@code otherKernelLines} the other entries are ordinary
+     * kernel messages (a kernel-only journal), and blocked lines come from {@code hosts} hosts.
+     */
+    public static long writeJournal(Path dir, int entries, int blockedPercent, long seed, boolean otherKernelLines,
+                                    int hosts) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path file = dir.resolve("system.journal");
         Files.deleteIfExists(file);
@@ -121,9 +130,17 @@ public final class BenchData {
                     fields.put("PRIORITY", b("4"));
                     fields.put("SYSLOG_FACILITY", b("0"));
                     fields.put("SYSLOG_IDENTIFIER", b("kernel"));
-                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("_HOSTNAME", b(hosts == 1 ? "bench-host" : String.format("host-%02d", r.nextInt(hosts))));
                     fields.put("_SOURCE_MONOTONIC_TIMESTAMP", b(Long.toString(monotonic - 5)));
                     fields.put("MESSAGE", b(blockedLine(r, instance)));
+                } else if (otherKernelLines) {
+                    fields.put("_TRANSPORT", b("kernel"));
+                    fields.put("PRIORITY", b("6"));
+                    fields.put("SYSLOG_FACILITY", b("0"));
+                    fields.put("SYSLOG_IDENTIFIER", b("kernel"));
+                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("MESSAGE", b("eth0: rx " + r.nextInt(1 << 20) + " packets, queue " + r.nextInt(8)
+                            + " irq " + (30 + r.nextInt(8))));
                 } else {
                     fields.put("_TRANSPORT", b("stdout"));
                     fields.put("PRIORITY", b("6"));

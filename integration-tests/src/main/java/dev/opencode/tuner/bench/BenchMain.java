@@ -40,18 +40,22 @@ public final class BenchMain {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
                 default -> {
-                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh]");
+                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline]");
                     System.exit(2);
                 }
             }
         }
         Files.createDirectories(work);
         List<String> table = new ArrayList<>();
-        if (!only.equals("jmh")) {
+        if (only.isEmpty() || only.equals("wall")) {
             table.addAll(wall(root, work, entries, runs));
         }
-        if (!only.equals("wall")) {
+        if (only.isEmpty() || only.equals("jmh")) {
             table.addAll(jmh(work));
+        }
+        if (only.isEmpty() || only.equals("pipeline")) {
+            table.add("");
+            table.addAll(PipelineBench.run(root, work, entries));
         }
         System.out.println();
         table.forEach(System.out::println);

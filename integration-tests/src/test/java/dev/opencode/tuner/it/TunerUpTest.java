@@ -43,14 +43,15 @@ class TunerUpTest {
         Path journal = root.resolve("journal");
         new JournalFixture().host("up-host")
                 .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.10", 443, 990))
-                .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.11", 443, 990))
+                .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.12", 443, 990))
                 .writeJournal(journal.resolve("system.journal"));
         try {
             Run up = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
             assertThat(up.code()).as(up.err()).isZero();
             assertThat(up.out()).contains("Running").containsPattern("kafka +RUNNING")
-                    .containsPattern("postgres +RUNNING").containsPattern("collector +RUNNING")
-                    .contains(state.resolve("credentials").toString());
+                    .containsPattern("postgres +RUNNING").containsPattern("policy +RUNNING")
+                    .containsPattern("collector +RUNNING").contains("/api/v1/suggestions")
+                    .contains(state.resolve("policy/state/initial-admin-password").toString());
 
             Run again = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
             assertThat(again.code()).isZero();
@@ -66,14 +67,35 @@ class TunerUpTest {
                 assertThat(r.value()).contains("\"destination\":\"192.0.2.1");
             });
 
+            // The whole loop: journal -> collector -> Kafka -> policy -> PostgreSQL -> API, with the local credentials.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Run suggestions;
+            do {
+                Thread.sleep(300);
+                suggestions = tuner("suggestions", "--state-dir", state.toString(), "--format", "json");
+            } while (!suggestions.out().contains("192.0.2.12") && System.nanoTime() < deadline);
+            assertThat(suggestions.code()).as(suggestions.err()).isZero();
+            assertThat(suggestions.out()).contains("\"host\":\"up-host\"").contains("\"cidr\":\"192.0.2.10/32\"")
+                    .contains("\"cidr\":\"192.0.2.12/32\"");
+            Run text = tuner("suggestions", "--state-dir", state.toString(), "--host", "up-host", "--instance", "web");
+            assertThat(text.code()).as(text.err()).isZero();
+            assertThat(text.out()).contains("up-host / web: 2 blocked events to 2 destinations")
+                    .containsPattern("[0-9a-f]{32}  allow 192\\.0\\.2\\.10/32").contains("2 pending suggestions.");
+            assertThat(tuner("suggestions", "--state-dir", state.toString(), "--instance", "Bad!").code())
+                    .isEqualTo(2);
+            assertThat(tuner("suggestions", "--state-dir", state.toString(), "--password-file",
+                    journal.resolve("system.journal").toString()).code()).isEqualTo(1);
+
             Run logs = tuner("logs", "--state-dir", state.toString(), "collector", "-n", "200");
             assertThat(logs.code()).isZero();
             assertThat(logs.out()).contains("collector.log").contains("following " + journal);
             assertThat(tuner("logs", "--state-dir", state.toString(), "kafak").code()).isEqualTo(2);
-        } finally {
             Run down = tuner("down", "--state-dir", state.toString());
             assertThat(down.code()).as(down.err()).isZero();
-            assertThat(down.out()).containsPattern("collector +STOPPED").containsPattern("kafka +STOPPED");
+            assertThat(down.out()).containsPattern("collector +STOPPED").containsPattern("policy +STOPPED")
+                    .containsPattern("kafka +STOPPED");
+        } finally {
+            tuner("down", "--state-dir", state.toString()); // a no-op after the down above; cleans up on failure
         }
         Run after = tuner("status", "--state-dir", state.toString());
         assertThat(after.code()).isEqualTo(3);

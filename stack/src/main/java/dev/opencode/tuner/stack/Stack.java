@@ -14,11 +14,17 @@ import java.util.Optional;
 public final class Stack {
 
   /** The parts, in start order; {@link #down} stops them in reverse. */
-  static final List<StackPart> PARTS = List.of(new KafkaPart(), new PostgresPart(), new CollectorPart());
+  static final List<StackPart> PARTS = List.of(new KafkaPart(), new PostgresPart(), new PolicyPart(),
+      new CollectorPart());
 
   private Stack() {}
 
-  /** The part names, in start order: {@code kafka}, {@code postgres}. */
+  /** Where the policy service of a stack keeps its accounts and its first admin password. */
+  public static Path policyStateDirectory(Path stateDir) {
+    return PolicyPart.stateDirectory(new StateLayout(stateDir));
+  }
+
+  /** The part names, in start order: {@code kafka}, {@code postgres}, {@code policy}, {@code collector}. */
   public static List<String> partNames() {
     return PARTS.stream().map(StackPart::name).toList();
   }

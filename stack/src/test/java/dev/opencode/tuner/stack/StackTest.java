@@ -163,10 +163,11 @@ class StackTest {
         .containsExactly(state.resolve("logs/kafka.log"), state.resolve("logs/kafka.out"));
     assertThat(Stack.logs(state, "postgres")).containsExactly(state.resolve("logs/postgres.log"));
     assertThat(Stack.logs(state, "collector")).containsExactly(state.resolve("logs/collector.log"));
-    assertThat(Stack.logs(state, null)).hasSize(4);
+    assertThat(Stack.logs(state, "policy")).containsExactly(state.resolve("logs/policy.log"));
+    assertThat(Stack.logs(state, null)).hasSize(5);
     assertThatThrownBy(() -> Stack.logs(state, "kafak"))
         .isInstanceOf(StackException.class)
-        .hasMessage("unknown part 'kafak'; the parts are kafka, postgres, collector");
+        .hasMessage("unknown part 'kafak'; the parts are kafka, postgres, policy, collector");
     assertThat(Stack.tail(state.resolve("logs/kafka.log"), 10)).contains("does not exist yet");
   }
 

@@ -56,8 +56,8 @@ public final class StackCommands {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Starts Kafka, PostgreSQL and the collector in the background and returns when all are "
-                    + "healthy. Running it again says what already runs.")
+            description = "Starts Kafka, PostgreSQL, the policy service and the collector in the background and "
+                    + "returns when all are healthy. Running it again says what already runs.")
     public static final class Up extends Common implements Callable<Integer> {
         @Option(names = "--journal-dir", paramLabel = "DIR",
                 description = "The collector reads this journal directory instead of the local system journal.")
@@ -90,9 +90,13 @@ public final class StackCommands {
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
                     : "Running (state in " + state + "):");
             printParts(out, result.parts());
-            out.println("Credentials: " + state.resolve("credentials") + " (0600 files; the policy service's database"
-                    + " account is in policy-db.properties)");
-            out.println("Logs: ./tuner logs [part]   Stop: ./tuner down");
+            result.parts().stream().filter(p -> p.part().equals("policy")).findFirst().ifPresent(p ->
+                    out.println("API: " + p.address() + "/api/v1/suggestions  (OpenAPI: " + p.address()
+                            + "/q/openapi)"));
+            out.println("Credentials: admin password in " + Stack.policyStateDirectory(state)
+                    .resolve("initial-admin-password") + "; database account in " + state.resolve("credentials")
+                    .resolve("policy-db.properties") + " (0600 files)");
+            out.println("Next: ./tuner suggestions   Logs: ./tuner logs [part]   Stop: ./tuner down");
             out.flush();
             return 0;
         }
@@ -140,9 +144,10 @@ public final class StackCommands {
     }
 
     @Command(name = "logs", mixinStandardHelpOptions = true,
-            description = "Shows the end of the logs of one part (kafka, postgres, collector) or of all.")
+            description = "Shows the end of the logs of one part (kafka, postgres, policy, collector) or of all.")
     public static final class Logs extends Common implements Callable<Integer> {
-        @Parameters(arity = "0..1", paramLabel = "PART", description = "kafka, postgres or collector (default: all)")
+        @Parameters(arity = "0..1", paramLabel = "PART",
+                description = "kafka, postgres, policy or collector (default: all)")
         String part;
 
         @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Lines per file (default ${DEFAULT-VALUE}).")

@@ -1,0 +1,141 @@
+package dev.opencode.tuner.bench;
+
+import dev.opencode.tuner.stack.KafkaServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The collector half of the pipeline benchmark: a kernel-only journal of {@code entries} entries (10% blocked, 20
+ * hosts x 50 instances) replayed by the packaged collector into the stack's real Kafka broker; sustained blocked
+ * events/s, the collector's peak RSS, and Kafka's own {@code ProducerPerformance} on the same broker with the same
+ * record size and producer settings for comparison.
+ */
+final class PipelineBench {
+    private PipelineBench() {
+    }
+
+    static List<String> run(Path root, Path work, int entries) throws Exception {
+        Path journal = work.resolve("pipeline-journal-" + entries);
+        Path marker = journal.resolve("complete");
+        long blocked;
+        if (Files.exists(marker)) {
+            blocked = Long.parseLong(Files.readString(marker).strip());
+        } else {
+            System.err.printf("generating a %,d-entry kernel journal in %s ...%n", entries, journal);
+            blocked = BenchData.writeJournal(journal, entries, 10, 3, true, 20);
+            Files.writeString(marker, Long.toString(blocked));
+        }
+        Path run = Files.createTempDirectory(Path.of("/tmp"), "pipeline-bench");
+        List<String> out = new ArrayList<>();
+        try (KafkaServer kafka = KafkaServer.start(run.resolve("kafka"))) {
+            kafka.createTopics(Map.of("opencode.egress.blocked", 3, "opencode.egress.malformed", 1, "perf", 3));
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Path jar = root.resolve("collector/app/target/quarkus-app/quarkus-run.jar");
+            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
+                    "-Dtuner.collector.journal.directory=" + journal,
+                    "-Dtuner.collector.state-directory=" + run.resolve("collector-state"),
+                    "-Dtuner.collector.kafka.bootstrap-servers=" + kafka.bootstrapServers(), "-jar", jar.toString());
+            long t0 = System.nanoTime();
+            Process collector = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(run.resolve("collector.log").toFile()).start();
+            double produced = 0;
+            long firstNanos = -1;
+            long peakRssKb = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (produced < blocked && System.nanoTime() < deadline && collector.isAlive()) {
+                Thread.sleep(100);
+                peakRssKb = Math.max(peakRssKb, vmHwmKb(collector.pid()));
+                produced = metric(port, "tuner_collector_blocked_produced_total");
+                if (produced > 0 && firstNanos < 0) {
+                    firstNanos = System.nanoTime();
+                }
+            }
+            long done = System.nanoTime();
+            collector.destroy();
+            collector.waitFor();
+            if (produced < blocked) {
+                throw new IllegalStateException("the collector produced " + produced + " of " + blocked + "; see "
+                        + run.resolve("collector.log"));
+            }
+            double seconds = (done - firstNanos) / 1e9;
+            double total = (done - t0) / 1e9;
+            double perf = producerPerformance(kafka.bootstrapServers(), (int) blocked, 560);
+            out.add(String.format(Locale.ROOT, "Collector into a real Kafka broker: %,d kernel entries (%,d blocked, 20"
+                    + " hosts x 50 instances), from a cold start:", entries, blocked));
+            out.add("| what | result | target |");
+            out.add("|---|---|---|");
+            out.add(String.format(Locale.ROOT, "| collector, blocked events produced (acks=all, idempotent) |"
+                    + " %,.0f events/s (%.1f s from the first ack; %.1f s with JVM start) | >= 20,000 events/s end to end"
+                    + " (the policy half is not built yet) |", blocked / seconds, seconds, total));
+            out.add(String.format(Locale.ROOT, "| Kafka's ProducerPerformance, same broker, 560-byte records, same"
+                    + " producer settings | %,.0f records/s | |", perf));
+            out.add(String.format(Locale.ROOT, "| collector peak RSS (VmHWM) | %,d MiB | <= 150 MiB |",
+                    peakRssKb / 1024));
+        }
+        return out;
+    }
+
+    private static long vmHwmKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException gone) {
+            return 0; // the process just exited
+        }
+        return 0;
+    }
+
+    private static double metric(int port, String name) throws InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.eE+-]+)$").matcher(body);
+            return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        } catch (IOException notYet) {
+            return 0;
+        }
+    }
+
+    /** Runs org.apache.kafka.tools.ProducerPerformance from the stack's Kafka jars; returns records/s. */
+    private static double producerPerformance(String bootstrap, int records, int recordSize) throws Exception {
+        Path lib = Path.of(System.getProperty("tuner.root", ".")).resolve("stack/target/kafka-lib");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", lib.toAbsolutePath() + "/*", "org.apache.kafka.tools.ProducerPerformance",
+                "--topic", "perf", "--num-records", Integer.toString(records), "--record-size",
+                Integer.toString(recordSize), "--throughput", "-1", "--producer-props",
+                "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true", "linger.ms=10",
+                "compression.type=lz4");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        Matcher m = Pattern.compile("([0-9.]+) records/sec \\(").matcher(output);
+        double last = -1;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        if (last < 0) {
+            throw new IllegalStateException("ProducerPerformance printed no result:\n" + output);
+        }
+        return last;
+    }
+}
