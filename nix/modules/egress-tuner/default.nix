@@ -310,17 +310,17 @@ in
           .properties file passed with `-Dquarkus.config.locations`. Freeform; no secrets here.
         '';
         defaults = {
-          "kafka.bootstrap.servers" = {
+          "tuner.policy.kafka.bootstrap-servers" = {
             default = cfg.policy.kafka.bootstrapServers;
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.kafka.bootstrapServers";
             description = "Kafka bootstrap servers.";
           };
-          "quarkus.datasource.jdbc.url" = {
+          "tuner.policy.database.url" = {
             default = cfg.policy.database.jdbcUrl;
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.database.jdbcUrl";
             description = "JDBC URL of the database.";
           };
-          "quarkus.datasource.username" = {
+          "tuner.policy.database.user" = {
             default = cfg.policy.database.name;
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.database.name";
             description = "Database role.";
@@ -335,9 +335,9 @@ in
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.listen.port";
             description = "Port of the UI and API.";
           };
-          "tuner.policy.state-dir" = {
+          "tuner.policy.state-directory" = {
             default = "/var/lib/opencode-egress-tuner-policy";
-            description = "Working directory of the exporter (clones of the configuration repository).";
+            description = "Accounts file, first admin password, and the exporter's working directory.";
           };
         };
       };
