@@ -153,8 +153,17 @@ in
 
       jvmOptions = mkOption {
         type = types.listOf types.str;
-        default = [ "-XX:+UseSerialGC" "-Xmx192m" ];
-        description = "JVM options of the collector.";
+        default = [
+          "-Xmx64m"
+          "-XX:+UseSerialGC"
+          "-XX:MaxMetaspaceSize=96m"
+          "-XX:ReservedCodeCacheSize=48m"
+          "-Xss512k"
+        ];
+        description = ''
+          JVM options of the collector. The default is what the pipeline benchmark measures (README):
+          about 28,000 blocked events/s with at most 160 MiB of anonymous memory.
+        '';
       };
 
       environmentFile = mkOption {
