@@ -21,8 +21,6 @@ import java.util.concurrent.BlockingQueue;
  * own thread and handle, counts userspace lines that imitate the prefix ("spoofed").
  */
 final class JournalInput {
-    private static final byte[] PREFIX = BlockedLineParser.PREFIX_START.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PREFIX_END = BlockedLineParser.PREFIX_END.getBytes(StandardCharsets.US_ASCII);
 
     private final String description;
     private final Opener opener;
@@ -151,7 +149,7 @@ final class JournalInput {
                 entries++;
                 progress.update(entries);
                 byte[] message = journal.field(Journal.MESSAGE);
-                if (message == null || !startsWith(message, PREFIX)) {
+                if (message == null || !BlockedLineParser.mayBeBlocked(message)) {
                     continue;
                 }
                 Journal.Monotonic monotonic = journal.monotonic();
@@ -196,12 +194,12 @@ final class JournalInput {
                 if (message == null) {
                     continue;
                 }
-                if (startsWith(message, PREFIX) && contains(message, PREFIX_END)) {
+                if (BlockedLineParser.hasPrefix(message)) {
                     if (!"kernel".equals(journal.fieldText(Journal.TRANSPORT))
                             && filter.selected(journal.fieldText(Journal.HOSTNAME), instanceOf(message))) {
                         spoofed++;
                     }
-                } else if (startsWith(message, MISSED) && MISSED_ID.equals(journal.fieldText(MESSAGE_ID))
+                } else if (BlockedLineParser.startsWith(message, MISSED) && MISSED_ID.equals(journal.fieldText(MESSAGE_ID))
                         && "driver".equals(journal.fieldText(Journal.TRANSPORT))
                         && filter.hostSelected(journal.fieldText(Journal.HOSTNAME))) {
                     missed += missedCount(new String(message, StandardCharsets.UTF_8));
@@ -227,30 +225,5 @@ final class JournalInput {
     private static long missedCount(String message) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("^Missed (\\d+) kernel messages").matcher(message);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
-    }
-
-    private static boolean startsWith(byte[] value, byte[] prefix) {
-        if (value.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (value[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean contains(byte[] value, byte[] part) {
-        outer:
-        for (int i = 0; i + part.length <= value.length; i++) {
-            for (int k = 0; k < part.length; k++) {
-                if (value[i + k] != part[k]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -30,7 +30,6 @@ public final class JournalFollower implements Runnable {
     /** journald's "Missed N kernel messages" (SD_MESSAGE_JOURNAL_MISSED). */
     public static final String MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606";
     private static final Pattern MISSED = Pattern.compile("^Missed (\\d+) kernel messages");
-    private static final byte[] PREFIX = BlockedLineParser.PREFIX_START.getBytes(StandardCharsets.US_ASCII);
     private static final System.Logger LOG = System.getLogger(JournalFollower.class.getName());
 
     private final Supplier<Journal> opener;
@@ -144,7 +143,7 @@ public final class JournalFollower implements Runnable {
                 continue;
             }
             lastRealtime = journal.realtimeUsec();
-            if (startsWith(message, PREFIX)) {
+            if (BlockedLineParser.mayBeBlocked(message)) {
                 handlePrefixed(journal, message, lastRealtime);
             } else if (message.length > 7 && message[0] == 'M') {
                 handleMissed(journal, message);
@@ -259,17 +258,5 @@ public final class JournalFollower implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the journal cursor to " + cursors.file(), e);
         }
-    }
-
-    private static boolean startsWith(byte[] value, byte[] prefix) {
-        if (value.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (value[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -2,7 +2,6 @@ package dev.opencode.tuner.collector;
 
 import dev.opencode.tuner.blocked.BlockedLineParser;
 import dev.opencode.tuner.journal.Journal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -13,8 +12,6 @@ import java.util.function.Supplier;
  * journal on its own handle and thread, keeps no cursor, and counts only what appears while it runs.
  */
 public final class SpoofWatcher implements Runnable {
-    private static final byte[] PREFIX = BlockedLineParser.PREFIX_START.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PREFIX_END = BlockedLineParser.PREFIX_END.getBytes(StandardCharsets.US_ASCII);
 
     private final Supplier<Journal> opener;
     private final FollowerMetrics metrics;
@@ -40,7 +37,7 @@ public final class SpoofWatcher implements Runnable {
                 while (!stopping && journal.next()) {
                     any = true;
                     byte[] message = journal.field(Journal.MESSAGE);
-                    if (message != null && startsWith(message) && contains(message)
+                    if (message != null && BlockedLineParser.hasPrefix(message)
                             && !"kernel".equals(journal.fieldText(Journal.TRANSPORT))) {
                         metrics.spoofed();
                     }
@@ -50,30 +47,5 @@ public final class SpoofWatcher implements Runnable {
                 }
             }
         }
-    }
-
-    private static boolean startsWith(byte[] value) {
-        if (value.length < PREFIX.length) {
-            return false;
-        }
-        for (int i = 0; i < PREFIX.length; i++) {
-            if (value[i] != PREFIX[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean contains(byte[] value) {
-        outer:
-        for (int i = 0; i + PREFIX_END.length <= value.length; i++) {
-            for (int k = 0; k < PREFIX_END.length; k++) {
-                if (value[i + k] != PREFIX_END[k]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -19,6 +19,47 @@ public final class BlockedLineParser {
     public static final String PREFIX_END = "-blocked:";
 
     private static final int MAX_INSTANCE_ECHO = 40;
+    private static final byte[] PREFIX_START_BYTES = PREFIX_START.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] PREFIX_END_BYTES = PREFIX_END.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * A cheap test on raw message bytes, before any decoding: does it start with {@code opencode-}? Journal readers
+     * use it to skip the other kernel messages without building a String.
+     */
+    public static boolean mayBeBlocked(byte[] message) {
+        return startsWith(message, PREFIX_START_BYTES);
+    }
+
+    /** Whether raw message bytes carry the whole prefix shape: {@code opencode-...-blocked:}. */
+    public static boolean hasPrefix(byte[] message) {
+        return mayBeBlocked(message) && indexOf(message, PREFIX_END_BYTES) > 0;
+    }
+
+    /** Whether {@code value} starts with {@code prefix}. */
+    public static boolean startsWith(byte[] value, byte[] prefix) {
+        if (value.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (value[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOf(byte[] value, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= value.length; i++) {
+            for (int k = 0; k < part.length; k++) {
+                if (value[i + k] != part[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 
     /** Parses one log message (the text starting at the prefix). */
     public ParseResult parse(String line) {
