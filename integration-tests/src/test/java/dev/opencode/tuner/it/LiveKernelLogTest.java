@@ -166,6 +166,62 @@ class LiveKernelLogTest {
         assertThat(out.toString()).doesNotContain(SPOOFED_DST).doesNotContain(OTHER_USERS_DST);
     }
 
+    @Test
+    void theRunningPipelineTurnsRealDroppedConnectionsIntoSuggestionsAndNeverForgedOnes() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "live-pipeline");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String state = root.resolve("state").toString();
+        try {
+            // No --journal-dir: the collector follows this machine's journal, as in production.
+            Run up = cli("up", "--state-dir", state);
+            assertThat(up.code()).as(up.err()).isZero();
+            String python = """
+                    import socket
+                    for fam, addr in ((socket.AF_INET, ("%s", 8443)), (socket.AF_INET6, ("%s", 8443))):
+                        s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.3)
+                        try: s.connect(addr)
+                        except OSError: pass
+                    """.formatted(PEER4, PEER6);
+            Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                    "/usr/bin/python3", "-c", python);
+            Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
+                    "--clear-groups", "/usr/bin/python3", "-c", """
+                    import socket
+                    s = socket.socket(); s.settimeout(0.3)
+                    try: s.connect(("%s", 4444))
+                    except OSError: pass
+                    """.formatted(OTHER_USERS_DST));
+            Sh.okWithInput("opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
+                    + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=" + uid + " GID=" + uid + " \n",
+                    "systemd-cat", "-t", "fake-kernel");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            Run suggestions;
+            do {
+                Thread.sleep(500);
+                suggestions = cli("suggestions", "--state-dir", state, "--instance", INSTANCE, "--format", "json");
+            } while (!(suggestions.out().contains(PEER4 + "/32") && suggestions.out().contains(PEER6 + "/128"))
+                    && System.nanoTime() < deadline);
+            assertThat(suggestions.code()).as(suggestions.err()).isZero();
+            assertThat(suggestions.out()).contains("\"cidr\":\"" + PEER4 + "/32\"")
+                    .contains("\"cidr\":\"" + PEER6 + "/128\"")
+                    .doesNotContain(SPOOFED_DST) // userspace: never read as an event
+                    .doesNotContain(OTHER_USERS_DST); // a kernel line, but not the instance user's socket
+        } finally {
+            cli("down", "--state-dir", state);
+        }
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Tuner.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
     /** Reads the journal through the JNA binding until {@code count} blocked lines of this test arrived. */
     private static List<BlockedLine> awaitKernelLines(int count, Duration timeout) throws InterruptedException {
         BlockedLineParser parser = new BlockedLineParser();

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.cli.suggest;
 
+import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.suggest.Aggregator;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.cli.suggest;
 
+import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.cli.CliException;

@@ -16,6 +16,10 @@ public interface FollowerMetrics {
     default void spoofed() {
     }
 
+    /** A kernel line whose UID is not the instance user's (see {@link JournalFollower}): never an event. */
+    default void uidMismatch() {
+    }
+
     default void produceFailed() {
     }
 

@@ -6,6 +6,7 @@ import dev.opencode.tuner.blocked.BlockedLineParser;
 import dev.opencode.tuner.blocked.EventId;
 import dev.opencode.tuner.blocked.ParseResult;
 import dev.opencode.tuner.blocked.Transport;
+import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.journal.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,12 +43,25 @@ public final class JournalFollower implements Runnable {
     private final Semaphore permits;
     private final BlockedLineParser parser = new BlockedLineParser();
     private final EventId ids = new EventId();
+    /** For this machine's own journal: only lines with the instance user's uid count (null: no check). */
+    private final InstanceUsers instanceUsers;
     private volatile boolean stopping;
     private volatile boolean running;
     private long lastCommitNanos;
 
     public JournalFollower(Supplier<Journal> opener, CursorStore cursors, EventSink sink, FollowerConfig config,
                            FollowerMetrics metrics, Clock clock) {
+        this(opener, cursors, sink, config, metrics, clock, null);
+    }
+
+    /**
+     * With {@code instanceUsers}, a kernel line becomes an event only when its {@code UID=} is the uid of the local
+     * user {@code opencode-<name>}: with {@code nf_log_all_netns=1}, anyone who may create a network namespace can
+     * make the kernel log the prefix. Use it when following this machine's own journal.
+     */
+    public JournalFollower(Supplier<Journal> opener, CursorStore cursors, EventSink sink, FollowerConfig config,
+                           FollowerMetrics metrics, Clock clock, InstanceUsers instanceUsers) {
+        this.instanceUsers = instanceUsers;
         this.opener = opener;
         this.cursors = cursors;
         this.sink = sink;
@@ -172,6 +186,13 @@ public final class JournalFollower implements Runnable {
         String host = journal.fieldText(Journal.HOSTNAME);
         host = host == null ? "unknown" : host;
         if (result instanceof BlockedLine line) {
+            if (instanceUsers != null) {
+                Long expected = instanceUsers.uidOf(line.instance());
+                if (expected == null || !expected.equals(line.uid())) {
+                    metrics.uidMismatch();
+                    return;
+                }
+            }
             Journal.Monotonic monotonic = journal.monotonic();
             String id = ids.forJournalEntry(monotonic.bootId(), monotonic.usec(), realtime, message, 0,
                     message.length);

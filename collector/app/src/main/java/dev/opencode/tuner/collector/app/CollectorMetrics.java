@@ -20,6 +20,7 @@ final class CollectorMetrics implements FollowerMetrics {
     private final AtomicLong cursorGone = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
+    private final AtomicLong uidMismatch = new AtomicLong();
 
     CollectorMetrics(MeterRegistry registry) {
         counter(registry, "tuner.collector.entries.read", "Journal entries read", entries);
@@ -35,6 +36,8 @@ final class CollectorMetrics implements FollowerMetrics {
         counter(registry, "tuner.collector.gap.cursor.gone",
                 "Starts whose saved cursor no longer existed (journal vacuumed): entries may be lost", cursorGone);
         counter(registry, "tuner.collector.cursor.commits", "Cursor saves", commits);
+        counter(registry, "tuner.collector.uid.mismatch",
+                "Kernel lines whose UID is not the instance user's (another network namespace or socket)", uidMismatch);
         registry.gauge("tuner.collector.journal.lag.seconds", lagMillis, v -> v.get() / 1000.0);
     }
 
@@ -60,6 +63,11 @@ final class CollectorMetrics implements FollowerMetrics {
     @Override
     public void spoofed() {
         spoofed.incrementAndGet();
+    }
+
+    @Override
+    public void uidMismatch() {
+        uidMismatch.incrementAndGet();
     }
 
     @Override

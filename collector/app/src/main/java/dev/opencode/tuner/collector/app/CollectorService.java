@@ -4,6 +4,7 @@ import dev.opencode.tuner.collector.CursorStore;
 import dev.opencode.tuner.collector.FollowerConfig;
 import dev.opencode.tuner.collector.JournalFollower;
 import dev.opencode.tuner.collector.SpoofWatcher;
+import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.journal.Journal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -62,7 +63,9 @@ public class CollectorService {
         }
         sink = new KafkaEventSink(config.kafka());
         CollectorMetrics metrics = new CollectorMetrics(registry);
-        follower = new JournalFollower(opener, cursors, sink, followerConfig, metrics, Clock.systemUTC());
+        // This machine's own journal: check the instance user's uid (a journal directory may come from elsewhere).
+        follower = new JournalFollower(opener, cursors, sink, followerConfig, metrics, Clock.systemUTC(),
+                j.directory().isEmpty() ? new InstanceUsers() : null);
         // Userspace imitations are never read by the follower (kernel transport only); count them on the side.
         spoofWatcher = new SpoofWatcher(opener, metrics, j.pollTimeout());
         Thread.ofPlatform().name("spoof-watcher").daemon(true).start(spoofWatcher);

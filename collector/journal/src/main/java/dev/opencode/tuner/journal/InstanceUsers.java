@@ -1,4 +1,4 @@
-package dev.opencode.tuner.cli.suggest;
+package dev.opencode.tuner.journal;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -11,7 +11,7 @@ import java.util.Map;
  * journal: with {@code net.netfilter.nf_log_all_netns=1}, a user who can create a network namespace can make the
  * kernel log any line with any prefix, but not with the instance user's uid as the socket owner.
  */
-final class InstanceUsers {
+public final class InstanceUsers {
     private static final boolean LOADED;
 
     static {
@@ -33,7 +33,7 @@ final class InstanceUsers {
     private final Map<String, Long> cache = new HashMap<>();
 
     /** The uid of user {@code opencode-<instance>} on this machine, or null when there is no such user. */
-    Long uidOf(String instance) {
+    public synchronized Long uidOf(String instance) {
         return cache.computeIfAbsent(instance, i -> {
             if (!LOADED) {
                 return null;
