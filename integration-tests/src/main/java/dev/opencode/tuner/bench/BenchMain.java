@@ -56,6 +56,7 @@ public final class BenchMain {
         if (only.isEmpty() || only.equals("pipeline")) {
             table.add("");
             table.addAll(PipelineBench.run(root, work, entries));
+            table.addAll(PipelineBench.endToEnd(work, entries));
         }
         System.out.println();
         table.forEach(System.out::println);

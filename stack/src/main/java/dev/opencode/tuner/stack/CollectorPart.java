@@ -2,6 +2,7 @@ package dev.opencode.tuner.stack;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +20,13 @@ final class CollectorPart extends QuarkusAppPart {
   @Override
   String module() {
     return "collector/app";
+  }
+
+  /** As the NixOS module's default (measured by the pipeline benchmark). */
+  @Override
+  List<String> jvmOptions() {
+    return List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
+        "-Xss512k");
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.opencode.tuner.stack;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,8 +24,8 @@ final class PolicyPart extends QuarkusAppPart {
   }
 
   @Override
-  String maxHeap() {
-    return "384m";
+  List<String> jvmOptions() {
+    return List.of("-Xmx384m");
   }
 
   /** Where the service keeps its accounts and the first admin password. */

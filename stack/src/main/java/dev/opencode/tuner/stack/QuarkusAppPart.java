@@ -31,8 +31,9 @@ abstract class QuarkusAppPart implements StackPart {
   /** The service's configuration, given the recorded parts it depends on. */
   abstract Map<String, String> configuration(StateLayout layout, StackState state, StackOptions options, int httpPort);
 
-  String maxHeap() {
-    return "256m";
+  /** JVM options of the service (heap, GC). */
+  List<String> jvmOptions() {
+    return List.of("-Xmx256m");
   }
 
   Path dir(StateLayout layout) {
@@ -76,9 +77,10 @@ abstract class QuarkusAppPart implements StackPart {
 
     StateFiles.createDirectories(layout.logs());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of("setsid", java, "-Xmx" + maxHeap(), "-XX:+ExitOnOutOfMemoryError",
-        "--enable-native-access=ALL-UNNAMED", "-Dquarkus.config.locations=" + configFile.toUri(),
-        "-jar", app.resolve("quarkus-run.jar").toString()));
+    List<String> command = new ArrayList<>(List.of("setsid", java));
+    command.addAll(jvmOptions());
+    command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
+        "-Dquarkus.config.locations=" + configFile.toUri(), "-jar", app.resolve("quarkus-run.jar").toString()));
     options.progress().accept("==> starting " + name() + " on http://" + LoopbackPorts.HOST + ":" + port + " (log: "
         + log(layout) + ")");
     Process child;
