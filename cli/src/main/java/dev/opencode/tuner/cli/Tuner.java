@@ -2,6 +2,7 @@ package dev.opencode.tuner.cli;
 
 import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
+import dev.opencode.tuner.stack.StackException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +35,10 @@ public final class Tuner {
             if (e instanceof CliException failure) {
                 cmd.getErr().println("tuner: " + failure.getMessage());
                 return failure.exitCode();
+            }
+            if (e instanceof StackException failure) { // ./tuner up & co: the message names the part and its log
+                cmd.getErr().println("tuner: " + failure.getMessage());
+                return EXIT_INPUT;
             }
             // A bug of ours: still one line for the user; the stack trace only on request.
             cmd.getErr().println("tuner: internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()

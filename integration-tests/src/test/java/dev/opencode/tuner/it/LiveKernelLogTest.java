@@ -110,26 +110,8 @@ class LiveKernelLogTest {
     @Test
     void kernelLinesOfRealDroppedConnectionsBecomeSuggestionsAndSpoofsDoNot() throws Exception {
         // Real traffic as the unprivileged uid: TCP to IPv4 and IPv6, UDP to IPv4; all dropped and logged.
-        String python = """
-                import socket
-                for fam, addr in ((socket.AF_INET, ("%s", 443)), (socket.AF_INET6, ("%s", 443))):
-                    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.3)
-                    try: s.connect(addr)
-                    except OSError: pass
-                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                try: u.sendto(b"x", ("%s", 53))
-                except OSError: pass
-                """.formatted(PEER4, PEER6, PEER4);
-        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                "/usr/bin/python3", "-c", python);
-        // Another user's connection, logged by the kernel with the instance's prefix (a forged kernel line).
-        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
-                "--clear-groups", "/usr/bin/python3", "-c", """
-                import socket
-                s = socket.socket(); s.settimeout(0.3)
-                try: s.connect(("%s", 4444))
-                except OSError: pass
-                """.formatted(OTHER_USERS_DST));
+        connectAs(uid, 443, true);
+        connectAsOtherUser();
         // Userspace imitating the kernel line, through journald's native and syslog transports.
         String fake = "opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
                 + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=0 GID=0 ";
@@ -175,22 +157,8 @@ class LiveKernelLogTest {
             // No --journal-dir: the collector follows this machine's journal, as in production.
             Run up = cli("up", "--state-dir", state);
             assertThat(up.code()).as(up.err()).isZero();
-            String python = """
-                    import socket
-                    for fam, addr in ((socket.AF_INET, ("%s", 8443)), (socket.AF_INET6, ("%s", 8443))):
-                        s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.3)
-                        try: s.connect(addr)
-                        except OSError: pass
-                    """.formatted(PEER4, PEER6);
-            Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                    "/usr/bin/python3", "-c", python);
-            Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
-                    "--clear-groups", "/usr/bin/python3", "-c", """
-                    import socket
-                    s = socket.socket(); s.settimeout(0.3)
-                    try: s.connect(("%s", 4444))
-                    except OSError: pass
-                    """.formatted(OTHER_USERS_DST));
+            connectAs(uid, 8443, false);
+            connectAsOtherUser();
             Sh.okWithInput("opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
                     + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=" + uid + " GID=" + uid + " \n",
                     "systemd-cat", "-t", "fake-kernel");
@@ -210,6 +178,37 @@ class LiveKernelLogTest {
         } finally {
             cli("down", "--state-dir", state);
         }
+    }
+
+    /** Real traffic as {@code user} in the client namespace: TCP to the peer's IPv4 and IPv6, optionally UDP/53. */
+    private static void connectAs(int user, int tcpPort, boolean udp) {
+        String python = """
+                import socket
+                for fam, addr in ((socket.AF_INET, ("%s", %d)), (socket.AF_INET6, ("%s", %d))):
+                    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(0.3)
+                    try: s.connect(addr)
+                    except OSError: pass
+                """.formatted(PEER4, tcpPort, PEER6, tcpPort);
+        if (udp) {
+            python += """
+                    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    try: u.sendto(b"x", ("%s", 53))
+                    except OSError: pass
+                    """.formatted(PEER4);
+        }
+        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
+                "/usr/bin/python3", "-c", python);
+    }
+
+    /** Another user's connection, logged by the kernel with the instance's prefix: a forged kernel line. */
+    private static void connectAsOtherUser() {
+        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
+                "--clear-groups", "/usr/bin/python3", "-c", """
+                import socket
+                s = socket.socket(); s.settimeout(0.3)
+                try: s.connect(("%s", 4444))
+                except OSError: pass
+                """.formatted(OTHER_USERS_DST));
     }
 
     record Run(int code, String out, String err) {

@@ -6,7 +6,6 @@ import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.journal.JournalFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,10 +118,5 @@ class TunerUpTest {
         }
         assertThat(records).hasSize(count);
         return records;
-    }
-
-    @SuppressWarnings("unused")
-    private static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -80,12 +80,7 @@ public final class StackCommands {
                         + " journal (" + sample + "). Pass --journal-dir to choose another.");
                 options = options.withCollectorJournal(sample);
             }
-            UpResult result;
-            try {
-                result = Stack.up(state, options);
-            } catch (StackException e) {
-                throw CliException.input(e.getMessage(), e);
-            }
+            UpResult result = Stack.up(state, options);
             PrintWriter out = out();
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
                     : "Running (state in " + state + "):");
@@ -107,12 +102,7 @@ public final class StackCommands {
     public static final class Status extends Common implements Callable<Integer> {
         @Override
         public Integer call() {
-            StackStatus status;
-            try {
-                status = Stack.status(state());
-            } catch (StackException e) {
-                throw CliException.input(e.getMessage(), e);
-            }
+            StackStatus status = Stack.status(state());
             out().println("State in " + state() + ":");
             printParts(out(), status.parts());
             out().flush();
@@ -126,12 +116,7 @@ public final class StackCommands {
     public static final class Down extends Common implements Callable<Integer> {
         @Override
         public Integer call() {
-            DownResult result;
-            try {
-                result = Stack.down(state());
-            } catch (StackException e) {
-                throw CliException.input(e.getMessage(), e);
-            }
+            DownResult result = Stack.down(state());
             if (result.parts().isEmpty()) {
                 out().println("Nothing was started by ./tuner up (state in " + state() + ").");
             }
@@ -159,7 +144,7 @@ public final class StackCommands {
             try {
                 files = Stack.logs(state(), part);
             } catch (StackException e) {
-                throw CliException.usage(e.getMessage());
+                throw CliException.usage(e.getMessage()); // an unknown part name is a usage error, not a failure
             }
             for (Path file : files) {
                 out().println("==> " + file + " <==");

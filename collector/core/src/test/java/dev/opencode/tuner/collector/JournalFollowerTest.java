@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -310,8 +309,4 @@ class JournalFollowerTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    @SuppressWarnings("unused")
-    private static Instant t(long usec) {
-        return Journal.usecToInstant(usec);
-    }
 }

@@ -37,7 +37,7 @@ public final class Cidrs {
                     + " is not a CIDR: expected e.g. 203.0.113.0/24 or 2001:db8::/48");
         }
         if (address.getNetworkPrefixLength() == null) {
-            return address.withoutPrefixLength().toPrefixBlock(address.getBitCount());
+            return hostBlock(address);
         }
         if (!address.isPrefixBlock()) {
             IPAddress block = address.toPrefixBlock();
