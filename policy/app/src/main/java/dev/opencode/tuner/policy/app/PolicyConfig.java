@@ -104,6 +104,16 @@ public interface PolicyConfig {
         Duration pruneInterval();
     }
 
+    /** How long the per-day event counts (destination_day) are kept: charts and impact previews look back this far. */
+    History history();
+
+    /** The per-day history of blocked events. */
+    interface History {
+        /** Days older than this are deleted at each prune interval; at least the longest impact window. */
+        @WithDefault("90d")
+        Duration retention();
+    }
+
     /** Local accounts for the API (HTTP Basic). */
     interface Auth {
         /** Default: {@code <state-directory>/accounts}. Created with one admin account at first start. */

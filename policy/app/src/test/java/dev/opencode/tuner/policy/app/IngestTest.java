@@ -14,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -239,6 +240,37 @@ class IngestTest {
                 () -> Api.events(host) == events.size(), () -> "(counted " + Api.events(host) + ")");
         assertThat(Api.suggestions(host)).isEqualTo(Api.expected(host, events));
         io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void countsEventsPerDestinationAndUtcDayOnceAndPrunesOldDays() throws Exception {
+        String host = "vm-days";
+        Instant midnight = TestEvents.T0.truncatedTo(ChronoUnit.DAYS);
+        List<BlockedEvent> events = new ArrayList<>();
+        // Two on each side of a UTC midnight for one destination, one for another, in separate batches and redelivered.
+        for (Instant time : List.of(midnight.minusSeconds(2), midnight.minusSeconds(1), midnight,
+                midnight.plusSeconds(1))) {
+            events.add(TestEvents.event(host, "web", "192.0.2.7", "tcp", 443, "10.211.0.9", time));
+        }
+        events.add(TestEvents.event(host, "web", "198.51.100.3", "udp", 53, "10.211.0.9", midnight.plusSeconds(5)));
+        try (TestEvents producer = new TestEvents()) {
+            producer.send(events.subList(0, 3));
+            producer.send(events.subList(2, events.size())); // events.get(2) a second time
+        }
+        Eventually.await(host + "'s events are counted", WAIT, () -> Api.events(host) == events.size());
+        String day = "SELECT coalesce(sum(events), 0) FROM destination_day WHERE host = '" + host + "' AND ";
+        assertThat(count(day + "destination = '192.0.2.7' AND day = date '" + midnight.minusSeconds(1)
+                .toString().substring(0, 10) + "'")).isEqualTo(2);
+        assertThat(count(day + "destination = '192.0.2.7' AND day = date '" + midnight.toString().substring(0, 10)
+                + "'")).isEqualTo(2);
+        assertThat(count(day + "destination = '198.51.100.3'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM instance_aggregate WHERE host = '" + host
+                + "' AND updated_at > now() - interval '10 minutes'")).isEqualTo(1);
+
+        sql("INSERT INTO destination_day VALUES ('" + host + "', 'web', '192.0.2.8', current_date - 91, 3), ('"
+                + host + "', 'web', '192.0.2.8', current_date - 89, 4)");
+        assertThat(ingest.writer().pruneDays(java.time.Duration.ofDays(90))).isGreaterThanOrEqualTo(1);
+        assertThat(count(day + "destination = '192.0.2.8'")).isEqualTo(4);
     }
 
     @Test

@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
@@ -89,7 +92,21 @@ public final class AggregateWriter {
             ON CONFLICT (host, instance) DO UPDATE SET
                    events = i.events + excluded.events,
                    first_seen = least(i.first_seen, excluded.first_seen),
-                   last_seen = greatest(i.last_seen, excluded.last_seen)
+                   last_seen = greatest(i.last_seen, excluded.last_seen),
+                   updated_at = now()
+            """;
+
+    private static final String UPSERT_DAYS = """
+            INSERT INTO destination_day AS d (host, instance, destination, day, events)
+            SELECT b.host, b.instance, b.destination, b.day, b.events
+              FROM unnest(?::text[], ?::text[], ?::text[], ?::date[], ?::bigint[])
+                   WITH ORDINALITY AS b(host, instance, destination, day, events, ord)
+             ORDER BY b.ord
+            ON CONFLICT (host, instance, destination, day) DO UPDATE SET events = d.events + excluded.events
+            """;
+
+    private static final String PRUNE_DAYS = """
+            DELETE FROM destination_day WHERE day < (now() AT TIME ZONE 'UTC')::date - ?
             """;
 
     private static final String PRUNE = """
@@ -152,7 +169,29 @@ public final class AggregateWriter {
         return total;
     }
 
+    /** Deletes the per-day counts of days older than the history retention; returns how many rows. */
+    public long pruneDays(Duration history) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement delete = connection.prepareStatement(PRUNE_DAYS)) {
+            connection.setAutoCommit(true);
+            delete.setInt(1, (int) Math.max(1, history.toDays()));
+            return delete.executeUpdate();
+        }
+    }
+
     private record Key(String host, String instance) {
+    }
+
+    /** A row of destination_day; the natural order is the order rows are written in (no deadlocks). */
+    private record DayKey(String host, String instance, String destination, LocalDate day)
+            implements Comparable<DayKey> {
+        private static final Comparator<DayKey> ORDER = Comparator.comparing(DayKey::host)
+                .thenComparing(DayKey::instance).thenComparing(DayKey::destination).thenComparing(DayKey::day);
+
+        @Override
+        public int compareTo(DayKey other) {
+            return ORDER.compare(this, other);
+        }
     }
 
     private Result applyInTransaction(Connection connection, List<BlockedEvent> events) throws SQLException {
@@ -175,11 +214,14 @@ public final class AggregateWriter {
         duplicates += byId.size() - newIds.size();
 
         Map<Key, InstanceAggregate> aggregates = new LinkedHashMap<>();
+        Map<DayKey, Long> days = new TreeMap<>();
         Instant newest = null;
         for (BlockedEvent event : byId.values()) {
             if (newIds.contains(event.id())) {
                 aggregates.computeIfAbsent(new Key(event.host(), event.instance()),
                         k -> new InstanceAggregate(k.host(), k.instance())).add(event);
+                days.merge(new DayKey(event.host(), event.instance(), event.line().destination(),
+                        LocalDate.ofInstant(event.time(), ZoneOffset.UTC)), 1L, Long::sum);
                 newest = newest == null || event.time().isAfter(newest) ? event.time() : newest;
             }
         }
@@ -187,6 +229,7 @@ public final class AggregateWriter {
             List<InstanceAggregate> sorted = new ArrayList<>(aggregates.values());
             sorted.sort(Comparator.comparing(InstanceAggregate::host).thenComparing(InstanceAggregate::instance));
             upsertDestinations(connection, sorted);
+            upsertDays(connection, days);
             upsertInstances(connection, sorted);
         }
         return new Result(newIds.size(), duplicates, expired, newest);
@@ -262,6 +305,31 @@ public final class AggregateWriter {
                 statement.setArray(p++, texts(connection, column));
             }
             statement.setInt(p, DestinationStats.SAMPLE_SOURCES);
+            statement.executeUpdate();
+        }
+    }
+
+    private static void upsertDays(Connection connection, Map<DayKey, Long> days) throws SQLException {
+        int n = days.size();
+        String[] hosts = new String[n];
+        String[] instances = new String[n];
+        String[] destinations = new String[n];
+        String[] dates = new String[n];
+        String[] counts = new String[n];
+        int i = 0;
+        for (Map.Entry<DayKey, Long> day : days.entrySet()) {
+            hosts[i] = day.getKey().host();
+            instances[i] = day.getKey().instance();
+            destinations[i] = day.getKey().destination();
+            dates[i] = day.getKey().day().toString();
+            counts[i] = day.getValue().toString();
+            i++;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(UPSERT_DAYS)) {
+            int p = 1;
+            for (String[] column : List.of(hosts, instances, destinations, dates, counts)) {
+                statement.setArray(p++, connection.createArrayOf("text", column));
+            }
             statement.executeUpdate();
         }
     }

@@ -118,9 +118,13 @@ public class IngestService {
             if (deleted > 0) {
                 LOG.infof("pruned %d event ids older than %s", deleted, config.dedupe().retention());
             }
+            long days = writer.pruneDays(config.history().retention());
+            if (days > 0) {
+                LOG.infof("pruned %d per-day counts older than %s", days, config.history().retention());
+            }
         } catch (SQLException e) {
             metrics.databaseError();
-            LOG.errorf("pruning expired event ids failed (retried at the next interval): %s", e.getMessage());
+            LOG.errorf("pruning expired event ids or per-day counts failed (retried at the next interval): %s", e.getMessage());
         }
     }
 
