@@ -31,17 +31,22 @@ final class PipelineBench {
     private PipelineBench() {
     }
 
-    static List<String> run(Path root, Path work, int entries) throws Exception {
+    /** The generated journal of the pipeline benchmarks (made once, then reused); returns its blocked events. */
+    static long pipelineJournal(Path work, int entries) throws Exception {
         Path journal = work.resolve("pipeline-journal-" + entries);
         Path marker = journal.resolve("complete");
-        long blocked;
         if (Files.exists(marker)) {
-            blocked = Long.parseLong(Files.readString(marker).strip());
-        } else {
-            System.err.printf("generating a %,d-entry kernel journal in %s ...%n", entries, journal);
-            blocked = BenchData.writeJournal(journal, entries, 10, 3, true, 20);
-            Files.writeString(marker, Long.toString(blocked));
+            return Long.parseLong(Files.readString(marker).strip());
         }
+        System.err.printf("generating a %,d-entry kernel journal in %s ...%n", entries, journal);
+        long blocked = BenchData.writeJournal(journal, entries, 10, 3, true, 20);
+        Files.writeString(marker, Long.toString(blocked));
+        return blocked;
+    }
+
+    static List<String> run(Path root, Path work, int entries) throws Exception {
+        Path journal = work.resolve("pipeline-journal-" + entries);
+        long blocked = pipelineJournal(work, entries);
         Path run = Files.createTempDirectory(Path.of("/tmp"), "pipeline-bench");
         List<String> out = new ArrayList<>();
         try (KafkaServer kafka = KafkaServer.start(run.resolve("kafka"))) {
@@ -156,6 +161,64 @@ final class PipelineBench {
             dev.opencode.tuner.stack.Stack.down(state);
         }
         return out;
+    }
+
+    /**
+     * The policy service alone: the collector first fills the topic with every blocked event of the journal, then the
+     * policy service starts and drains it into PostgreSQL; events/s from its first counted event to the last.
+     */
+    static List<String> policyAlone(Path work, int entries) throws Exception {
+        Path journal = work.resolve("pipeline-journal-" + entries);
+        long blocked = pipelineJournal(work, entries);
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "policy-bench");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path state = root.resolve("state");
+        try {
+            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults()
+                    .withParts("kafka", "postgres", "collector").withCollectorJournal(journal));
+            int collectorPort = URI.create(address(state, "collector")).getPort();
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (metric(collectorPort, "tuner_collector_blocked_produced_total") < blocked) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the collector did not produce all " + blocked + " events");
+                }
+                Thread.sleep(250);
+            }
+            long t0 = System.nanoTime();
+            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults());
+            String api = address(state, "policy");
+            String password = Files.readString(dev.opencode.tuner.stack.Stack.policyStateDirectory(state)
+                    .resolve("initial-admin-password")).strip();
+            long counted = 0;
+            long first = -1;
+            deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (counted < blocked && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                counted = countedEvents(api, password);
+                if (counted > 0 && first < 0) {
+                    first = System.nanoTime();
+                }
+            }
+            long done = System.nanoTime();
+            if (counted < blocked) {
+                throw new IllegalStateException("the policy service counted " + counted + " of " + blocked);
+            }
+            return List.of(String.format(Locale.ROOT, "| policy service alone: drains %,d blocked events from the"
+                    + " topic into PostgreSQL | %,.0f events/s (%.1f s from its first counted event; %.1f s with JVM"
+                    + " start) | |", blocked, blocked / ((done - first) / 1e9), (done - first) / 1e9,
+                    (done - t0) / 1e9));
+        } finally {
+            dev.opencode.tuner.stack.Stack.down(state);
+        }
+    }
+
+    private static String address(Path state, String part) {
+        for (dev.opencode.tuner.stack.PartStatus p : dev.opencode.tuner.stack.Stack.status(state).parts()) {
+            if (p.part().equals(part)) {
+                return p.address();
+            }
+        }
+        throw new IllegalStateException(part + " is not running in " + state);
     }
 
     /** The sum of the events the policy service has counted, from GET /api/v1/instances. */

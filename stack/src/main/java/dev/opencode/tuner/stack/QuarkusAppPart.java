@@ -36,6 +36,16 @@ abstract class QuarkusAppPart implements StackPart {
     return List.of("-Xmx256m");
   }
 
+  /**
+   * Options an operator adds for one part through the system property {@code tuner.stack.<part>.jvm-options}
+   * (space-separated, e.g. a larger heap, or {@code -XX:StartFlightRecording} to profile it); they come after the
+   * defaults, so they win.
+   */
+  List<String> extraJvmOptions() {
+    String extra = System.getProperty("tuner.stack." + name() + ".jvm-options", "").strip();
+    return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+  }
+
   Path dir(StateLayout layout) {
     return layout.root().resolve(name());
   }
@@ -79,6 +89,7 @@ abstract class QuarkusAppPart implements StackPart {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of("setsid", java));
     command.addAll(jvmOptions());
+    command.addAll(extraJvmOptions());
     command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
         "-Dquarkus.config.locations=" + configFile.toUri(), "-jar", app.resolve("quarkus-run.jar").toString()));
     options.progress().accept("==> starting " + name() + " on http://" + LoopbackPorts.HOST + ":" + port + " (log: "

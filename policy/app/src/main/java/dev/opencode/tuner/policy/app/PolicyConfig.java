@@ -119,6 +119,14 @@ public interface PolicyConfig {
         /** Default: {@code <state-directory>/accounts}. Created with one admin account at first start. */
         Optional<Path> accountsFile();
 
+        /**
+         * How long a password that verified is remembered (as an HMAC under a per-process key, with the bcrypt hash
+         * it matched), so that scripts polling with HTTP Basic do not pay bcrypt on every request. A changed or
+         * removed account, or another password, is checked with bcrypt again at once. {@code 0s} turns it off.
+         */
+        @WithDefault("5m")
+        Duration verifiedPasswordTtl();
+
         /** bcrypt cost of the generated admin password (each API request verifies one hash: 12 takes ~0.25 s). */
         @WithDefault("12")
         @Min(4)

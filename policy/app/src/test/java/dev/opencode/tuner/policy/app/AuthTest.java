@@ -94,6 +94,29 @@ class AuthTest {
     }
 
     @Test
+    void aRememberedPasswordStopsWorkingAsSoonAsTheAccountsFileChangesIt() throws Exception {
+        Path accounts = PolicyStack.policyState().resolve("accounts");
+        String before = Files.readString(accounts);
+        String oldPassword = "rotate-" + TestEvents.newId();
+        String newPassword = "rotated-" + TestEvents.newId();
+        try {
+            Files.writeString(accounts, "rotate:" + hash(oldPassword) + ":viewer\n", StandardOpenOption.APPEND);
+            for (int i = 0; i < 2; i++) { // the second one is answered from the remembered verification
+                given().auth().preemptive().basic("rotate", oldPassword).get(ENDPOINTS.get(0)).then().statusCode(200);
+            }
+            given().auth().preemptive().basic("rotate", oldPassword + "x").get(ENDPOINTS.get(0)).then()
+                    .statusCode(401);
+            Files.writeString(accounts, before + "rotate:" + hash(newPassword) + ":viewer\n"); // ./tuner users passwd
+            given().auth().preemptive().basic("rotate", oldPassword).get(ENDPOINTS.get(0)).then().statusCode(401);
+            given().auth().preemptive().basic("rotate", newPassword).get(ENDPOINTS.get(0)).then().statusCode(200);
+            Files.writeString(accounts, before); // removed
+            given().auth().preemptive().basic("rotate", newPassword).get(ENDPOINTS.get(0)).then().statusCode(401);
+        } finally {
+            Files.writeString(accounts, before);
+        }
+    }
+
+    @Test
     void viewerReviewerAndAdminMayRead() {
         for (String endpoint : ENDPOINTS) {
             given().auth().preemptive().basic("viewer", VIEWER_PASSWORD).get(endpoint).then().statusCode(200);

@@ -53,11 +53,13 @@ public class Accounts {
     private FileTime loadedTime;
     private long loadedSize = -1;
     private volatile String dummyHash;
+    private final VerifiedPasswords verified;
 
     Accounts(PolicyConfig config) {
         this.stateDirectory = config.stateDirectory();
         this.file = config.auth().accountsFile().orElse(stateDirectory.resolve("accounts"));
         this.cost = config.auth().bcryptCost();
+        this.verified = new VerifiedPasswords(config.auth().verifiedPasswordTtl(), java.time.Clock.systemUTC());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -96,10 +98,14 @@ public class Accounts {
             LOG.warnf("API login failed: no account %s", who);
             throw new AuthenticationFailedException("unknown account");
         }
+        if (verified.recentlyVerified(account.name(), account.hash(), password)) {
+            return account;
+        }
         if (!VERIFYER.verify(password, account.hash()).verified) {
             LOG.warnf("API login failed: wrong password for account %s", who);
             throw new AuthenticationFailedException("wrong password");
         }
+        verified.remember(account.name(), account.hash(), password);
         return account;
     }
 
