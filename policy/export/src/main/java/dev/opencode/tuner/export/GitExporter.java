@@ -105,7 +105,8 @@ public final class GitExporter {
                 RevCommit baseCommit = walk.parseCommit(base.getObjectId());
                 String onDefault = read(repo, baseCommit, path);
                 String diff = diff(path, onDefault, content);
-                if (content.equals(onDefault)) {
+                if (content.equals(onDefault) || (onDefault == null && export.entries().isEmpty())) {
+                    // Nothing in force by decision and no file yet: an empty module would be noise.
                     return new ExportPlan(export, ExportPlan.Change.ON_DEFAULT_BRANCH, defaultBranch, branch, path,
                             content, "", tip == null ? null : tip.getObjectId(), null, message);
                 }

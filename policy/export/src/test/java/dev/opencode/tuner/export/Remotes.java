@@ -13,14 +13,14 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.transport.RefSpec;
 
 /** Real bare repositories made in the test, and a person who works on them through a clone of their own. */
-final class Remotes {
+public final class Remotes {
     static final PersonIdent OPERATOR = new PersonIdent("Olga Operator", "olga@example.org");
 
     private Remotes() {
     }
 
     /** A bare repository whose default branch {@code branch} holds a README and a hand-written host file. */
-    static Path bare(Path dir, String branch) throws IOException, GitAPIException {
+    public static Path bare(Path dir, String branch) throws IOException, GitAPIException {
         Path bare = dir.resolve("infra.git");
         Git.init().setBare(true).setInitialBranch(branch).setDirectory(bare.toFile()).call().close();
         try (Person olga = Person.clone(bare, dir.resolve("olga-seed"))) {
@@ -31,13 +31,13 @@ final class Remotes {
         return bare;
     }
 
-    static ObjectId tip(Path bare, String branch) throws IOException {
+    public static ObjectId tip(Path bare, String branch) throws IOException {
         try (Repository repo = Git.open(bare.toFile()).getRepository()) {
             return repo.resolve("refs/heads/" + branch);
         }
     }
 
-    static String read(Path bare, String branch, String path) throws IOException {
+    public static String read(Path bare, String branch, String path) throws IOException {
         try (Repository repo = Git.open(bare.toFile()).getRepository();
                 var walk = org.eclipse.jgit.treewalk.TreeWalk.forPath(repo, path,
                         repo.parseCommit(repo.resolve("refs/heads/" + branch)).getTree())) {
@@ -45,14 +45,14 @@ final class Remotes {
         }
     }
 
-    static RevCommit commit(Path bare, ObjectId id) throws IOException {
+    public static RevCommit commit(Path bare, ObjectId id) throws IOException {
         try (Repository repo = Git.open(bare.toFile()).getRepository()) {
             return repo.parseCommit(id);
         }
     }
 
     /** Someone with a working clone. */
-    static final class Person implements AutoCloseable {
+    public static final class Person implements AutoCloseable {
         final Git git;
         final Path dir;
 
@@ -61,23 +61,23 @@ final class Remotes {
             this.dir = dir;
         }
 
-        static Person clone(Path bare, Path dir) throws GitAPIException {
+        public static Person clone(Path bare, Path dir) throws GitAPIException {
             return new Person(Git.cloneRepository().setURI(bare.toString()).setDirectory(dir.toFile()).call(), dir);
         }
 
-        void write(String path, String content) throws IOException {
+        public void write(String path, String content) throws IOException {
             Path file = dir.resolve(path);
             Files.createDirectories(file.getParent());
             Files.writeString(file, content);
         }
 
-        void checkout(String branch) throws GitAPIException {
+        public void checkout(String branch) throws GitAPIException {
             git.fetch().setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
             git.checkout().setName(branch).setCreateBranch(true).setForced(true).setStartPoint("origin/" + branch)
                     .call();
         }
 
-        RevCommit commitAndPush(String branch, String message) throws GitAPIException {
+        public RevCommit commitAndPush(String branch, String message) throws GitAPIException {
             git.add().addFilepattern(".").call();
             RevCommit c = git.commit().setMessage(message).setAuthor(OPERATOR).setCommitter(OPERATOR).call();
             git.push().setRefSpecs(new RefSpec("HEAD:refs/heads/" + branch)).call();
