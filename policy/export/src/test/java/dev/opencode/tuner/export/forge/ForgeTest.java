@@ -133,7 +133,7 @@ class ForgeTest {
         assertThat(fake.pulls).hasSize(1);
         assertThat(fake.pulls.get(0).title).endsWith("(3 entries)");
         assertThat(fake.pulls.get(0).body).contains("| added | web | `2606:50c0:8000::154/128` | 1 address |")
-                .contains("| kept | web | `140.82.112.0/24` |")
+                .contains("| added | web | `140.82.112.0/24` |")
                 .contains("&lt;b&gt;raw&lt;/b&gt;");
         assertThat(fake.writes()).extracting(FakeForge.Call::method)
                 .containsExactly("POST", kind == ForgeKind.GITLAB ? "PUT" : "PATCH");
