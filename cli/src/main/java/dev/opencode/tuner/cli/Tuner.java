@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
         version = "opencode egress tuner 0.1.0",
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
         footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
-        subcommands = {SuggestCommand.class, StackCommands.Up.class, StackCommands.Status.class,
-            StackCommands.Down.class, StackCommands.Logs.class, dev.opencode.tuner.cli.stack.SuggestionsCommand.class,
+        subcommands = {SuggestCommand.class, dev.opencode.tuner.cli.export.CheckCommand.class,
+            StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class, dev.opencode.tuner.cli.stack.SuggestionsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */
