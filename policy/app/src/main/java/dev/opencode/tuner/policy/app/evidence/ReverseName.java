@@ -1,0 +1,68 @@
+package dev.opencode.tuner.policy.app.evidence;
+
+/**
+ * What reverse DNS says about an address: a name, or why there is none. {@code name} is set only for
+ * {@link Status#FOUND}; {@code detail} explains a failure ({@code SERVFAIL}, the exception) for operators.
+ */
+public record ReverseName(Status status, String name, String detail) {
+    /** The outcome of a lookup. */
+    public enum Status {
+        /** A PTR record named the address. */
+        FOUND("found"),
+        /** The server answered that the reverse name does not exist. */
+        NXDOMAIN("nxdomain"),
+        /** The reverse name exists but holds no PTR record. */
+        NO_NAME("no-name"),
+        /** No answer within {@code tuner.policy.evidence.dns.timeout}. */
+        TIMEOUT("timeout"),
+        /** The server failed (SERVFAIL, REFUSED, ...) or could not be reached. */
+        FAILED("failed"),
+        /** Not known yet: a lookup has been started (or will be on the next request). */
+        PENDING("pending"),
+        /** {@code tuner.policy.evidence.dns.enabled=false}. */
+        DISABLED("disabled"),
+        /** The value given is not an IP address; nothing is asked. */
+        NOT_AN_ADDRESS("not-an-address");
+
+        private final String text;
+
+        Status(String text) {
+            this.text = text;
+        }
+
+        /** Lower-case name as shown in JSON and pages. */
+        public String text() {
+            return text;
+        }
+    }
+
+    static final ReverseName PENDING = new ReverseName(Status.PENDING, null, null);
+    static final ReverseName DISABLED = new ReverseName(Status.DISABLED, null, null);
+
+    static ReverseName found(String name) {
+        return new ReverseName(Status.FOUND, name, null);
+    }
+
+    static ReverseName of(Status status, String detail) {
+        return new ReverseName(status, null, detail);
+    }
+
+    /** A settled answer (kept for the cache TTL); failures are kept for the shorter failure TTL. */
+    boolean isAnswer() {
+        return status == Status.FOUND || status == Status.NXDOMAIN || status == Status.NO_NAME;
+    }
+
+    /** One line for people: the name, or why there is none. */
+    public String describe() {
+        return switch (status) {
+            case FOUND -> name;
+            case NXDOMAIN -> "no reverse name (NXDOMAIN)";
+            case NO_NAME -> "no PTR record";
+            case TIMEOUT -> "reverse DNS timed out";
+            case FAILED -> "reverse DNS failed" + (detail == null ? "" : " (" + detail + ")");
+            case PENDING -> "reverse DNS pending";
+            case DISABLED -> "reverse DNS off";
+            case NOT_AN_ADDRESS -> "not an IP address";
+        };
+    }
+}
