@@ -55,6 +55,15 @@ public interface PolicyConfig {
         @NotBlank
         String groupId();
 
+        /**
+         * Consumers of the group in this process, each on its own thread with its own database transactions (at
+         * most one per partition does work). Two use both cores of a small machine while PostgreSQL works.
+         */
+        @WithDefault("2")
+        @Min(1)
+        @Max(64)
+        int consumers();
+
         /** Records per batch ({@code max.poll.records}); one database transaction per batch. */
         @WithDefault("2000")
         @Min(1)

@@ -341,8 +341,10 @@ class IngestTest {
         Thread thread = Thread.ofPlatform().name("second-consumer").start(second);
         List<BlockedEvent> events = new ArrayList<>();
         try (TestEvents producer = new TestEvents(); Admin admin = admin()) {
-            Eventually.await("the group has two members sharing the partitions", WAIT,
-                    () -> members(admin) == 2 && second.assignedPartitions() > 0);
+            // The application's own consumers (tuner.policy.kafka.consumers) and this second instance's one.
+            int members = config.kafka().consumers() + 1;
+            Eventually.await("the group has " + members + " members sharing the partitions", WAIT,
+                    () -> members(admin) == members && second.assignedPartitions() > 0);
             long firstBatches = ingest.batches();
             for (int round = 0; round < 3; round++) {
                 List<BlockedEvent> batch = new ArrayList<>();

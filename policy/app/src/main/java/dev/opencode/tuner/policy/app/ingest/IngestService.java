@@ -9,20 +9,43 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.lang.management.ManagementFactory;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
-/** Runs one {@link BlockedEventConsumer} on its own platform thread for the life of the application. */
+/**
+ * Runs {@code tuner.policy.kafka.consumers} {@link BlockedEventConsumer}s of one group, each on its own platform
+ * thread, for the life of the application: Kafka shares the partitions among them, and their transactions run in
+ * parallel in PostgreSQL (one backend each), which is where a batch spends most of its time.
+ */
 @ApplicationScoped
 public class IngestService {
     private static final Logger LOG = Logger.getLogger(IngestService.class);
 
+    /** One consumer and the thread that runs it. */
+    private static final class Worker {
+        final BlockedEventConsumer consumer;
+        final Thread thread;
+        volatile Throwable failure;
+
+        Worker(BlockedEventConsumer consumer, String name) {
+            this.consumer = consumer;
+            this.thread = Thread.ofPlatform().name(name).daemon(false).unstarted(() -> {
+                try {
+                    consumer.run();
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                    LOG.errorf(e, "the blocked-event consumer %s stopped: %s", name, e.getMessage());
+                }
+            });
+        }
+    }
+
     private final PolicyConfig config;
     private final AggregateWriter writer;
     private final IngestMetrics metrics;
-    private volatile BlockedEventConsumer consumer;
-    private Thread thread;
-    private volatile Throwable failure;
+    private volatile List<Worker> workers = List.of();
 
     IngestService(PolicyConfig config, DataSource dataSource, MeterRegistry registry) {
         this.config = config;
@@ -38,32 +61,32 @@ public class IngestService {
         stop();
     }
 
-    /** Starts the consumer (at application start; tests call it again after {@link #stop}, as a restart). */
+    /** Starts the consumers (at application start; tests call it again after {@link #stop}, as a restart). */
     public synchronized void start() {
-        if (thread != null && thread.isAlive()) {
-            throw new IllegalStateException("the consumer is already running");
-        }
-        failure = null;
-        consumer = new BlockedEventConsumer(settings(config, clientId()), writer, metrics);
-        thread = Thread.ofPlatform().name("blocked-event-consumer").daemon(false).unstarted(() -> {
-            try {
-                consumer.run();
-            } catch (RuntimeException | Error e) {
-                failure = e;
-                LOG.errorf(e, "the blocked-event consumer stopped: %s", e.getMessage());
+        for (Worker w : workers) {
+            if (w.thread.isAlive()) {
+                throw new IllegalStateException("the consumers are already running");
             }
-        });
-        thread.start();
+        }
+        int count = config.kafka().consumers();
+        List<Worker> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String suffix = count == 1 ? "" : "-" + (i + 1);
+            started.add(new Worker(new BlockedEventConsumer(settings(config, clientId() + suffix), writer, metrics),
+                    "blocked-event-consumer" + suffix));
+        }
+        workers = List.copyOf(started);
+        started.forEach(w -> w.thread.start());
         PolicyConfig.Kafka k = config.kafka();
-        LOG.infof("consuming %s on %s as group %s (dead letters to %s)", k.topic(), k.bootstrapServers(), k.groupId(),
-                k.deadLetterTopic());
+        LOG.infof("consuming %s on %s as group %s with %d consumer%s (dead letters to %s)", k.topic(),
+                k.bootstrapServers(), k.groupId(), count, count == 1 ? "" : "s", k.deadLetterTopic());
     }
 
-    /** Stops the consumer and waits for it; a batch not committed yet is delivered again to whoever reads next. */
+    /** Stops the consumers and waits for them; a batch not committed yet is delivered again to whoever reads next. */
     public synchronized void stop() throws InterruptedException {
-        if (consumer != null) {
-            consumer.stop();
-            thread.join(60_000);
+        workers.forEach(w -> w.consumer.stop());
+        for (Worker w : workers) {
+            w.thread.join(60_000);
         }
     }
 
@@ -75,10 +98,9 @@ public class IngestService {
                 k.maxRetryBackoff());
     }
 
-    /** Batches the current consumer has applied. */
+    /** Batches the application's consumers have applied. */
     public long batches() {
-        BlockedEventConsumer c = consumer;
-        return c == null ? 0 : c.batches();
+        return workers.stream().mapToLong(w -> w.consumer.batches()).sum();
     }
 
     public AggregateWriter writer() {
@@ -89,20 +111,31 @@ public class IngestService {
         return metrics;
     }
 
-    /** Null while the consumer runs and its batches succeed; otherwise what is wrong. */
+    /** Null while every consumer runs and its batches succeed; otherwise what is wrong (the first problem). */
     public String problem() {
-        if (failure != null) {
-            return "the consumer stopped: " + failure;
+        List<Worker> current = workers;
+        if (current.isEmpty()) {
+            return "the consumers are not running";
         }
-        if (thread == null || !thread.isAlive()) {
-            return "the consumer is not running";
+        for (Worker w : current) {
+            if (w.failure != null) {
+                return "a consumer stopped: " + w.failure;
+            }
+            if (!w.thread.isAlive()) {
+                return "a consumer is not running";
+            }
+            String problem = w.consumer.problem();
+            if (problem != null) {
+                return problem;
+            }
         }
-        return consumer.problem();
+        return null;
     }
 
-    /** Whether the consumer thread runs (it retries failed batches by itself; only a bug ends it). */
+    /** Whether every consumer thread runs (they retry failed batches by themselves; only a bug ends one). */
     public boolean alive() {
-        return failure == null && thread != null && thread.isAlive();
+        List<Worker> current = workers;
+        return !current.isEmpty() && current.stream().allMatch(w -> w.failure == null && w.thread.isAlive());
     }
 
     /**
