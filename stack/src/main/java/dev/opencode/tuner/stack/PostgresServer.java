@@ -32,6 +32,16 @@ public final class PostgresServer implements AutoCloseable {
   public static final String POLICY_DATABASE = "tuner_policy";
   public static final String POLICY_ROLE = "tuner_policy";
   static final String SUPERUSER = "postgres";
+  /** The read-only role of Grafana's PostgreSQL datasource (dashboards/README.md). */
+  public static final String GRAFANA_ROLE = "tuner_grafana";
+  /** What {@value #GRAFANA_ROLE} may do in the policy database, run as the superuser at every start (idempotent). */
+  public static final List<String> GRAFANA_GRANTS = List.of(
+      "ALTER ROLE " + GRAFANA_ROLE + " SET default_transaction_read_only = on",
+      "GRANT CONNECT ON DATABASE " + POLICY_DATABASE + " TO " + GRAFANA_ROLE,
+      "GRANT USAGE ON SCHEMA public TO " + GRAFANA_ROLE,
+      "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + GRAFANA_ROLE,
+      "ALTER DEFAULT PRIVILEGES FOR ROLE " + POLICY_ROLE + " IN SCHEMA public GRANT SELECT ON TABLES TO "
+          + GRAFANA_ROLE);
   /** sun_path holds 108 bytes including the terminating NUL. */
   static final int MAX_SOCKET_PATH = 107;
 
@@ -374,7 +384,33 @@ public final class PostgresServer implements AutoCloseable {
       throw new StackException("cannot create the policy database " + POLICY_DATABASE + " on " + base + ": "
           + e.getMessage() + "; see " + layout.postgresLog(), e);
     }
+    ensureGrafanaRole(layout, new PostgresCredentials(base + POLICY_DATABASE, SUPERUSER, superuserPassword));
     return policy;
+  }
+
+  /**
+   * The read-only role {@value #GRAFANA_ROLE} of Grafana's SQL panels: SELECT on the policy database's tables, those
+   * Flyway creates later included (default privileges of {@value #POLICY_ROLE}), and read-only transactions. Its
+   * password goes to {@code credentials/grafana-db.properties} (0600), like the policy service's.
+   */
+  private static void ensureGrafanaRole(StateLayout layout, PostgresCredentials superuser) {
+    String password = Files.exists(layout.grafanaDbCredentials())
+        ? PostgresCredentials.load(layout.grafanaDbCredentials()).password() : null;
+    if (password == null || !password.matches("[A-Za-z0-9_-]{16,}")) {
+      password = newPassword();
+    }
+    new PostgresCredentials(superuser.jdbcUrl(), GRAFANA_ROLE, password).store(layout.grafanaDbCredentials());
+    try (Connection connection = superuser.connect(); Statement statement = connection.createStatement()) {
+      // DDL takes no parameters; the password is base64url ([A-Za-z0-9_-]) and the names are constants.
+      statement.execute((exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", GRAFANA_ROLE)
+          ? "ALTER ROLE " : "CREATE ROLE ") + GRAFANA_ROLE + " WITH LOGIN PASSWORD '" + password + "'");
+      for (String grant : GRAFANA_GRANTS) {
+        statement.execute(grant);
+      }
+    } catch (SQLException e) {
+      throw new StackException("cannot create the read-only role " + GRAFANA_ROLE + " in " + POLICY_DATABASE + ": "
+          + e.getMessage() + "; see " + layout.postgresLog(), e);
+    }
   }
 
   private static boolean exists(Connection connection, String query, String name) throws SQLException {

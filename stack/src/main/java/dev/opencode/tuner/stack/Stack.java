@@ -15,7 +15,10 @@ public final class Stack {
 
   /** The parts, in start order; {@link #down} stops them in reverse. */
   static final List<StackPart> PARTS = List.of(new KafkaPart(), new PostgresPart(), new PolicyPart(),
-      new CollectorPart());
+      new CollectorPart(), new PrometheusPart());
+
+  /** Parts started only when asked for ({@code ./tuner up --monitoring}); never needed for the stack to be healthy. */
+  static final java.util.Set<String> OPTIONAL_PARTS = java.util.Set.of(PrometheusPart.NAME);
 
   private Stack() {}
 
@@ -24,7 +27,15 @@ public final class Stack {
     return PolicyPart.stateDirectory(new StateLayout(stateDir));
   }
 
-  /** The part names, in start order: {@code kafka}, {@code postgres}, {@code policy}, {@code collector}. */
+  /** The optional parts: {@code prometheus}. */
+  public static java.util.Set<String> optionalPartNames() {
+    return OPTIONAL_PARTS;
+  }
+
+  /**
+   * The part names, in start order: {@code kafka}, {@code postgres}, {@code policy}, {@code collector},
+   * {@code prometheus}.
+   */
   public static List<String> partNames() {
     return PARTS.stream().map(StackPart::name).toList();
   }

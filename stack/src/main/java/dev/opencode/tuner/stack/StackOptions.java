@@ -20,10 +20,14 @@ import java.util.function.Consumer;
  * @param topics topics created when the broker starts (auto creation is off), with their partition counts
  * @param progress where to print what is happening
  * @param collectorJournal a journal directory for the collector instead of the local system journal, or null
+ * @param scrapeInterval how often the local Prometheus (part {@code prometheus}) scrapes and evaluates its rules
  */
 public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOptions postgres,
     PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress,
-    java.nio.file.Path collectorJournal) {
+    java.nio.file.Path collectorJournal, java.time.Duration scrapeInterval) {
+
+  /** Prometheus' own default. */
+  public static final java.time.Duration DEFAULT_SCRAPE_INTERVAL = java.time.Duration.ofSeconds(15);
 
   /** The pipeline's topics as named in the issue; the partition count bounds how many consumers share the work. */
   public static final Map<String, Integer> PIPELINE_TOPICS;
@@ -45,47 +49,67 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     Objects.requireNonNull(postgres, "postgres");
     topics = Collections.unmodifiableMap(new LinkedHashMap<>(topics));
     Objects.requireNonNull(progress, "progress");
+    if (scrapeInterval == null) {
+      scrapeInterval = DEFAULT_SCRAPE_INTERVAL;
+    }
+    if (scrapeInterval.compareTo(java.time.Duration.ofSeconds(1)) < 0
+        || scrapeInterval.compareTo(java.time.Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("the scrape interval must be between 1 s and 5 min, got " + scrapeInterval);
+    }
   }
 
   /**
-   * Every part; the private PostgreSQL cluster, installing {@code postgresql-15} when missing (as the issue allows,
+   * Every part but the optional {@code prometheus}; the private PostgreSQL cluster, installing {@code postgresql-15} when missing (as the issue allows,
    * with a message); the pipeline's topics; no progress output.
    */
   public static StackOptions defaults() {
-    return new StackOptions(new LinkedHashSet<>(Stack.partNames()), KafkaOptions.defaults(),
-        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null);
+    LinkedHashSet<String> parts = new LinkedHashSet<>(Stack.partNames());
+    parts.removeAll(Stack.optionalPartNames());
+    return new StackOptions(parts, KafkaOptions.defaults(),
+        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null, null);
   }
 
   /** Starts only these parts (for example {@code "postgres"}). */
   public StackOptions withParts(String... names) {
-    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal);
+    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval);
   }
 
   public StackOptions withKafka(KafkaOptions options) {
-    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal);
+    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval);
   }
 
   public StackOptions withPostgres(PostgresOptions options) {
-    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal);
+    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal, scrapeInterval);
   }
 
   /** Uses an existing server (a JDBC URL with the policy service's user and password) instead of a private one. */
   public StackOptions withExternalPostgres(PostgresCredentials server) {
-    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal);
+    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal, scrapeInterval);
   }
 
   public StackOptions withTopics(Map<String, Integer> partitionsByTopic) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal, scrapeInterval);
   }
 
   /** Progress lines of the stack and of each part go to {@code sink} (the CLI passes stderr). */
   public StackOptions withProgress(Consumer<String> sink) {
     return new StackOptions(parts, kafka.withProgress(sink), postgres.withProgress(sink), externalPostgres, topics,
-        sink, collectorJournal);
+        sink, collectorJournal, scrapeInterval);
   }
 
   /** The collector reads this journal directory instead of the local system journal. */
   public StackOptions withCollectorJournal(java.nio.file.Path directory) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory, scrapeInterval);
+  }
+
+  /**
+   * Also starts the local Prometheus (part {@code prometheus}), scraping the collector and the policy service every
+   * {@code interval} with the project's rules.
+   */
+  public StackOptions withMonitoring(java.time.Duration interval) {
+    LinkedHashSet<String> withPrometheus = new LinkedHashSet<>(parts);
+    withPrometheus.add(PrometheusPart.NAME);
+    return new StackOptions(withPrometheus, kafka, postgres, externalPostgres, topics, progress, collectorJournal,
+        interval);
   }
 }

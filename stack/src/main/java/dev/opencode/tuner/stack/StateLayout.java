@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * stack.lock                  held while up or down runs
  * logs/kafka.log, kafka.out   the broker's log4j2 log (rolled at 20 MB, 5 kept) and its stdout/stderr
  * logs/postgres.log           the PostgreSQL server's log
- * credentials/                0700: postgres-superuser.password, policy-db.properties (0600 each)
+ * credentials/                0700: postgres-superuser.password, policy-db.properties, grafana-db.properties (0600 each)
  * kafka/settings.properties   the ports chosen at the first start, reused afterwards
  * kafka/server.properties     the broker's configuration, regenerated at each start
  * kafka/lib/                  Kafka's jars, copied from the stack module's build
@@ -95,5 +95,10 @@ public record StateLayout(Path root) {
 
   public Path policyDbCredentials() {
     return credentials().resolve("policy-db.properties");
+  }
+
+  /** The read-only role of Grafana's SQL panels, {@code tuner_grafana}. */
+  public Path grafanaDbCredentials() {
+    return credentials().resolve("grafana-db.properties");
   }
 }

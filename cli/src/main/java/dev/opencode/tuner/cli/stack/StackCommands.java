@@ -63,6 +63,16 @@ public final class StackCommands {
                 description = "The collector reads this journal directory instead of the local system journal.")
         Path journalDir;
 
+        @Option(names = "--monitoring",
+                description = "Also start a local Prometheus (Debian's prometheus package, installed when missing) "
+                        + "scraping the collector and the policy service, with the rules of dashboards/prometheus.")
+        boolean monitoring;
+
+        @Option(names = "--scrape-interval", paramLabel = "SECONDS", defaultValue = "15",
+                description = "With --monitoring: seconds between scrapes and rule evaluations, 1..300 "
+                        + "(default ${DEFAULT-VALUE}).")
+        int scrapeSeconds;
+
         @Override
         public Integer call() {
             Path state = state();
@@ -80,6 +90,12 @@ public final class StackCommands {
                         + " journal (" + sample + "). Pass --journal-dir to choose another.");
                 options = options.withCollectorJournal(sample);
             }
+            if (scrapeSeconds < 1 || scrapeSeconds > 300) {
+                throw CliException.usage("--scrape-interval " + scrapeSeconds + ": must be between 1 and 300 seconds");
+            }
+            if (monitoring) {
+                options = options.withMonitoring(java.time.Duration.ofSeconds(scrapeSeconds));
+            }
             UpResult result = Stack.up(state, options);
             PrintWriter out = out();
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
@@ -88,6 +104,9 @@ public final class StackCommands {
             result.parts().stream().filter(p -> p.part().equals("policy")).findFirst().ifPresent(p ->
                     out.println("API: " + p.address() + "/api/v1/suggestions  (OpenAPI: " + p.address()
                             + "/q/openapi)"));
+            result.parts().stream().filter(p -> p.part().equals("prometheus")).findFirst().ifPresent(p ->
+                    out.println("Prometheus: " + p.address() + "  (rules: " + p.address() + "/rules, alerts: "
+                            + p.address() + "/alerts; Grafana is not installable here, see dashboards/README.md)"));
             out.println("Credentials: admin password in " + Stack.policyStateDirectory(state)
                     .resolve("initial-admin-password") + "; database account in " + state.resolve("credentials")
                     .resolve("policy-db.properties") + " (0600 files)");
@@ -106,7 +125,10 @@ public final class StackCommands {
             out().println("State in " + state() + ":");
             printParts(out(), status.parts());
             out().flush();
-            boolean allHealthy = status.parts().stream().allMatch(PartStatus::healthy);
+            // An optional part (prometheus) that was never started does not make the stack unhealthy.
+            boolean allHealthy = status.parts().stream().allMatch(p -> p.healthy()
+                    || (p.condition() == PartStatus.Condition.NOT_STARTED
+                    && Stack.optionalPartNames().contains(p.part())));
             return allHealthy ? 0 : 3;
         }
     }
@@ -129,10 +151,10 @@ public final class StackCommands {
     }
 
     @Command(name = "logs", mixinStandardHelpOptions = true,
-            description = "Shows the end of the logs of one part (kafka, postgres, policy, collector) or of all.")
+            description = "Shows the end of the logs of one part (kafka, postgres, policy, collector, prometheus) or of all.")
     public static final class Logs extends Common implements Callable<Integer> {
         @Parameters(arity = "0..1", paramLabel = "PART",
-                description = "kafka, postgres, policy or collector (default: all)")
+                description = "kafka, postgres, policy, collector or prometheus (default: all)")
         String part;
 
         @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Lines per file (default ${DEFAULT-VALUE}).")
