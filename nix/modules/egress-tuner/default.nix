@@ -357,21 +357,75 @@ in
         type = types.bool;
         default = config.services.grafana.enable;
         defaultText = literalExpression "config.services.grafana.enable";
-        description = "Whether to provision the tuner's Grafana dashboards.";
+        description = ''
+          Whether to provision the tuner's Grafana dashboards and their two datasources
+          (Prometheus, and PostgreSQL through the read-only role) into services.grafana.
+        '';
       };
       dashboardsPath = mkOption {
         type = types.path;
-        default = "${share}/dashboards";
-        defaultText = literalExpression ''"''${package}/share/opencode-egress-tuner/dashboards"'';
-        description = "Directory of dashboard JSON files (the repository's dashboards/, packaged).";
+        default = "${share}/dashboards/grafana";
+        defaultText = literalExpression ''"''${package}/share/opencode-egress-tuner/dashboards/grafana"'';
+        description = "Directory of dashboard JSON files (the repository's dashboards/grafana, packaged).";
+      };
+      prometheusUrl = mkOption {
+        type = types.str;
+        default = "http://127.0.0.1:${toString config.services.prometheus.port}";
+        defaultText = literalExpression ''"http://127.0.0.1:''${toString config.services.prometheus.port}"'';
+        description = "URL of the Prometheus datasource (the dashboards' `\${datasource}`).";
+      };
+      postgres = {
+        enable = mkOption {
+          type = types.bool;
+          default = cfg.grafana.enable && localPostgres;
+          defaultText = literalExpression "grafana.enable && policy.enable && policy.database.provision";
+          description = ''
+            Whether to create the read-only role `role` in the policy database (SELECT on its
+            tables, also those later migrations create; read-only transactions) and to provision
+            the PostgreSQL datasource of the dashboards' SQL panels (`''${postgres}`) with it.
+            Needs `passwordFile`.
+          '';
+        };
+        role = mkOption {
+          type = types.str;
+          default = "tuner_grafana";
+          description = "The read-only role Grafana connects as.";
+        };
+        address = mkOption {
+          type = types.str;
+          default = "127.0.0.1:5432";
+          description = "host:port Grafana connects to (TCP, password authentication).";
+        };
+        passwordFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/opencode-egress-grafana-db-password";
+          description = ''
+            File holding the role's password, outside the Nix store, readable by root (the role
+            is set up with it through systemd's LoadCredential) and by the `grafana` user (the
+            datasource reads it at start with `$__file{...}`): it never enters the store.
+          '';
+        };
       };
     };
 
-    prometheus.enable = mkOption {
-      type = types.bool;
-      default = config.services.prometheus.enable;
-      defaultText = literalExpression "config.services.prometheus.enable";
-      description = "Whether to add scrape jobs for the enabled tuner services to services.prometheus.";
+    prometheus = {
+      enable = mkOption {
+        type = types.bool;
+        default = config.services.prometheus.enable;
+        defaultText = literalExpression "config.services.prometheus.enable";
+        description = ''
+          Whether to add scrape jobs for the enabled tuner services (`opencode-egress-collector`,
+          labelled with `host` = networking.hostName, and `opencode-egress-policy`) and the
+          tuner's recording and alerting rules to services.prometheus.
+        '';
+      };
+      rulesFile = mkOption {
+        type = types.path;
+        default = "${share}/dashboards/prometheus/opencode-egress-tuner.rules.yml";
+        defaultText = literalExpression ''"''${package}/share/opencode-egress-tuner/dashboards/prometheus/opencode-egress-tuner.rules.yml"'';
+        description = "The rules file (dashboards/README.md has a runbook for every alert).";
+      };
     };
   };
 
@@ -513,14 +567,21 @@ in
     })
 
     (mkIf cfg.prometheus.enable {
+      services.prometheus.ruleFiles = [ cfg.prometheus.rulesFile ];
       services.prometheus.scrapeConfigs =
         lib.optional cfg.collector.enable {
-          job_name = "opencode-egress-tuner-collector";
+          # Job names and the host label are what the rules and dashboards query.
+          job_name = "opencode-egress-collector";
           metrics_path = "/q/metrics";
-          static_configs = [ { targets = [ "127.0.0.1:${toString cfg.collector.metricsPort}" ]; } ];
+          static_configs = [
+            {
+              targets = [ "127.0.0.1:${toString cfg.collector.metricsPort}" ];
+              labels.host = config.networking.hostName;
+            }
+          ];
         }
         ++ lib.optional cfg.policy.enable {
-          job_name = "opencode-egress-tuner-policy";
+          job_name = "opencode-egress-policy";
           metrics_path = "/q/metrics";
           static_configs = [
             {
@@ -540,9 +601,90 @@ in
             name = "opencode-egress-tuner";
             type = "file";
             folder = "opencode egress tuner";
+            disableDeletion = true;
+            allowUiUpdates = false;
             options.path = cfg.grafana.dashboardsPath;
           }
         ];
+        # The dashboards choose their datasources through variables; these are the defaults offered.
+        datasources.settings.datasources =
+          [
+            {
+              name = "opencode-egress Prometheus";
+              uid = "opencode-egress-prometheus";
+              type = "prometheus";
+              access = "proxy";
+              url = cfg.grafana.prometheusUrl;
+            }
+          ]
+          ++ lib.optional cfg.grafana.postgres.enable {
+            name = "opencode-egress PostgreSQL";
+            uid = "opencode-egress-postgres";
+            type = "grafana-postgresql-datasource";
+            access = "proxy";
+            url = cfg.grafana.postgres.address;
+            user = cfg.grafana.postgres.role;
+            jsonData = {
+              database = cfg.policy.database.name;
+              sslmode = "disable";
+            };
+            # Read by Grafana at start; the password never enters the Nix store.
+            secureJsonData.password = "$__file{${toString cfg.grafana.postgres.passwordFile}}";
+          };
+      };
+    })
+
+    (mkIf cfg.grafana.postgres.enable {
+      assertions = [
+        {
+          assertion = cfg.grafana.postgres.passwordFile != null;
+          message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be set when grafana.postgres.enable is true (the read-only role's password)";
+        }
+        {
+          assertion = cfg.grafana.postgres.passwordFile == null || !(lib.hasPrefix builtins.storeDir cfg.grafana.postgres.passwordFile);
+          message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be outside the Nix store, got '${toString cfg.grafana.postgres.passwordFile}'";
+        }
+        {
+          assertion = builtins.match "[a-z_][a-z0-9_]*" cfg.grafana.postgres.role != null;
+          message = "services.opencode-egress-tuner.grafana.postgres.role '${cfg.grafana.postgres.role}' must be a plain SQL identifier (lowercase letters, digits, '_')";
+        }
+        {
+          assertion = localPostgres;
+          message = "services.opencode-egress-tuner.grafana.postgres.enable creates the role in the local database: it needs policy.enable and policy.database.provision (for another server, run the GRANTs of dashboards/README.md there)";
+        }
+      ];
+
+      # The statements of dashboards/README.md ("the read-only role"), at every boot; idempotent.
+      # The password reaches psql as a variable (:'pw' quotes it), never as SQL text.
+      systemd.services.opencode-egress-tuner-grafana-role = {
+        description = "opencode egress tuner: read-only PostgreSQL role for Grafana";
+        wantedBy = [ "multi-user.target" ];
+        after = [ "postgresql.service" ] ++ lib.optional cfg.policy.enable "opencode-egress-tuner-policy.service";
+        requires = [ "postgresql.service" ];
+        before = lib.optional config.services.grafana.enable "grafana.service";
+        serviceConfig = {
+          Type = "oneshot";
+          RemainAfterExit = true;
+          User = "postgres";
+          LoadCredential = "password:${toString cfg.grafana.postgres.passwordFile}";
+        };
+        script =
+          let
+            role = cfg.grafana.postgres.role;
+            db = cfg.policy.database.name;
+          in
+          ''
+            ${config.services.postgresql.package}/bin/psql -v ON_ERROR_STOP=1 -d ${db} \
+              -v pw="$(cat "$CREDENTIALS_DIRECTORY/password")" <<'SQL'
+            SELECT 'CREATE ROLE ${role}' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') \gexec
+            ALTER ROLE ${role} WITH LOGIN PASSWORD :'pw';
+            ALTER ROLE ${role} SET default_transaction_read_only = on;
+            GRANT CONNECT ON DATABASE ${db} TO ${role};
+            GRANT USAGE ON SCHEMA public TO ${role};
+            GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};
+            ALTER DEFAULT PRIVILEGES FOR ROLE ${db} IN SCHEMA public GRANT SELECT ON TABLES TO ${role};
+            SQL
+          '';
       };
     })
   ];

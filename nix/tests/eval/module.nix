@@ -56,8 +56,44 @@ let
 
   merged = evalHost [ ../../examples/multi-instance-host ];
 
+  # The tuner's monitoring: scrape jobs, rules and Grafana provisioning (dashboards/README.md).
+  monitored = evalHost [
+    {
+      networking.hostName = "tuner-host";
+      services.opencode-egress-tuner = {
+        collector.enable = true;
+        policy.enable = true;
+        grafana.postgres.passwordFile = "/run/secrets/grafana-db";
+      };
+      services.prometheus.enable = true;
+      services.grafana.enable = true;
+    }
+  ];
+  m = monitored.config;
+
   tests = {
     testNoFailedAssertions = { expr = failedAssertions good; expected = [ ]; };
+    testMonitoredHostHasNoFailedAssertions = { expr = failedAssertions monitored; expected = [ ]; };
+    testScrapeJobsAreWhatTheRulesQuery = {
+      expr = map (j: j.job_name) m.services.prometheus.scrapeConfigs;
+      expected = [ "opencode-egress-collector" "opencode-egress-policy" ];
+    };
+    testCollectorTargetCarriesTheHostLabel = {
+      expr = (builtins.head (builtins.head m.services.prometheus.scrapeConfigs).static_configs).labels.host;
+      expected = "tuner-host";
+    };
+    testRulesAreLoaded = {
+      expr = map (f: baseNameOf (toString f)) m.services.prometheus.ruleFiles;
+      expected = [ "opencode-egress-tuner.rules.yml" ];
+    };
+    testDatasourcesProvisionedWithThePasswordFromAFile = {
+      expr = map (d: d.type) m.services.grafana.provision.datasources.settings.datasources;
+      expected = [ "prometheus" "grafana-postgresql-datasource" ];
+    };
+    testGrafanaRoleUnitReadsThePasswordAsACredential = {
+      expr = m.systemd.services.opencode-egress-tuner-grafana-role.serviceConfig.LoadCredential;
+      expected = "password:/run/secrets/grafana-db";
+    };
     testUnits = {
       expr = builtins.all (n: c.systemd.services ? ${n}) [ "opencode-web" "opencode-web-setup" "opencode-batch" "opencode-batch-setup" ];
       expected = true;
@@ -155,6 +191,21 @@ let
           directory = "/srv/web";
           networkIsolation.enable = true;
         };
+      };
+    };
+    grafana-password-missing = {
+      message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be set";
+      host = {
+        services.opencode-egress-tuner.policy.enable = true;
+        services.grafana.enable = true;
+      };
+    };
+    grafana-password-in-store = {
+      message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be outside the Nix store";
+      host = {
+        services.opencode-egress-tuner.policy.enable = true;
+        services.opencode-egress-tuner.grafana.postgres.passwordFile = "${builtins.storeDir}/0000000000000000000000000000000-pw";
+        services.grafana.enable = true;
       };
     };
     secret-in-store = {

@@ -164,10 +164,11 @@ class StackTest {
     assertThat(Stack.logs(state, "postgres")).containsExactly(state.resolve("logs/postgres.log"));
     assertThat(Stack.logs(state, "collector")).containsExactly(state.resolve("logs/collector.log"));
     assertThat(Stack.logs(state, "policy")).containsExactly(state.resolve("logs/policy.log"));
-    assertThat(Stack.logs(state, null)).hasSize(5);
+    assertThat(Stack.logs(state, "prometheus")).containsExactly(state.resolve("logs/prometheus.log"));
+    assertThat(Stack.logs(state, null)).hasSize(6);
     assertThatThrownBy(() -> Stack.logs(state, "kafak"))
         .isInstanceOf(StackException.class)
-        .hasMessage("unknown part 'kafak'; the parts are kafka, postgres, policy, collector");
+        .hasMessage("unknown part 'kafak'; the parts are kafka, postgres, policy, collector, prometheus");
     assertThat(Stack.tail(state.resolve("logs/kafka.log"), 10)).contains("does not exist yet");
   }
 
