@@ -68,13 +68,20 @@ public final class StackCommands {
                         + "scraping the collector and the policy service, with the rules of dashboards/prometheus.")
         boolean monitoring;
 
-        @Option(names = "--scrape-interval", paramLabel = "SECONDS", defaultValue = "15",
-                description = "With --monitoring: seconds between scrapes and rule evaluations, 1..300 "
-                        + "(default ${DEFAULT-VALUE}).")
-        int scrapeSeconds;
+        @Option(names = "--scrape-interval", paramLabel = "SECONDS",
+                description = "With --monitoring: seconds between scrapes and rule evaluations, 1..300 (default 15).")
+        Integer scrapeSeconds;
 
         @Override
         public Integer call() {
+            if (scrapeSeconds != null && !monitoring) {
+                throw CliException.usage("--scrape-interval needs --monitoring (it sets how often the local Prometheus"
+                        + " scrapes)");
+            }
+            int scrape = scrapeSeconds == null ? 15 : scrapeSeconds;
+            if (scrape < 1 || scrape > 300) {
+                throw CliException.usage("--scrape-interval " + scrape + ": must be between 1 and 300 seconds");
+            }
             Path state = state();
             StackOptions options = StackOptions.defaults().withProgress(line -> {
                 err().println(line);
@@ -90,11 +97,8 @@ public final class StackCommands {
                         + " journal (" + sample + "). Pass --journal-dir to choose another.");
                 options = options.withCollectorJournal(sample);
             }
-            if (scrapeSeconds < 1 || scrapeSeconds > 300) {
-                throw CliException.usage("--scrape-interval " + scrapeSeconds + ": must be between 1 and 300 seconds");
-            }
             if (monitoring) {
-                options = options.withMonitoring(java.time.Duration.ofSeconds(scrapeSeconds));
+                options = options.withMonitoring(java.time.Duration.ofSeconds(scrape));
             }
             UpResult result = Stack.up(state, options);
             PrintWriter out = out();
