@@ -87,6 +87,25 @@ final class LiveTraffic implements AutoCloseable {
                 "/usr/bin/python3", "-c", python);
     }
 
+    /**
+     * The instance user connects (TCP) to {@code count} further addresses of the client's on-link /24 (10.252.7.10
+     * upwards): each is a new blocked destination (dropped before it leaves, so no peer needs to answer).
+     */
+    void connectToNewDestinations(int count) {
+        if (count < 1 || count > 200) {
+            throw new IllegalArgumentException("count must be 1..200, got " + count);
+        }
+        String python = """
+                import socket
+                for i in range(10, 10 + %d):
+                    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.settimeout(0.05)
+                    try: s.connect(("10.252.7.%%d" %% i, 443))
+                    except OSError: pass
+                """.formatted(count);
+        Sh.ok("ip", "netns", "exec", client, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                "/usr/bin/python3", "-c", python);
+    }
+
     @Override
     public void close() throws Exception {
         Sh.quietly("userdel", "opencode-" + instance);

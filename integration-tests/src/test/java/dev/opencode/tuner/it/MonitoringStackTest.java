@@ -28,8 +28,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -196,10 +202,65 @@ class MonitoringStackTest {
             assertThat(failures).as("%d PromQL and %d SQL queries checked", promql, sql).isEmpty();
             assertThat(promql).isGreaterThan(40);
             assertThat(sql).isGreaterThanOrEqualTo(7);
+
+            // Two alerts for real. Quiet so far: five destinations, no dead letter.
+            assertThat(firing(prometheus)).doesNotContain("TunerInstanceBlockingManyDestinations",
+                    "TunerDeadLettersIncreasing");
+            // A record that is not an event: dead-lettered by the policy service, and the alert fires.
+            Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
+            assertThat(kafka.find()).isTrue();
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.group(1));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>("opencode.egress.blocked", "x/y".getBytes(StandardCharsets.UTF_8),
+                        "{not json".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            }
+            // 61 destinations the instance was never blocked from, within minutes: a scanning agent.
+            traffic.connectToNewDestinations(61);
+            awaitFiring(prometheus, "TunerDeadLettersIncreasing", Duration.ofSeconds(60));
+            JsonNode scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", Duration.ofSeconds(120));
+            assertThat(scan.path("labels").path("opencode_instance").asText()).isEqualTo(traffic.instance);
+            assertThat(scan.path("labels").path("host").asText()).isEqualTo(host);
+            // A refresh of the gauge may have fallen in the middle of the burst: the value settles at 61.
+            String expected = "Instance " + traffic.instance + " on " + host + " blocked 61 new destinations in an hour";
+            long settled = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!scan.path("annotations").path("summary").asText().equals(expected) && System.nanoTime() < settled) {
+                Thread.sleep(1000);
+                scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", Duration.ofSeconds(10));
+            }
+            assertThat(scan.path("annotations").path("summary").asText()).isEqualTo(expected);
         } finally {
             Run down = cli("down", "--state-dir", state.toString());
             assertThat(down.out()).containsPattern("prometheus +STOPPED");
         }
+    }
+
+    /** The names of the alerts firing now. */
+    static List<String> firing(String prometheus) throws Exception {
+        List<String> names = new ArrayList<>();
+        for (JsonNode alert : get(prometheus, "/api/v1/alerts").path("data").path("alerts")) {
+            if (alert.path("state").asText().equals("firing")) {
+                names.add(alert.path("labels").path("alertname").asText());
+            }
+        }
+        return names;
+    }
+
+    private static JsonNode awaitFiring(String prometheus, String name, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode alerts;
+        do {
+            alerts = get(prometheus, "/api/v1/alerts").path("data").path("alerts");
+            for (JsonNode alert : alerts) {
+                if (alert.path("labels").path("alertname").asText().equals(name)
+                        && alert.path("state").asText().equals("firing")) {
+                    return alert;
+                }
+            }
+            Thread.sleep(1000);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(name + " did not fire within " + timeout + "; alerts: " + alerts);
     }
 
     /** The reason the expression may be empty (it uses an absent contract metric), or null when it must have data. */
