@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 final class PipelineBench {
     /** The collector's JVM options, as the NixOS module's default jvmOptions (override: -Dtuner.bench.collector-jvm). */
     static final String COLLECTOR_JVM = System.getProperty("tuner.bench.collector-jvm",
-            "-Xmx64m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k");
+            "-Xms16m -Xmx40m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m"
+            + " -XX:TieredStopAtLevel=1 -Xss512k");
 
     private PipelineBench() {
     }
@@ -64,7 +65,9 @@ final class PipelineBench {
                     "-Dtuner.collector.state-directory=" + run.resolve("collector-state"),
                     "-Dtuner.collector.kafka.bootstrap-servers=" + kafka.bootstrapServers(), "-jar", jar.toString()));
             long t0 = System.nanoTime();
-            Process collector = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put("MALLOC_ARENA_MAX", "2"); // as ./tuner up and the NixOS module run it
+            Process collector = builder.redirectErrorStream(true)
                     .redirectOutput(run.resolve("collector.log").toFile()).start();
             double produced = 0;
             long firstNanos = -1;

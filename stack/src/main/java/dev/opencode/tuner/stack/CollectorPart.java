@@ -25,8 +25,8 @@ final class CollectorPart extends QuarkusAppPart {
   /** As the NixOS module's default (measured by the pipeline benchmark). */
   @Override
   List<String> jvmOptions() {
-    return List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
-        "-Xss512k");
+    return List.of("-Xms16m", "-Xmx40m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=96m",
+        "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k");
   }
 
   @Override

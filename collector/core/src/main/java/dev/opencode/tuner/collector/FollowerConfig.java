@@ -13,9 +13,15 @@ import java.util.Objects;
  * @param maxInFlight      records produced but not yet acknowledged before reading pauses (backpressure)
  * @param pollTimeout      how long to wait for new entries before flushing and checking for stop
  * @param commitInterval   how often the cursor file is rewritten at most while events flow
+ * @param reopenEntries    the journal is closed and opened again (at the last entry read) after this many entries,
+ *                         0 never: libsystemd keeps the windows it mapped of every file while a handle is open, so
+ *                         a long read of a big journal otherwise holds hundreds of MiB of mapped pages in RSS
  */
 public record FollowerConfig(Start start, Instant since, int batchSize, int maxInFlight, Duration pollTimeout,
-                             Duration commitInterval) {
+                             Duration commitInterval, int reopenEntries) {
+    /** The default of {@code reopenEntries}: a few MiB of a kernel-only journal; a reopen takes about a millisecond. */
+    public static final int REOPEN_ENTRIES = 20_000;
+
     /** First-start position. */
     public enum Start {
         /** Every entry the journal still holds. */
@@ -31,6 +37,9 @@ public record FollowerConfig(Start start, Instant since, int batchSize, int maxI
         if (start == Start.SINCE && since == null) {
             throw new IllegalArgumentException("start SINCE needs a since time");
         }
+        if (reopenEntries < 0) {
+            throw new IllegalArgumentException("reopenEntries must be 0 (never) or positive");
+        }
         if (batchSize < 1 || maxInFlight < 1) {
             throw new IllegalArgumentException("batchSize and maxInFlight must be positive");
         }
@@ -39,6 +48,7 @@ public record FollowerConfig(Start start, Instant since, int batchSize, int maxI
     }
 
     public static FollowerConfig defaults() {
-        return new FollowerConfig(Start.HEAD, null, 1000, 10_000, Duration.ofMillis(250), Duration.ofSeconds(1));
+        return new FollowerConfig(Start.HEAD, null, 1000, 10_000, Duration.ofMillis(250), Duration.ofSeconds(1),
+                REOPEN_ENTRIES);
     }
 }

@@ -88,11 +88,10 @@ public final class JournalFollower implements Runnable {
     @Override
     public void run() {
         running = true;
-        try (Journal journal = opener.get()) {
-            journal.addMatch("_TRANSPORT=kernel");
-            journal.addDisjunction();
-            journal.addMatch("MESSAGE_ID=" + MISSED_MESSAGE_ID);
+        Journal journal = open();
+        try {
             position(journal);
+            long sinceOpen = 0;
             while (!stopping) {
                 int read = readBatch(journal);
                 if (tracker.failures() > 0) {
@@ -100,7 +99,11 @@ public final class JournalFollower implements Runnable {
                     continue;
                 }
                 commit(read == 0);
-                if (read == 0) {
+                sinceOpen += read;
+                if (read > 0 && config.reopenEntries() > 0 && sinceOpen >= config.reopenEntries()) {
+                    journal = reopen(journal);
+                    sinceOpen = 0;
+                } else if (read == 0) {
                     journal.waitForChange(config.pollTimeout());
                 }
             }
@@ -109,8 +112,33 @@ public final class JournalFollower implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            journal.close();
             running = false;
         }
+    }
+
+    private Journal open() {
+        Journal journal = opener.get();
+        journal.addMatch("_TRANSPORT=kernel");
+        journal.addDisjunction();
+        journal.addMatch("MESSAGE_ID=" + MISSED_MESSAGE_ID);
+        return journal;
+    }
+
+    /**
+     * Closes the handle and opens a new one right after the last entry read: drops the windows libsystemd mapped,
+     * which it keeps for the life of a handle. Nothing is skipped or read twice (the read position is that cursor).
+     */
+    private Journal reopen(Journal journal) {
+        String cursor = journal.cursor();
+        journal.close();
+        Journal reopened = open();
+        if (reopened.seekAfterCursor(cursor) == Journal.Resume.GONE) {
+            metrics.cursorGone();
+            LOG.log(System.Logger.Level.WARNING, "the journal entry last read was vacuumed or rotated away while"
+                    + " reading: resuming at the next entry that exists; entries in between are lost");
+        }
+        return reopened;
     }
 
     /** Where the first read lands: after the saved cursor, else the configured start. */

@@ -16,12 +16,15 @@ public final class SpoofWatcher implements Runnable {
     private final Supplier<Journal> opener;
     private final FollowerMetrics metrics;
     private final Duration pollTimeout;
+    private final int reopenEntries;
     private volatile boolean stopping;
 
-    public SpoofWatcher(Supplier<Journal> opener, FollowerMetrics metrics, Duration pollTimeout) {
+    /** {@code reopenEntries}: as {@link FollowerConfig#reopenEntries()}, to bound the pages libsystemd maps. */
+    public SpoofWatcher(Supplier<Journal> opener, FollowerMetrics metrics, Duration pollTimeout, int reopenEntries) {
         this.opener = opener;
         this.metrics = metrics;
         this.pollTimeout = pollTimeout;
+        this.reopenEntries = reopenEntries;
     }
 
     public void stop() {
@@ -30,22 +33,33 @@ public final class SpoofWatcher implements Runnable {
 
     @Override
     public void run() {
-        try (Journal journal = opener.get()) {
+        Journal journal = opener.get();
+        try {
             journal.seekLast();
+            long sinceOpen = 0;
             while (!stopping) {
-                boolean any = false;
+                int read = 0;
                 while (!stopping && journal.next()) {
-                    any = true;
+                    read++;
                     byte[] message = journal.field(Journal.MESSAGE);
                     if (message != null && BlockedLineParser.hasPrefix(message)
                             && !"kernel".equals(journal.fieldText(Journal.TRANSPORT))) {
                         metrics.spoofed();
                     }
+                    if (reopenEntries > 0 && ++sinceOpen >= reopenEntries) {
+                        String cursor = journal.cursor();
+                        journal.close();
+                        journal = opener.get();
+                        journal.seekAfterCursor(cursor); // gone: the next entry that exists (counting only)
+                        sinceOpen = 0;
+                    }
                 }
-                if (!any) {
+                if (read == 0) {
                     journal.waitForChange(pollTimeout);
                 }
             }
+        } finally {
+            journal.close();
         }
     }
 }

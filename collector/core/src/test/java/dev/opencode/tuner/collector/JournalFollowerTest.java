@@ -138,7 +138,7 @@ class JournalFollowerTest {
 
     private static FollowerConfig config(int maxInFlight) {
         return new FollowerConfig(FollowerConfig.Start.HEAD, null, 100, maxInFlight, Duration.ofMillis(50),
-                Duration.ofMillis(10));
+                Duration.ofMillis(10), FollowerConfig.REOPEN_ENTRIES);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -176,6 +176,27 @@ class JournalFollowerTest {
         Thread.sleep(200);
         stop(g);
         assertThat(again.destinations()).containsExactly("192.0.2.6", "192.0.2.7", "192.0.2.8");
+    }
+
+    @Test
+    void reopensTheJournalEveryFewEntriesWithoutSkippingOrRepeatingOne() throws Exception {
+        Path dir = tmp.resolve("journal");
+        JournalFixture fx = new JournalFixture();
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            String destination = "198.51." + (i / 250) + "." + (i % 250);
+            fx.kernel(tcpLine("web", "10.0.0.2", destination, 443, 990));
+            expected.add(destination);
+        }
+        fx.writeJournal(dir.resolve("system.journal"));
+        RecordingSink sink = new RecordingSink();
+        FollowerConfig reopenOften = new FollowerConfig(FollowerConfig.Start.HEAD, null, 64, 1_000,
+                Duration.ofMillis(50), Duration.ofMillis(10), 150); // reopened 6 times, mid-batch boundaries
+        JournalFollower f = start(dir, tmp.resolve("state"), sink, reopenOften, new Counters());
+        await(() -> sink.delivered.size() >= 1_000, "1,000 events");
+        Thread.sleep(200);
+        stop(f);
+        assertThat(sink.destinations()).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -273,7 +294,7 @@ class JournalFollowerTest {
         RecordingSink sink = new RecordingSink();
         JournalFollower f = start(dir, tmp.resolve("state"), sink,
                 new FollowerConfig(FollowerConfig.Start.TAIL, null, 100, 100, Duration.ofMillis(50),
-                        Duration.ofMillis(10)), new Counters());
+                        Duration.ofMillis(10), FollowerConfig.REOPEN_ENTRIES), new Counters());
         await(f::isRunning, "running");
         Thread.sleep(300);
         lines(new JournalFixture().at(T0_USEC + 5_000_000), 2, 4).writeJournal(file);
@@ -289,7 +310,8 @@ class JournalFollowerTest {
         new JournalFixture().entry("stdout", tcpLine("web", "10.0.0.2", "203.0.113.1", 1, 0)) // before: not counted
                 .writeJournal(file);
         Counters counters = new Counters();
-        SpoofWatcher watcher = new SpoofWatcher(() -> Journal.openDirectory(dir), counters, Duration.ofMillis(50));
+        SpoofWatcher watcher = new SpoofWatcher(() -> Journal.openDirectory(dir), counters, Duration.ofMillis(50),
+                3);
         Thread t = Thread.ofPlatform().start(watcher);
         Thread.sleep(300);
         new JournalFixture().at(T0_USEC + 10_000_000)

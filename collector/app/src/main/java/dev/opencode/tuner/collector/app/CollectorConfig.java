@@ -46,6 +46,14 @@ public interface CollectorConfig {
         @WithDefault("250ms")
         Duration pollTimeout();
 
+        /**
+         * The journal is closed and opened again at the last entry read after this many entries (0: never), which
+         * drops the file windows libsystemd keeps mapped for the life of a handle and so bounds the collector's RSS.
+         */
+        @WithDefault("20000")
+        @Min(0)
+        int reopenEntries();
+
         @WithDefault("1s")
         Duration commitInterval();
     }

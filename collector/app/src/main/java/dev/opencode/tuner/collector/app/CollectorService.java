@@ -51,7 +51,7 @@ public class CollectorService {
             }
         }
         FollowerConfig followerConfig = new FollowerConfig(j.start(), since, j.batchSize(), j.maxInFlight(),
-                j.pollTimeout(), j.commitInterval());
+                j.pollTimeout(), j.commitInterval(), j.reopenEntries());
         Supplier<Journal> opener = j.directory().<Supplier<Journal>>map(d -> () -> Journal.openDirectory(d))
                 .orElse(Journal::openLocalSystem);
         CursorStore cursors;
@@ -67,7 +67,7 @@ public class CollectorService {
         follower = new JournalFollower(opener, cursors, sink, followerConfig, metrics, Clock.systemUTC(),
                 j.directory().isEmpty() ? new InstanceUsers() : null);
         // Userspace imitations are never read by the follower (kernel transport only); count them on the side.
-        spoofWatcher = new SpoofWatcher(opener, metrics, j.pollTimeout());
+        spoofWatcher = new SpoofWatcher(opener, metrics, j.pollTimeout(), j.reopenEntries());
         Thread.ofPlatform().name("spoof-watcher").daemon(true).start(spoofWatcher);
         registry.gauge("tuner.collector.in.flight", follower, JournalFollower::inFlight);
         // The sd_journal handle is confined to this one platform thread (never a virtual thread).
