@@ -28,14 +28,21 @@ class MetricsTest {
             events.add(TestEvents.tcp("vm-metrics", "web", "198.51.100." + (i % 3 + 1), 443, i));
         }
         events.add(TestEvents.tcp("vm-metrics", "docs", "203.0.113.7", 443, 9));
+        // The events above are two hours old; this one is new, to a destination never blocked before.
+        events.add(TestEvents.event("vm-metrics", "web", "198.51.100.99", "tcp", 443, "10.211.0.2",
+                java.time.Instant.now().minusSeconds(60)));
         try (TestEvents producer = new TestEvents()) {
             producer.send(events);
         }
         Eventually.await("the per-instance metrics of vm-metrics", Duration.ofSeconds(60), () -> {
             String m = metrics();
-            return value(m, "tuner_policy_blocked_events_total{host=\"vm-metrics\",opencode_instance=\"web\"}") == 5
+            return value(m, "tuner_policy_blocked_events_total{host=\"vm-metrics\",opencode_instance=\"web\"}") == 6
                     && value(m, "tuner_policy_instance_destinations{host=\"vm-metrics\",opencode_instance=\"web\"}")
-                    == 3
+                    == 4
+                    && value(m, "tuner_policy_instance_new_destinations{host=\"vm-metrics\",opencode_instance=\"web\"}")
+                    == 1
+                    && value(m, "tuner_policy_instance_new_destinations{host=\"vm-metrics\",opencode_instance=\"docs\"}")
+                    == 0
                     && value(m, "tuner_policy_blocked_events_total{host=\"vm-metrics\",opencode_instance=\"docs\"}")
                     == 1;
         }, MetricsTest::metrics);

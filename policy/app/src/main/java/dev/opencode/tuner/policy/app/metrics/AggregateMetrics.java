@@ -19,19 +19,25 @@ import org.jboss.logging.Logger;
 
 /**
  * Per host and instance, from the aggregates in PostgreSQL, refreshed every {@code tuner.policy.metrics.refresh-interval}
- * (never per request or per batch): the blocked events counted ({@code tuner_policy_blocked_events_total}) and the
- * distinct destinations blocked ({@code tuner_policy_instance_destinations}). Read from the database, every policy
+ * (never per request or per batch): the blocked events counted ({@code tuner_policy_blocked_events_total}), the
+ * distinct destinations blocked ({@code tuner_policy_instance_destinations}) and those first blocked within the last
+ * hour ({@code tuner_policy_instance_new_destinations}). Read from the database, every policy
  * instance reports the same totals, which survive restarts: aggregate replicas with {@code max}, never {@code sum}.
  * Labels come from {@link InstanceLabels}; folded pairs are summed into {@code _other}.
  */
 @ApplicationScoped
 public class AggregateMetrics {
     private static final Logger LOG = Logger.getLogger(AggregateMetrics.class);
-    /** One index-only pass over destination_aggregate's primary key, joined to the small instance table. */
+    /**
+     * One pass over destination_aggregate, joined to the small instance table. "New" is by event time
+     * ({@code first_seen}), so a collector catching up on an old journal raises no alarm, and a brand-new instance that
+     * scans before the first refresh still counts.
+     */
     static final String QUERY = """
-            SELECT i.host, i.instance, i.events, coalesce(d.destinations, 0)
+            SELECT i.host, i.instance, i.events, coalesce(d.destinations, 0), coalesce(d.new_destinations, 0)
               FROM instance_aggregate i
-              LEFT JOIN (SELECT host, instance, count(*) AS destinations
+              LEFT JOIN (SELECT host, instance, count(*) AS destinations,
+                                count(*) FILTER (WHERE first_seen > now() - interval '1 hour') AS new_destinations
                            FROM destination_aggregate GROUP BY host, instance) d
                      ON d.host = i.host AND d.instance = i.instance
              ORDER BY i.host, i.instance
@@ -47,6 +53,7 @@ public class AggregateMetrics {
     static final class Values {
         volatile double events;
         volatile double destinations;
+        volatile double newDestinations;
     }
 
     AggregateMetrics(DataSource dataSource, InstanceLabels labels, MeterRegistry registry) {
@@ -77,15 +84,17 @@ public class AggregateMetrics {
              ResultSet rows = statement.executeQuery(QUERY)) {
             while (rows.next()) {
                 Tags tags = labels.tags(rows.getString(1), rows.getString(2));
-                double[] t = totals.computeIfAbsent(tags, k -> new double[2]);
+                double[] t = totals.computeIfAbsent(tags, k -> new double[3]);
                 t[0] += rows.getLong(3);
                 t[1] += rows.getLong(4);
+                t[2] += rows.getLong(5);
             }
         }
         totals.forEach((tags, t) -> {
             Values v = values.computeIfAbsent(tags, this::register);
             v.events = t[0];
             v.destinations = t[1];
+            v.newDestinations = t[2];
         });
     }
 
@@ -97,6 +106,10 @@ public class AggregateMetrics {
                 .register(registry);
         Gauge.builder("tuner.policy.instance.destinations", v, x -> x.destinations).tags(tags)
                 .description("Distinct destinations blocked per host and instance, all time (PostgreSQL)")
+                .register(registry);
+        Gauge.builder("tuner.policy.instance.new.destinations", v, x -> x.newDestinations).tags(tags)
+                .description("Distinct destinations per host and instance first blocked within the last hour, by"
+                        + " event time (PostgreSQL)")
                 .register(registry);
         return v;
     }
