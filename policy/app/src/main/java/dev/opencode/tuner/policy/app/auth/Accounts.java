@@ -109,6 +109,18 @@ public class Accounts {
         return account;
     }
 
+    /**
+     * The roles of an existing account, or null when there is none (or the file is invalid): for sessions, which
+     * were checked with the password at login and follow the file's current roles afterwards.
+     */
+    public Set<String> rolesOf(String name) {
+        synchronized (this) {
+            refresh();
+            AccountsFile.Account account = loadError == null ? accounts.get(name) : null;
+            return account == null ? null : account.roles();
+        }
+    }
+
     private String dummyHash() {
         String hash = dummyHash;
         if (hash == null) {

@@ -1,0 +1,29 @@
+package dev.opencode.tuner.policy.app.web;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.stream.Collectors;
+
+/** Small text helpers of the pages: path segments, sets, instants. Escaping for HTML is Qute's. */
+final class WebText {
+    private WebText() {
+    }
+
+    /** One URL path segment (a host or instance name). */
+    static String path(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static String join(Collection<?> values) {
+        return values == null ? "" : values.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    /** An ISO-8601 instant shortened to the minute, in UTC: {@code 2026-11-25 17:12Z}. */
+    static String time(String iso) {
+        if (iso == null || iso.length() < 16) {
+            return iso == null ? "" : iso;
+        }
+        return iso.substring(0, 10) + " " + iso.substring(11, 16) + "Z";
+    }
+}

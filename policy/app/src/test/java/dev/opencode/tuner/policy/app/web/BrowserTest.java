@@ -1,0 +1,136 @@
+package dev.opencode.tuner.policy.app.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opencode.tuner.policy.app.Api;
+import dev.opencode.tuner.policy.app.Eventually;
+import dev.opencode.tuner.policy.app.evidence.EvidenceStack;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+
+/** The UI in a real browser: keyboard login, overview with its chart, instance page with evidence, screenshots. */
+@QuarkusTest
+@WithTestResource(value = EvidenceStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class BrowserTest {
+    static final String HOST = "browser-host";
+    private static ChromeDriver driver;
+    private static boolean produced;
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @BeforeEach
+    void produceEventsOnce() {
+        if (produced) {
+            return;
+        }
+        produced = true;
+        WebTest.WebFixtures.produce(HOST);
+        Eventually.await("the suggestions of " + HOST + " are served", Duration.ofSeconds(60),
+                () -> Api.suggestions(HOST).get("instances").size() == 1);
+        driver = Browser.start();
+    }
+
+    @AfterAll
+    static void quit() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    private String url(String path) {
+        return root.toString().replaceAll("/$", "") + path;
+    }
+
+    private void loginWithKeyboard() {
+        driver.get(url("/ui"));
+        assertThat(driver.getCurrentUrl()).endsWith("/login");
+        // The account field has the focus; the rest is typed, tabbed and entered.
+        WebElement focused = driver.switchTo().activeElement();
+        assertThat(focused.getAttribute("id")).isEqualTo("j_username");
+        focused.sendKeys("admin", Keys.TAB);
+        driver.switchTo().activeElement().sendKeys(Api.adminPassword(), Keys.ENTER);
+        Eventually.await("the overview is shown", Duration.ofSeconds(10),
+                () -> driver.getCurrentUrl().endsWith("/ui"));
+    }
+
+    @Test
+    void aReviewerLogsInByKeyboardAndSeesTheOverviewAndTheEvidence() {
+        Browser.screenshot(driverAt("/login"), "login-laptop", Browser.LAPTOP);
+        loginWithKeyboard();
+
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Overview");
+        assertThat(driver.findElement(By.id("main")).getText()).contains(HOST);
+        Eventually.await("uPlot drew the chart", Duration.ofSeconds(10),
+                () -> !driver.findElements(By.cssSelector("#blocked-chart canvas")).isEmpty());
+        Browser.screenshot(driver, "overview-laptop", Browser.LAPTOP);
+        Browser.screenshot(driver, "overview-phone", Browser.PHONE);
+
+        driver.findElement(By.cssSelector("a[href='/ui/instances/" + HOST + "/web']")).click();
+        assertThat(driver.findElement(By.tagName("h1")).getText()).startsWith("web");
+        // htmx reloads the evidence while reverse names are pending: they appear without a reload of the page.
+        Eventually.await("the reverse DNS names appear", Duration.ofSeconds(20),
+                () -> textOf("suggestions").contains("web-7.example.test"));
+        String evidence = driver.findElement(By.id("suggestions")).getText();
+        assertThat(evidence).contains("203.0.113.0/24").contains("api.example.test")
+                .contains("aws EC2 us-east-1 (52.94.0.0/22)");
+        assertThat(driver.findElement(By.cssSelector("pre.diff")).getText()).contains("+    \"203.0.113.0/24\"");
+        Browser.screenshot(driver, "instance-laptop", Browser.LAPTOP);
+        Browser.screenshot(driver, "instance-phone", Browser.PHONE);
+
+        assertThat(cspViolations()).isEmpty();
+
+        driver.findElement(By.cssSelector("form.logout button")).click();
+        Eventually.await("the login page is back", Duration.ofSeconds(10),
+                () -> driver.getCurrentUrl().endsWith("/login"));
+        driver.get(url("/ui"));
+        assertThat(driver.getCurrentUrl()).endsWith("/login");
+    }
+
+    @Test
+    void everyFormControlHasALabel() {
+        driver.get(url("/login"));
+        List<WebElement> inputs = driver.findElements(By.cssSelector("input:not([type=hidden]), select, textarea"));
+        assertThat(inputs).isNotEmpty();
+        for (WebElement input : inputs) {
+            String id = input.getAttribute("id");
+            assertThat(driver.findElements(By.cssSelector("label[for='" + id + "']"))).as("label for " + id)
+                    .hasSize(1);
+        }
+    }
+
+    /** The text of an element that htmx may be replacing right now. */
+    private static String textOf(String id) {
+        try {
+            return driver.findElement(By.id(id)).getText();
+        } catch (StaleElementReferenceException | NoSuchElementException e) {
+            return "";
+        }
+    }
+
+    private ChromeDriver driverAt(String path) {
+        driver.get(url(path));
+        return driver;
+    }
+
+    private List<String> cspViolations() {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::getMessage)
+                .filter(m -> m.contains("Content Security Policy") || m.contains("Refused to")).toList();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.opencode.tuner.policy.app.web;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opencode.tuner.blocked.BlockedEvent;
+import dev.opencode.tuner.policy.app.Api;
+import dev.opencode.tuner.policy.app.Eventually;
+import dev.opencode.tuner.policy.app.TestEvents;
+import dev.opencode.tuner.policy.app.evidence.EvidenceStack;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The web UI over HTTP: form login against the API's accounts, pages, CSRF, origin checks and security headers. */
+@QuarkusTest
+@WithTestResource(value = EvidenceStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class WebTest {
+    static final String HOST = "web-host";
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"");
+
+    private static boolean produced;
+
+    @BeforeEach
+    void produceEventsOnce() {
+        // Not in @BeforeAll: RestAssured learns the service's port only before each test.
+        if (produced) {
+            return;
+        }
+        produced = true;
+        WebFixtures.produce(HOST);
+        Eventually.await("the suggestions of " + HOST + " are served", Duration.ofSeconds(60),
+                () -> Api.suggestions(HOST).get("instances").size() == 1);
+    }
+
+    static String login() {
+        Response response = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .formParam("j_username", "admin").formParam("j_password", Api.adminPassword())
+                .post("/j_security_check");
+        assertThat(response.statusCode()).isEqualTo(302);
+        assertThat(response.header("Location")).endsWith("/ui");
+        String session = response.cookie("tuner-session");
+        assertThat(session).isNotBlank();
+        return session;
+    }
+
+    @Test
+    void pagesNeedALoginAndTheLoginUsesTheApiAccounts() {
+        Response anonymous = given().redirects().follow(false).get("/ui");
+        assertThat(anonymous.statusCode()).isEqualTo(302);
+        assertThat(anonymous.header("Location")).endsWith("/login");
+
+        Response wrong = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .formParam("j_username", "admin").formParam("j_password", "not-the-password")
+                .post("/j_security_check");
+        assertThat(wrong.statusCode()).isEqualTo(302);
+        assertThat(wrong.header("Location")).contains("/login?error");
+        assertThat(wrong.cookie("tuner-session")).isNullOrEmpty();
+
+        String page = given().cookie("tuner-session", login()).get("/ui").then().statusCode(200).extract().asString();
+        assertThat(page).contains("Overview").contains(HOST).contains("/ui/instances/" + HOST + "/web");
+    }
+
+    @Test
+    void theApiStillAnswers401WithABasicChallengeNotALoginRedirect() {
+        given().redirects().follow(false).get("/api/v1/instances").then().statusCode(401);
+        // A session cookie is not an API credential.
+        given().redirects().follow(false).cookie("tuner-session", login()).get("/api/v1/instances").then()
+                .statusCode(401);
+    }
+
+    @Test
+    void theInstancePageShowsEvidenceLabelsAndTheDiff() {
+        String session = login();
+        // The first view starts the reverse DNS lookups; a later one shows the names.
+        given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/web").then().statusCode(200);
+        String[] page = {""};
+        Eventually.await("the reverse names are on the page", Duration.ofSeconds(20), () -> {
+            page[0] = given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/web").then()
+                    .statusCode(200).extract().asString();
+            return page[0].contains("web-7.example.test");
+        });
+
+        assertThat(page[0]).contains("203.0.113.0/24").contains("Opens <strong>256</strong> addresses, 4 observed")
+                .contains("api.example.test")
+                .contains("no reverse name (NXDOMAIN)") // 203.0.113.20 has no PTR record
+                .contains("aws EC2 us-east-1 (52.94.0.0/22)")
+                .contains("github web (140.82.112.0/20)")
+                .contains("<span class=\"add\">+    &quot;203.0.113.0/24&quot;</span>")
+                .contains("<span class=\"file\">+++ b/web-host.nix</span>");
+    }
+
+    @Test
+    void theEvidenceFragmentIsServedAloneForHtmx() {
+        String fragment = given().cookie("tuner-session", login())
+                .get("/ui/instances/" + HOST + "/web/suggestions?refresh=1").then().statusCode(200).extract()
+                .asString();
+
+        assertThat(fragment).startsWith("<section id=\"suggestions\"").contains("203.0.113.0/24")
+                .doesNotContain("<html");
+    }
+
+    @Test
+    void unknownInstancesAndBadNamesAre404() {
+        String session = login();
+        given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/nosuch").then().statusCode(404);
+        given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/Bad%20Name").then().statusCode(404);
+    }
+
+    @Test
+    void aFormPostWithoutTheCsrfTokenIsRefused() {
+        String session = login();
+        Response page = given().cookie("tuner-session", session).get("/ui");
+        String csrfCookie = page.cookie("tuner-csrf");
+        Matcher field = CSRF_FIELD.matcher(page.asString());
+        assertThat(csrfCookie).isNotBlank();
+        assertThat(field.find()).isTrue();
+
+        given().redirects().follow(false).cookie("tuner-session", session).contentType(ContentType.URLENC)
+                .formParam("x", "1").post("/ui/logout").then().statusCode(400);
+        given().redirects().follow(false).cookie("tuner-session", session).cookie("tuner-csrf", csrfCookie)
+                .contentType(ContentType.URLENC).formParam("csrf-token", "forged").post("/ui/logout").then()
+                .statusCode(400);
+
+        Response logout = given().redirects().follow(false).cookie("tuner-session", session)
+                .cookie("tuner-csrf", csrfCookie).contentType(ContentType.URLENC)
+                .formParam("csrf-token", field.group(1)).post("/ui/logout");
+        assertThat(logout.statusCode()).isEqualTo(303);
+        assertThat(logout.header("Location")).endsWith("/login");
+        assertThat(logout.header("Set-Cookie")).contains("tuner-session=;").containsIgnoringCase("max-age=0");
+    }
+
+    @Test
+    void aCrossOriginLoginIsRefused() {
+        given().redirects().follow(false).header("Origin", "http://attacker.example").contentType(ContentType.URLENC)
+                .formParam("j_username", "admin").formParam("j_password", Api.adminPassword())
+                .post("/j_security_check").then().statusCode(403);
+    }
+
+    @Test
+    void pagesCarryTheSecurityHeaders() {
+        for (Response response : List.of(given().get("/login"), given().cookie("tuner-session", login()).get("/ui"))) {
+            assertThat(response.statusCode()).isEqualTo(200);
+            String csp = response.header("Content-Security-Policy");
+            assertThat(csp).contains("default-src 'self'").contains("script-src 'self'")
+                    .contains("frame-ancestors 'none'").doesNotContain("unsafe-inline").doesNotContain("unsafe-eval");
+            assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(response.header("Referrer-Policy")).isEqualTo("same-origin");
+            assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
+        }
+        assertThat(given().get("/login").asString()).doesNotContain("<script>").doesNotContain("style=");
+    }
+
+    @Test
+    void scriptsComeFromTheServiceItself() {
+        given().get("/webjars/htmx.org/dist/htmx.min.js").then().statusCode(200);
+        given().get("/webjars/uplot/dist/uPlot.iife.min.js").then().statusCode(200);
+        given().get("/webjars/uplot/dist/uPlot.min.css").then().statusCode(200);
+        given().get("/static/overview.js").then().statusCode(200);
+        String page = given().cookie("tuner-session", login()).get("/ui").asString();
+        assertThat(page).doesNotContain("http://").doesNotContain("https://");
+    }
+
+    /** Events that make one /24 suggestion (four addresses) and /32s labelled by AWS and GitHub ranges. */
+    static final class WebFixtures {
+        static void produce(String host) {
+            List<BlockedEvent> events = new ArrayList<>();
+            String[] addresses = {"203.0.113.7", "203.0.113.9", "203.0.113.20", "203.0.113.21"};
+            for (int i = 0; i < 12; i++) {
+                events.add(TestEvents.tcp(host, "web", addresses[i % 4], 443, i));
+            }
+            events.add(TestEvents.tcp(host, "web", "52.94.1.10", 443, 20));
+            events.add(TestEvents.tcp(host, "web", "52.94.1.10", 443, 21));
+            events.add(TestEvents.tcp(host, "web", "140.82.113.4", 22, 22));
+            events.add(TestEvents.tcp(host, "web", "140.82.113.4", 22, 23));
+            try (TestEvents producer = new TestEvents()) {
+                producer.send(events);
+            }
+        }
+    }
+}
