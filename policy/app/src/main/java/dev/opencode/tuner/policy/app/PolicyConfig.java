@@ -31,6 +31,8 @@ public interface PolicyConfig {
 
     Suggest suggest();
 
+    Review review();
+
     /** Where blocked events come from, and where unreadable ones go. */
     interface Kafka {
         @WithDefault("localhost:9092")
@@ -161,5 +163,49 @@ public interface PolicyConfig {
 
         /** CIDRs added to the built-in denylist. */
         Optional<List<String>> deny();
+    }
+
+    /** The review of suggestions: lifecycle rules, guardrails of edits, four-eyes, recomputation. */
+    interface Review {
+        /** A suggestion with at least this many events is stable (shown in the pending list). */
+        @WithDefault("2")
+        @Min(1)
+        long stableEvents();
+
+        /** ... or one whose events span at least this long. */
+        @WithDefault("10m")
+        Duration stableSpan();
+
+        /** A rejection older than this no longer holds a destination back (new evidence reopens it). */
+        @WithDefault("90d")
+        Duration reopenAfter();
+
+        /** The broadest IPv4 prefix length an edited accept may reach. */
+        @WithDefault("16")
+        @Min(1)
+        @Max(32)
+        int broadestPrefix4();
+
+        /** The broadest IPv6 prefix length an edited accept may reach. */
+        @WithDefault("48")
+        @Min(1)
+        @Max(128)
+        int broadestPrefix6();
+
+        /** Four-eyes: with 2, an accept takes effect only when a second, different reviewer approves it. */
+        @WithDefault("1")
+        @Min(1)
+        @Max(2)
+        int approvalsRequired();
+
+        /** How often instances with new events get their suggestions recomputed (they also are on request). */
+        @WithDefault("10s")
+        Duration recomputeInterval();
+
+        /** Days of blocked events the impact preview looks back over, by default. */
+        @WithDefault("14")
+        @Min(1)
+        @Max(366)
+        int impactDays();
     }
 }

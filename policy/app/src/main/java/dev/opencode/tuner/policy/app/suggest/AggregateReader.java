@@ -16,7 +16,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /** Reads the aggregates back as the core's {@link InstanceAggregate}s, in one consistent snapshot. */
-final class AggregateReader {
+public final class AggregateReader {
     /** One row of {@code instance_aggregate}, with its destination count. */
     record InstanceRow(String host, String instance, long events, long destinations, Instant firstSeen,
                        Instant lastSeen) {
@@ -86,7 +86,8 @@ final class AggregateReader {
         }
     }
 
-    private static List<InstanceAggregate> destinations(Connection connection, String host, String instance)
+    /** The aggregates of the selected instances (null selects all), read on the caller's connection. */
+    public static List<InstanceAggregate> destinations(Connection connection, String host, String instance)
             throws SQLException {
         Map<String, List<DestinationStats>> byInstance = new HashMap<>();
         Map<String, String[]> names = new HashMap<>();

@@ -30,7 +30,7 @@ public class SuggestionService {
     }
 
     /** The suggestion policy of {@code tuner.policy.suggest.*}; fails naming the key for a bad value. */
-    static SuggestionPolicy policy(int minAddresses, int prefix4, int prefix6, List<String> deny) {
+    public static SuggestionPolicy policy(int minAddresses, int prefix4, int prefix6, List<String> deny) {
         Denylist denylist = Denylist.defaults();
         for (String cidr : deny) {
             try {

@@ -31,7 +31,6 @@ public final class SuggestionViews {
     }
 
     @JsonPropertyOrder({"host", "instance", "events", "destinations", "suggestions", "refused", "alreadyAllowed"})
-    @Schema(name = "InstanceSuggestions")
     public record InstanceView(
             String host,
             String instance,
@@ -45,7 +44,6 @@ public final class SuggestionViews {
 
     @JsonPropertyOrder({"id", "cidr", "addresses", "opens", "ports", "protocols", "services", "events", "firstSeen",
         "lastSeen"})
-    @Schema(name = "Suggestion")
     public record SuggestionView(
             @Schema(description = "Stable id: 128 bits of SHA-256 over host, instance and CIDR, in hex."
                     + " The same on every policy instance and across restarts") String id,
@@ -106,7 +104,7 @@ public final class SuggestionViews {
     }
 
     /** 128 bits of SHA-256 over host, instance and CIDR (NUL-separated), as 32 hex digits. */
-    static String id(String host, String instance, String cidr) {
+    public static String id(String host, String instance, String cidr) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             sha256.update(host.getBytes(StandardCharsets.UTF_8));
