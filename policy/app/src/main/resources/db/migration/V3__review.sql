@@ -18,7 +18,7 @@ CREATE TABLE suggestion (
     services          text[]      NOT NULL,
     first_seen        timestamptz,
     last_seen         timestamptz,
-    evidence          jsonb       NOT NULL,         -- the covered destinations, as the API shows them
+    evidence          json        NOT NULL,         -- the covered destinations as the API shows them (json keeps the order)
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     pending_since     timestamptz NOT NULL DEFAULT now(), -- when it last became pending (oldest-pending gauge)
@@ -86,8 +86,8 @@ CREATE TABLE suggestion_run (
     aggregates_at   timestamptz NOT NULL,           -- instance_aggregate.updated_at when computed
     events          bigint      NOT NULL,           -- instance_aggregate.events when computed
     destinations    integer     NOT NULL,
-    refused         jsonb       NOT NULL,
-    already_allowed jsonb       NOT NULL,
+    refused         json        NOT NULL,           -- json, not jsonb: the API keeps its field order
+    already_allowed json        NOT NULL,
     stale           boolean     NOT NULL DEFAULT false, -- set by a decision that changed the effective allowlist
     PRIMARY KEY (host, instance)
 );

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.cli;
 
+import dev.opencode.tuner.cli.review.ReviewCommands;
 import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
 import dev.opencode.tuner.stack.StackException;
@@ -14,7 +15,10 @@ import picocli.CommandLine.Command;
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
         footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
         subcommands = {SuggestCommand.class, dev.opencode.tuner.cli.export.CheckCommand.class,
-            StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class, dev.opencode.tuner.cli.stack.SuggestionsCommand.class,
+            StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class,
+            dev.opencode.tuner.cli.stack.SuggestionsCommand.class, ReviewCommands.Show.class,
+            ReviewCommands.Accept.class, ReviewCommands.Reject.class, ReviewCommands.Snooze.class,
+            ReviewCommands.Decisions.class, ReviewCommands.Allowlist.class, ReviewCommands.Users.class,
             CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */

@@ -123,11 +123,34 @@ public final class StackCommands {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Shows each part of the local stack with its address and health. Exit 0 when all run.")
     public static final class Status extends Common implements Callable<Integer> {
+        enum Format { text, json }
+
+        @Option(names = "--format", defaultValue = "text",
+                description = "text (default) or json: [{\"name\", \"url\", \"healthy\"}] per part.")
+        Format format;
+
         @Override
         public Integer call() {
             StackStatus status = Stack.status(state());
-            out().println("State in " + state() + ":");
-            printParts(out(), status.parts());
+            if (format == Format.json) {
+                java.util.List<java.util.Map<String, Object>> parts = new java.util.ArrayList<>();
+                for (PartStatus p : status.parts()) {
+                    java.util.Map<String, Object> part = new java.util.LinkedHashMap<>();
+                    part.put("name", p.part());
+                    part.put("url", p.address());
+                    part.put("healthy", p.healthy());
+                    parts.add(part);
+                }
+                try {
+                    out().println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(parts));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                out().println("State in " + state() + ":");
+                printParts(out(), status.parts());
+            }
             out().flush();
             // An optional part (prometheus) that was never started does not make the stack unhealthy.
             boolean allHealthy = status.parts().stream().allMatch(p -> p.healthy()

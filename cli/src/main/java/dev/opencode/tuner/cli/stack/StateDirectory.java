@@ -3,7 +3,7 @@ package dev.opencode.tuner.cli.stack;
 import java.nio.file.Path;
 
 /** Where {@code ./tuner up} keeps its state: {@code --state-dir}, {@code $TUNER_STATE_DIR}, then a default. */
-final class StateDirectory {
+public final class StateDirectory {
     private StateDirectory() {
     }
 
@@ -12,7 +12,7 @@ final class StateDirectory {
      * {@code /root}); otherwise {@code $XDG_STATE_HOME/opencode-egress-tuner} or
      * {@code ~/.local/state/opencode-egress-tuner}.
      */
-    static Path resolve(Path option) {
+    public static Path resolve(Path option) {
         if (option != null) {
             return option.toAbsolutePath().normalize();
         }

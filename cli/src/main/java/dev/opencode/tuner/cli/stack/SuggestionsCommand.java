@@ -53,14 +53,22 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
                 .filter(PartStatus::healthy)
                 .orElseThrow(() -> CliException.input("the policy service is not running (state in " + state
                         + "): start it with ./tuner up", null));
-        Path file = passwordFile != null ? passwordFile
-                : Stack.policyStateDirectory(state).resolve("initial-admin-password");
         String password;
-        try {
-            password = Files.readString(file).strip();
-        } catch (IOException e) {
-            throw CliException.input("cannot read the password from " + file + " (" + e.getMessage()
-                    + "): pass --user and --password-file", e);
+        String envUser = System.getenv("TUNER_USER");
+        String envPassword = System.getenv("TUNER_PASSWORD");
+        if (passwordFile == null && envUser != null && !envUser.isBlank() && envPassword != null
+                && !envPassword.isEmpty()) {
+            user = envUser; // as every review command: TUNER_USER/TUNER_PASSWORD when both are set
+            password = envPassword;
+        } else {
+            Path file = passwordFile != null ? passwordFile
+                    : Stack.policyStateDirectory(state).resolve("initial-admin-password");
+            try {
+                password = Files.readString(file).strip();
+            } catch (IOException e) {
+                throw CliException.input("cannot read the password from " + file + " (" + e.getMessage()
+                        + "): pass --user and --password-file, or set TUNER_USER and TUNER_PASSWORD", e);
+            }
         }
         StringBuilder query = new StringBuilder();
         if (host != null) {

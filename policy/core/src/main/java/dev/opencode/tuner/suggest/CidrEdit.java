@@ -50,17 +50,17 @@ public record CidrEdit(Denylist denylist, int broadest4, int broadest6) {
             return new Outcome(null, canonical + " is " + family(block) + " but the suggestion " + suggested + " is "
                     + family(original) + ": edit within the same family");
         }
+        Optional<Denylist.Entry> denied = denylist.overlapping(block);
+        if (denied.isPresent()) {
+            return new Outcome(null, canonical + " overlaps the denylist entry " + denied.get().cidr() + " ("
+                    + denied.get().reason() + ")");
+        }
         int prefix = block.getNetworkPrefixLength() == null ? block.getBitCount() : block.getNetworkPrefixLength();
         int broadest = block.isIPv4() ? broadest4 : broadest6;
         if (prefix < broadest) {
             return new Outcome(null, canonical + " is broader than /" + broadest + ", the broadest " + family(block)
                     + " block a reviewer may allow (tuner.policy.review.broadest-prefix" + (block.isIPv4() ? 4 : 6)
                     + ")");
-        }
-        Optional<Denylist.Entry> denied = denylist.overlapping(block);
-        if (denied.isPresent()) {
-            return new Outcome(null, canonical + " overlaps the denylist entry " + denied.get().cidr() + " ("
-                    + denied.get().reason() + ")");
         }
         if (!block.overlaps(original)) {
             return new Outcome(null, canonical + " shares no address with the suggestion " + suggested

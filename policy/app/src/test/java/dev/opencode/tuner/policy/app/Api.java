@@ -43,9 +43,22 @@ public final class Api {
         return parse(body);
     }
 
-    /** The suggestions of one host, as the API serves them. */
+    /** Fields the review adds to each suggestion, after those of {@code tuner suggest --format json}. */
+    public static final List<String> REVIEW_FIELDS = List.of("state", "stable", "acceptedCidr", "snoozedUntil",
+            "supersededBy", "approvedBy", "earlierRejection");
+
+    /**
+     * The open suggestions of one host (pending, held back by the stabilisation rule or not), as the API serves
+     * them, without the review's fields: what the core engine alone suggests while nothing has been decided.
+     */
     public static JsonNode suggestions(String host) {
-        return get("/api/v1/suggestions?host=" + host);
+        JsonNode answer = get("/api/v1/suggestions?state=pending,held&host=" + host);
+        for (JsonNode instance : answer.get("instances")) {
+            for (JsonNode suggestion : instance.get("suggestions")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) suggestion).remove(REVIEW_FIELDS);
+            }
+        }
+        return answer;
     }
 
     /** Events counted for the host, summed over its instances (0 when none yet). */

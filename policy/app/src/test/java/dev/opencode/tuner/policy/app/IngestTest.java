@@ -123,13 +123,15 @@ class IngestTest {
         }
         Eventually.await(host + "'s events are counted", WAIT, () -> Api.events(host) == 2);
 
-        JsonNode instance = Api.suggestions(host).get("instances").get(0);
+        JsonNode instance = Api.get("/api/v1/suggestions?state=pending,held&host=" + host).get("instances").get(0);
         // The instances[] of `tuner suggest --format json` (README), field for field and in order, plus "id".
         assertThat(fieldNames(instance)).containsExactly("host", "instance", "events", "destinations", "suggestions",
                 "refused", "alreadyAllowed");
         JsonNode suggestion = instance.get("suggestions").get(0);
+        // ... and then the review's fields.
         assertThat(fieldNames(suggestion)).containsExactly("id", "cidr", "addresses", "opens", "ports", "protocols",
-                "services", "events", "firstSeen", "lastSeen");
+                "services", "events", "firstSeen", "lastSeen", "state", "stable", "acceptedCidr", "snoozedUntil",
+                "supersededBy", "approvedBy", "earlierRejection");
         assertThat(fieldNames(suggestion.get("addresses").get(0))).containsExactly("address", "events", "ports",
                 "protocols", "firstSeen", "lastSeen", "sampleSources", "uids");
         assertThat(fieldNames(instance.get("refused").get(0))).containsExactly("address", "reason", "deniedBy",

@@ -57,7 +57,8 @@ class ServiceTest {
         List<String> properties = new ArrayList<>();
         suggestion.fieldNames().forEachRemaining(properties::add);
         assertThat(properties).containsExactlyInAnyOrder("id", "cidr", "addresses", "opens", "ports", "protocols",
-                "services", "events", "firstSeen", "lastSeen");
+                "services", "events", "firstSeen", "lastSeen", "state", "stable", "acceptedCidr", "snoozedUntil",
+                "supersededBy", "approvedBy", "earlierRejection");
         assertThat(doc.at("/components/securitySchemes").toString()).contains("basic");
     }
 }

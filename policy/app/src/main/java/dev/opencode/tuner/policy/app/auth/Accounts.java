@@ -4,6 +4,7 @@ import at.favre.lib.crypto.bcrypt.BCrypt;
 import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.policy.app.PolicyConfig;
+import dev.opencode.tuner.policy.app.review.ReviewErrors;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -119,6 +120,95 @@ public class Accounts {
             AccountsFile.Account account = loadError == null ? accounts.get(name) : null;
             return account == null ? null : account.roles();
         }
+    }
+
+    /** The accounts as the file holds them now. */
+    public synchronized List<AccountsFile.Account> list() {
+        refresh();
+        requireValid();
+        return List.copyOf(accounts.values());
+    }
+
+    /** Adds an account; answers the generated password when none was given (else null). Never logs a password. */
+    public synchronized String add(String name, String role, char[] password) {
+        List<String> lines = editableLines();
+        if (accounts.containsKey(name)) {
+            throw ReviewErrors.conflict("name: account '" + name + "' exists; change its password with users passwd",
+                    null);
+        }
+        String generated = password == null ? newPassword() : null;
+        String hash = BCrypt.withDefaults().hashToString(cost, generated != null ? generated.toCharArray() : password);
+        lines.add(name + ":" + hash + ":" + role);
+        write(lines);
+        LOG.infof("API account '%s' added with role %s", name, role);
+        return generated;
+    }
+
+    /** Sets an account's password; answers the generated one when none was given (else null). */
+    public synchronized String passwd(String name, char[] password) {
+        List<String> lines = editableLines();
+        int at = lineOf(lines, name);
+        String generated = password == null ? newPassword() : null;
+        String hash = BCrypt.withDefaults().hashToString(cost, generated != null ? generated.toCharArray() : password);
+        String[] parts = lines.get(at).strip().split(":", -1);
+        lines.set(at, parts[0] + ":" + hash + ":" + parts[2]);
+        write(lines);
+        LOG.infof("API account '%s': password changed", name);
+        return generated;
+    }
+
+    /** Removes an account; never the last admin. */
+    public synchronized void remove(String name) {
+        List<String> lines = editableLines();
+        int at = lineOf(lines, name);
+        long admins = accounts.values().stream().filter(a -> a.roles().contains(Roles.ADMIN)).count();
+        if (accounts.get(name).roles().contains(Roles.ADMIN) && admins <= 1) {
+            throw ReviewErrors.unprocessable("name", "'" + name + "' is the last admin; add another admin first");
+        }
+        lines.remove(at);
+        write(lines);
+        LOG.infof("API account '%s' removed", name);
+    }
+
+    private void requireValid() {
+        if (loadError != null) {
+            throw new IllegalStateException("the accounts file is invalid, fix it first: " + loadError);
+        }
+    }
+
+    private List<String> editableLines() {
+        refresh();
+        requireValid();
+        try {
+            return new java.util.ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int lineOf(List<String> lines, String name) {
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (!line.startsWith("#") && line.startsWith(name + ":")) {
+                return i;
+            }
+        }
+        throw ReviewErrors.notFound("no account '" + name + "'");
+    }
+
+    /** Replaces the file atomically (0600 from its creation) and reads it back. */
+    private void write(List<String> lines) {
+        Path temporary = file.resolveSibling(file.getFileName() + ".new");
+        try {
+            writePrivate(temporary, String.join("\n", lines) + "\n");
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        loadedTime = null;
+        refresh();
+        requireValid();
     }
 
     private String dummyHash() {

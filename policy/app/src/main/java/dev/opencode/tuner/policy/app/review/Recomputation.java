@@ -76,13 +76,13 @@ public class Recomputation {
     private static final String INSERT = """
             INSERT INTO suggestion (id, host, instance, cidr, state, stable, events, ports, protocols, services,
                                     first_seen, last_seen, evidence, rejected_decision, reopened)
-            VALUES (?, ?, ?, ?::cidr, 'pending', ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+            VALUES (?, ?, ?, ?::cidr, 'pending', ?, ?, ?, ?, ?, ?, ?, ?::json, ?, ?)
             """;
 
     private static final String UPDATE = """
             UPDATE suggestion
                SET stable = ?, events = ?, ports = ?, protocols = ?, services = ?, first_seen = ?, last_seen = ?,
-                   evidence = ?::jsonb, updated_at = now(),
+                   evidence = ?::json, updated_at = now(),
                    pending_since = CASE WHEN state <> 'pending' AND ? = 'pending' THEN now() ELSE pending_since END,
                    approved_by = CASE WHEN state = 'pending' AND ? = 'pending' THEN approved_by ELSE '{}' END,
                    approved_cidr = CASE WHEN state = 'pending' AND ? = 'pending' THEN approved_cidr END,
@@ -103,7 +103,7 @@ public class Recomputation {
     private static final String RUN = """
             INSERT INTO suggestion_run (host, instance, computed_at, aggregates_at, events, destinations, refused,
                                         already_allowed, stale)
-            VALUES (?, ?, now(), ?, ?, ?, ?::jsonb, ?::jsonb, false)
+            VALUES (?, ?, now(), ?, ?, ?, ?::json, ?::json, false)
             ON CONFLICT (host, instance) DO UPDATE
                SET computed_at = now(), aggregates_at = excluded.aggregates_at, events = excluded.events,
                    destinations = excluded.destinations, refused = excluded.refused,

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import dev.opencode.tuner.policy.app.metrics.InstanceLabels;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -22,7 +23,8 @@ import org.jboss.logging.Logger;
 /**
  * The review's metrics: pending suggestions and the age of the oldest per host and instance (read from the database
  * every 30 s, so every policy instance reports the same), decisions by outcome, and the time from a destination's
- * first block to its decision. No label carries an address, a CIDR or a user name.
+ * first block to its decision. No label carries an address, a CIDR or a user name; host and instance come only
+ * through {@link InstanceLabels}, which bounds them.
  */
 @ApplicationScoped
 public class ReviewMetrics {
@@ -42,9 +44,12 @@ public class ReviewMetrics {
     private final MultiGauge pending;
     private final MultiGauge oldestPending;
 
-    ReviewMetrics(MeterRegistry registry, DataSource dataSource) {
+    private final InstanceLabels labels;
+
+    ReviewMetrics(MeterRegistry registry, DataSource dataSource, InstanceLabels labels) {
         this.registry = registry;
         this.dataSource = dataSource;
+        this.labels = labels;
         for (String outcome : List.of("accepted", "rejected", "snoozed", "approved")) {
             decisions.put(outcome, Counter.builder("tuner.policy.decisions").tag("outcome", outcome)
                     .description("Decisions on suggestions (approved: the first of two approvals under four-eyes)")
@@ -77,21 +82,28 @@ public class ReviewMetrics {
 
     @Scheduled(every = "30s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refresh() {
-        List<MultiGauge.Row<?>> counts = new ArrayList<>();
-        List<MultiGauge.Row<?>> ages = new ArrayList<>();
+        // Pairs beyond tuner.policy.metrics.max-instances share the _other series: their counts add up, and the
+        // oldest age is the oldest of them.
+        Map<Tags, double[]> byTags = new java.util.LinkedHashMap<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(PENDING);
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                // Plain host/instance tags: the bounded label helper (metrics.InstanceLabels) is not on main yet.
-                Tags tags = Tags.of("host", r.getString(1), "instance", r.getString(2));
-                counts.add(MultiGauge.Row.of(tags, r.getLong(3)));
-                ages.add(MultiGauge.Row.of(tags, r.getDouble(4)));
+                double[] v = byTags.computeIfAbsent(labels.tags(r.getString(1), r.getString(2)),
+                        k -> new double[2]);
+                v[0] += r.getLong(3);
+                v[1] = Math.max(v[1], r.getDouble(4));
             }
         } catch (SQLException e) {
             LOG.warnf("cannot read the pending suggestions for the metrics: SQLState %s: %s", e.getSQLState(),
                     e.getMessage());
             return;
         }
+        List<MultiGauge.Row<?>> counts = new ArrayList<>();
+        List<MultiGauge.Row<?>> ages = new ArrayList<>();
+        byTags.forEach((tags, v) -> {
+            counts.add(MultiGauge.Row.of(tags, v[0]));
+            ages.add(MultiGauge.Row.of(tags, v[1]));
+        });
         pending.register(counts, true);
         oldestPending.register(ages, true);
     }
