@@ -22,7 +22,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   <li>JMH: parser lines/s on one core; CIDR engine on 1,000,000 addresses, against {@code iprange --optimize}
  *   on the same addresses.</li>
  * </ol>
- * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency}.
+ * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency|review}.
  */
 public final class BenchMain {
     record Row(String what, String command, double seconds, String note) {
@@ -40,7 +40,7 @@ public final class BenchMain {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
                 default -> {
-                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency]");
+                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review]");
                     System.exit(2);
                 }
             }
@@ -65,6 +65,9 @@ public final class BenchMain {
         }
         if (only.equals("latency")) {
             table.addAll(LatencyBench.run(1_000, 30, 5));
+        }
+        if (only.equals("review")) { // the review API under load (not in the default run: it loads 1M rows)
+            table.addAll(ReviewBench.run(1_000, 1_000, 30, 16));
         }
         if (only.equals("policy")) { // the policy service's consumption alone, for profiling it
             table.addAll(PipelineBench.policyAlone(work, entries));

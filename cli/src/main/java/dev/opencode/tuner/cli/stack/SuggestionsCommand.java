@@ -36,6 +36,12 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
     @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
     Format format;
 
+    @Option(names = "--state", paramLabel = "STATES", defaultValue = "pending,held",
+            description = "Comma-separated review states (default: ${DEFAULT-VALUE}, every open suggestion; held ="
+                    + " pending but held back by the stabilisation rule): pending, held, accepted, rejected, snoozed,"
+                    + " superseded, exported, merged, deployed, all.")
+    String states;
+
     @Option(names = "--user", defaultValue = "admin", description = "Account (default: ${DEFAULT-VALUE}).")
     String user;
 
@@ -77,6 +83,8 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
         if (instance != null) {
             query.append(query.isEmpty() ? "?" : "&").append("instance=").append(instance);
         }
+        query.append(query.isEmpty() ? "?" : "&").append("state=").append(URLEncoder.encode(states,
+                StandardCharsets.UTF_8));
         String body = get(policy.address() + "/api/v1/suggestions" + query, user, password);
         if (format == Format.json) {
             out().println(body);
@@ -124,16 +132,20 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
                 count++;
                 StringBuilder services = new StringBuilder();
                 s.path("services").forEach(v -> services.append(services.isEmpty() ? "" : ",").append(v.asText()));
-                out().printf("  %s  allow %-24s %,7d events  %d of %s addresses  %s%n", s.path("id").asText(),
+                String state = s.path("state").asText("pending");
+                String mark = !state.equals("pending") ? "  (" + state + ")"
+                        : s.path("stable").asBoolean(true) ? "" : "  (held back by the stabilisation rule)";
+                out().printf("  %s  allow %-24s %,7d events  %d of %s addresses  %s%s%n", s.path("id").asText(),
                         s.path("cidr").asText(), s.path("events").asLong(), s.path("addresses").size(),
-                        s.path("opens").asText(), services);
+                        s.path("opens").asText(), services, mark);
             }
             for (JsonNode r : i.path("refused")) {
                 out().printf("  %32s  refuse %-23s %,7d events  %s%n", "", r.path("address").asText(),
                         r.path("events").asLong(), r.path("reason").asText());
             }
         }
-        out().printf("%d pending suggestion%s.%n", count, count == 1 ? "" : "s");
+        out().printf("%d %s suggestion%s.%n", count, states.equals("pending,held") ? "pending" : states,
+                count == 1 ? "" : "s");
         out().flush();
     }
 }

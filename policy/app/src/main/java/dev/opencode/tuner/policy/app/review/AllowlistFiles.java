@@ -3,49 +3,62 @@ package dev.opencode.tuner.policy.app.review;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
+import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.GeneratedFile;
+import dev.opencode.tuner.export.HostExport;
+import dev.opencode.tuner.export.HostNames;
 import dev.opencode.tuner.nix.AllowlistRenderer;
 import dev.opencode.tuner.suggest.Cidrs;
-import inet.ipaddr.IPAddress;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The host's generated Nix allowlist file: one module per host listing, per instance, the CIDRs in force by decision
- * (the {@code accepted_entry} view), sorted by address, each with who accepted it as its comment. Rendered by the
- * core's {@link AllowlistRenderer}, so no name or comment can change what the file evaluates to.
+ * The host's generated Nix allowlist file, exactly as the exporter writes it ({@link GeneratedFile}, rendered by the
+ * core's {@link AllowlistRenderer}): per instance, the CIDRs in force by decision, sorted by address, each under who
+ * accepted it and its evidence. No name or comment can change what the file evaluates to.
  */
 public final class AllowlistFiles {
+    private static final GeneratedFile FILE = new GeneratedFile(GeneratedFile.DEFAULT_PATH_TEMPLATE);
     private static final AllowlistRenderer RENDERER = new AllowlistRenderer();
 
-    /** One CIDR in force for an instance, with its comment. */
-    public record Line(String instance, String cidr, String comment) {
+    /** One CIDR in force (or previewed) for an instance. */
+    public record Line(String instance, String cidr, String suggestionId, String acceptedBy, Instant acceptedAt,
+                       String comment, String evidence) {
     }
 
     private AllowlistFiles() {
     }
 
     public static String render(String host, List<Line> lines) {
-        Map<String, Map<String, String>> byInstance = new TreeMap<>();
+        if (HostNames.isValid(host)) {
+            List<ExportEntry> entries = new ArrayList<>();
+            for (Line l : lines) {
+                entries.add(new ExportEntry(l.instance(), l.cidr(), l.suggestionId(), l.acceptedBy(), l.acceptedAt(),
+                        l.comment(), l.evidence()));
+            }
+            return FILE.render(new HostExport(host, entries));
+        }
+        // A host name the exporter refuses (it would never write a file for it): the core's renderer alone.
+        Map<String, List<AllowlistRenderer.Entry>> byInstance = new TreeMap<>();
         List<Line> sorted = new ArrayList<>(lines);
-        sorted.sort(Comparator.comparing((Line l) -> Cidrs.parse(l.cidr()), AllowlistFiles::compare));
-        for (Line line : sorted) {
-            // The same CIDR accepted twice (an edit that equals another suggestion) is listed once.
-            byInstance.computeIfAbsent(line.instance(), k -> new LinkedHashMap<>())
-                    .putIfAbsent(Cidrs.format(Cidrs.parse(line.cidr())), line.comment());
+        sorted.sort(java.util.Comparator.comparing((Line l) -> Cidrs.parse(l.cidr())));
+        for (Line l : sorted) {
+            byInstance.computeIfAbsent(l.instance(), k -> new ArrayList<>()).add(new AllowlistRenderer.Entry(
+                    Cidrs.format(Cidrs.parse(l.cidr())), "accepted by " + l.acceptedBy() + ": " + l.evidence()));
         }
         List<AllowlistRenderer.InstanceAllowlist> instances = new ArrayList<>();
-        byInstance.forEach((instance, entries) -> {
-            List<AllowlistRenderer.Entry> list = new ArrayList<>();
-            entries.forEach((cidr, comment) -> list.add(new AllowlistRenderer.Entry(cidr, comment)));
-            instances.add(new AllowlistRenderer.InstanceAllowlist(instance, list));
-        });
+        byInstance.forEach((i, e) -> instances.add(new AllowlistRenderer.InstanceAllowlist(i, e)));
         return RENDERER.render(host, instances);
+    }
+
+    /** The file's path in the operator's repository (the exporter's default), or {@code <host>.nix}. */
+    public static String path(String host) {
+        return HostNames.isValid(host) ? FILE.path(host) : host.replaceAll("[^A-Za-z0-9._-]", "_") + ".nix";
     }
 
     /** The unified diff from one rendering to another (empty when equal). */
@@ -56,30 +69,21 @@ public final class AllowlistFiles {
         if (patch.getDeltas().isEmpty()) {
             return "";
         }
-        String name = host.replaceAll("[^A-Za-z0-9._-]", "_") + ".nix";
+        String name = path(host);
         List<String> unified = UnifiedDiffUtils.generateUnifiedDiff("a/" + name, "b/" + name, a, patch, 3);
         return String.join("\n", unified) + "\n";
     }
 
-    /** The comment of an accepted CIDR in the file: who and when, and why. */
-    static String comment(String acceptedBy, String acceptedAt, String comment) {
-        StringBuilder text = new StringBuilder("accepted by ").append(acceptedBy).append(' ').append(acceptedAt);
-        if (comment != null && !comment.isBlank()) {
-            text.append(": ").append(comment.strip());
-        }
+    /** {@code 12 events, tcp/443 udp/53, 3 addresses of 256, first ..., last ...}: as the core's evidence line. */
+    static String evidence(long events, List<String> services, int addresses, BigInteger opens, Instant first,
+                           Instant last) {
+        StringBuilder text = new StringBuilder();
+        text.append(events).append(events == 1 ? " event" : " events");
+        text.append(", ").append(String.join(" ", services));
+        text.append(", ").append(addresses).append(addresses == 1 ? " address" : " addresses").append(" of ")
+                .append(opens);
+        text.append(", first ").append(first == null ? "?" : first.truncatedTo(ChronoUnit.SECONDS))
+                .append(", last ").append(last == null ? "?" : last.truncatedTo(ChronoUnit.SECONDS));
         return text.toString();
-    }
-
-    private static int compare(IPAddress a, IPAddress b) {
-        if (a.isIPv4() != b.isIPv4()) {
-            return a.isIPv4() ? -1 : 1;
-        }
-        return IPAddress.ADDRESS_LOW_VALUE_COMPARATOR.compare(a, b);
-    }
-
-    static Set<String> instances(List<Line> lines) {
-        Set<String> names = new LinkedHashSet<>();
-        lines.forEach(l -> names.add(l.instance()));
-        return names;
     }
 }

@@ -181,7 +181,7 @@ public class ReviewService {
                         AND (d.cidr && ?::cidr OR d.decided_cidr && ?::cidr)""",
                         List.of(host, instance, id, cidr, s.cidr()), 50);
                 ReviewViews.Impact impact = impact(c, host, instance, id, cidr, window);
-                String diff = diff(c, host, instance, id, cidr, s);
+                String diff = diff(c, host, instance, id, cidr, s, now(c));
                 return new ReviewViews.SuggestionDetail(host, instance, s, block.getCount(), observed, history,
                         earlier, impact, diff);
             } finally {
@@ -212,7 +212,8 @@ public class ReviewService {
         try (Connection c = dataSource.getConnection()) {
             for (AcceptedLine a : accepted(c, host)) {
                 byInstance.computeIfAbsent(a.instance, k -> new ArrayList<>()).add(new ReviewViews.AllowlistEntry(
-                        a.cidr, "accepted", ReviewIds.hex(a.suggestionId), a.acceptedBy, a.acceptedAt, a.comment));
+                        a.cidr, "accepted", ReviewIds.hex(a.suggestionId), a.acceptedBy, text(a.acceptedAt),
+                        a.comment));
             }
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT instance, cidr::text FROM allowlist_entry WHERE host = ? ORDER BY instance, cidr")) {
@@ -701,19 +702,28 @@ public class ReviewService {
     }
 
     private record AcceptedLine(String instance, String cidr, UUID suggestionId, String acceptedBy,
-                                String acceptedAt, String comment) {
+                                Instant acceptedAt, String comment, String evidence) {
+        AllowlistFiles.Line line() {
+            return new AllowlistFiles.Line(instance, cidr, ReviewIds.hex(suggestionId), acceptedBy, acceptedAt,
+                    comment, evidence);
+        }
     }
 
     private static List<AcceptedLine> accepted(Connection c, String host) throws SQLException {
         List<AcceptedLine> lines = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT instance, cidr::text, suggestion_id, accepted_by, accepted_at, comment
-                  FROM accepted_entry WHERE host = ? ORDER BY instance, family(cidr), cidr""")) {
+                SELECT a.instance, a.cidr::text, a.suggestion_id, a.accepted_by, a.accepted_at, a.comment,
+                       s.events, s.services, json_array_length(s.evidence), s.first_seen, s.last_seen
+                  FROM accepted_entry a JOIN suggestion s ON s.id = a.suggestion_id
+                 WHERE a.host = ? ORDER BY a.instance, family(a.cidr), a.cidr""")) {
             s.setString(1, host);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    lines.add(new AcceptedLine(r.getString(1), Cidrs.format(Cidrs.parse(r.getString(2))),
-                            r.getObject(3, UUID.class), r.getString(4), text(instant(r, 5)), r.getString(6)));
+                    String cidr = Cidrs.format(Cidrs.parse(r.getString(2)));
+                    lines.add(new AcceptedLine(r.getString(1), cidr, r.getObject(3, UUID.class), r.getString(4),
+                            instant(r, 5), r.getString(6), AllowlistFiles.evidence(r.getLong(7),
+                                    Arrays.asList((String[]) r.getArray(8).getArray()), r.getInt(9),
+                                    Cidrs.parse(cidr).getCount(), instant(r, 10), instant(r, 11))));
                 }
             }
         }
@@ -724,8 +734,7 @@ public class ReviewService {
         List<AllowlistFiles.Line> lines = new ArrayList<>();
         for (AcceptedLine a : accepted) {
             if (!a.suggestionId.equals(without)) {
-                lines.add(new AllowlistFiles.Line(a.instance, a.cidr,
-                        AllowlistFiles.comment(a.acceptedBy, a.acceptedAt, a.comment)));
+                lines.add(a.line());
             }
         }
         return lines;
@@ -733,21 +742,36 @@ public class ReviewService {
 
     /** The host's file without this suggestion, and with it (as previewed, or as accepted). */
     private static String diff(Connection c, String host, String instance, UUID id, String cidr,
-                               ReviewViews.ReviewSuggestion s) throws SQLException {
+                               ReviewViews.ReviewSuggestion s, Instant now) throws SQLException {
         List<AcceptedLine> accepted = accepted(c, host);
         List<AllowlistFiles.Line> before = lines(accepted, id);
         List<AllowlistFiles.Line> after = new ArrayList<>(before);
-        String comment = null;
+        AllowlistFiles.Line self = null;
         for (AcceptedLine a : accepted) {
             if (a.suggestionId.equals(id)) {
-                comment = AllowlistFiles.comment(a.acceptedBy, a.acceptedAt, a.comment);
+                self = a.line();
             }
         }
-        if (comment == null) {
-            comment = "pending: " + s.events() + " events, " + String.join(" ", s.services());
+        if (self == null || !self.cidr().equals(cidr)) {
+            IPAddressCount count = new IPAddressCount(cidr);
+            self = new AllowlistFiles.Line(instance, cidr, s.id(), "(pending review)", now, null,
+                    AllowlistFiles.evidence(s.events(), s.services(), count.observed(s), count.opens(),
+                            s.firstSeen() == null ? null : Instant.parse(s.firstSeen()),
+                            s.lastSeen() == null ? null : Instant.parse(s.lastSeen())));
         }
-        after.add(new AllowlistFiles.Line(instance, cidr, comment));
+        after.add(self);
         return AllowlistFiles.diff(host, AllowlistFiles.render(host, before), AllowlistFiles.render(host, after));
+    }
+
+    /** What a CIDR opens, and how many of a suggestion's observed addresses it covers. */
+    private record IPAddressCount(String cidr) {
+        java.math.BigInteger opens() {
+            return Cidrs.parse(cidr).getCount();
+        }
+
+        int observed(ReviewViews.ReviewSuggestion s) {
+            return ReviewService.observed(s, Cidrs.parse(cidr));
+        }
     }
 
     private static void filter(PreparedStatement s, String host, String instance) throws SQLException {

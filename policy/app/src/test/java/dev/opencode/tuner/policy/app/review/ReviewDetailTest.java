@@ -66,13 +66,15 @@ class ReviewDetailTest {
         assertThat(impact.get("staysBlocked").get(0).get("destination").asText()).isEqualTo("203.0.113.77");
 
         String diff = detail.get("diff").asText();
-        assertThat(diff).startsWith("--- a/rv-detail.nix\n+++ b/rv-detail.nix\n");
+        // The exporter's file (GeneratedFile): its path, entries sorted, who accepted and the evidence as comments.
+        assertThat(diff).startsWith("--- a/hosts/rv-detail/opencode-egress-allowlist.nix\n"
+                + "+++ b/hosts/rv-detail/opencode-egress-allowlist.nix\n");
         assertThat(diff).contains("+    \"140.82.113.0/24\"").contains("     \"151.101.0.223/32\"")
                 .doesNotContain("-    \"151.101.0.223/32\"");
-        // The comment's newline cannot end the comment: the core's renderer keeps it on the # line.
-        assertThat(diff).contains("accepted by alice");
-        assertThat(diff.lines().filter(l -> l.contains("evil")).toList()).isNotEmpty()
-                .allMatch(l -> l.matches("^[ +-]\\s*#.*"));
+        assertThat(diff).contains("accepted by alice").contains("+    # accepted by (pending review) ")
+                .contains("10 events, tcp/443, 4 addresses of 256");
+        // The reviewer's free text never reaches the generated file.
+        assertThat(diff).doesNotContain("evil");
 
         // Previewing a narrower edit changes the numbers and the diff; a refused one is a 422.
         JsonNode narrow = Api.parse(Reviewers.as("carol").get("/api/v1/suggestions/" + id + "?cidr=140.82.113.12&days=3")

@@ -1,0 +1,241 @@
+package dev.opencode.tuner.bench;
+
+import dev.opencode.tuner.stack.PartStatus;
+import dev.opencode.tuner.stack.PostgresCredentials;
+import dev.opencode.tuner.stack.Stack;
+import dev.opencode.tuner.stack.StackOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./tuner bench --only review}: the review API under load. PostgreSQL gets {@code instances} instances with
+ * {@code perInstance} destination aggregates each (generate_series, set-based), the policy service of the stack
+ * computes their suggestions, then {@code wrk} (Debian package), a second process, calls
+ * {@code GET /api/v1/suggestions?host=&instance=} for random instances with HTTP Basic. Then new events are written
+ * into a share of the instances and the incremental recomputation's cost per new event is read from the service's
+ * own timer ({@code tuner_policy_suggestions_recompute_duration_seconds}).
+ */
+final class ReviewBench {
+    private static final int HOSTS = 100;
+
+    private ReviewBench() {
+    }
+
+    static List<String> run(int instances, int perInstance, int seconds, int connections) throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "review-bench");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path state = root.resolve("state");
+        List<String> out = new ArrayList<>();
+        try {
+            Stack.up(state, StackOptions.defaults().withParts("kafka", "postgres", "policy"));
+            String api = address(state, "policy");
+            String password = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password"))
+                    .strip();
+            PostgresCredentials db = PostgresCredentials.load(state.resolve("credentials")
+                    .resolve("policy-db.properties"));
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+                long t = System.nanoTime();
+                load(c, instances, perInstance);
+                double loadSeconds = (System.nanoTime() - t) / 1e9;
+                System.err.printf("loaded %,d aggregates in %.1f s%n", (long) instances * perInstance, loadSeconds);
+
+                // The first computation of every instance, by the service's scheduled recomputation.
+                double before = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum");
+                t = System.nanoTime();
+                long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+                while (count(c, "SELECT count(*) FROM suggestion_run") < instances) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the suggestions of " + instances + " instances were not"
+                                + " computed within 30 minutes");
+                    }
+                    Thread.sleep(500);
+                }
+                double firstSeconds = (System.nanoTime() - t) / 1e9;
+                double firstCpu = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum") - before;
+                long suggestions = count(c, "SELECT count(*) FROM suggestion");
+                System.err.printf("first computation: %.1f s (%,d suggestions)%n", firstSeconds, suggestions);
+
+                String[] wrk = wrk(root, api, password, instances, seconds, connections);
+
+                // Incremental: new events for a tenth of the instances (new destinations and more events on old
+                // ones), then the recomputation of exactly those instances, measured by the service's timer.
+                int touched = Math.max(1, instances / 10);
+                int newEvents = touched * 20;
+                double sumBefore = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum");
+                double countBefore = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count");
+                t = System.nanoTime();
+                addEvents(c, touched);
+                while (metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count") < countBefore
+                        + touched) {
+                    if (System.nanoTime() - t > Duration.ofMinutes(10).toNanos()) {
+                        throw new IllegalStateException("the touched instances were not recomputed in 10 minutes");
+                    }
+                    Thread.sleep(200);
+                }
+                double incremental = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum")
+                        - sumBefore;
+                double recomputed = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count")
+                        - countBefore;
+
+                out.add(String.format(Locale.ROOT, "Review API: %,d instances x %,d destination aggregates = %,d"
+                        + " rows (%,d suggestions), wrk %d connections for %d s from a second process:",
+                        instances, perInstance, (long) instances * perInstance, suggestions, connections, seconds));
+                out.add("| what | result | notes |");
+                out.add("|---|---|---|");
+                out.add(String.format(Locale.ROOT, "| GET /api/v1/suggestions?host=&instance= (random instance,"
+                        + " Basic auth) | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |", wrk[0], wrk[1],
+                        wrk[2], wrk[3]));
+                out.add(String.format(Locale.ROOT, "| first computation of every instance | %.1f s wall, %.1f s"
+                        + " in recomputation (%.1f ms per instance) | scheduled job, one transaction per instance |",
+                        firstSeconds, firstCpu, firstCpu * 1000 / instances));
+                out.add(String.format(Locale.ROOT, "| incremental recomputation after %,d new events in %,d"
+                        + " instances | %.0f instances recomputed in %.2f s: %.2f ms per new event, %.1f ms per"
+                        + " instance | only instances whose aggregates changed |", newEvents, touched, recomputed,
+                        incremental, incremental * 1000 / newEvents, incremental * 1000 / Math.max(1, recomputed)));
+                out.add(String.format(Locale.ROOT, "| bulk load (generate_series) | %.1f s | |", loadSeconds));
+                out.add("");
+            }
+        } finally {
+            Stack.down(state);
+        }
+        return out;
+    }
+
+    /** instances x perInstance aggregates, in /24 groups of 20 destinations, 2 events each, seen today. */
+    private static void load(Connection c, int instances, int perInstance) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            String destinations = """
+                    SELECT 'bench-' || (k % %1$d) AS host, 'inst-' || (k / %1$d) AS instance,
+                           (11 + k / 250) || '.' || (k %% 250) || '.' || (j / 20) || '.' || (j %% 20 * 7 + 1)
+                               AS destination
+                      FROM generate_series(0, %2$d - 1) AS k, generate_series(0, %3$d - 1) AS j
+                    """.formatted(HOSTS, instances, perInstance);
+            s.execute("""
+                    INSERT INTO destination_aggregate (host, instance, destination, family, events, ports, protocols,
+                                                       services, sample_sources, uids, first_seen, last_seen)
+                    SELECT host, instance, destination, 4, 2, '{443}', '{tcp}', '{tcp/443}', '{10.0.0.2}', '{990}',
+                           now() - interval '1 hour', now() - interval '50 minutes'
+                      FROM (%s) d""".formatted(destinations));
+            s.execute("""
+                    INSERT INTO destination_day (host, instance, destination, day, events)
+                    SELECT host, instance, destination, (now() AT TIME ZONE 'UTC')::date, 2 FROM (%s) d"""
+                    .formatted(destinations));
+            s.execute("""
+                    INSERT INTO instance_aggregate (host, instance, events, first_seen, last_seen, updated_at)
+                    SELECT host, instance, sum(events), min(first_seen), max(last_seen), now()
+                      FROM destination_aggregate GROUP BY host, instance""");
+            s.execute("ANALYZE");
+        }
+    }
+
+    /** 20 new events in each of the first {@code touched} instances: 10 new destinations, 10 more on old ones. */
+    private static void addEvents(Connection c, int touched) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO destination_aggregate (host, instance, destination, family, events, ports, protocols,
+                                                       services, sample_sources, uids, first_seen, last_seen)
+                    SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d),
+                           (11 + k / 250) || '.' || (k %% 250) || '.' || (200 + j / 5) || '.' || (j %% 5 + 1),
+                           4, 1, '{443}', '{tcp}', '{tcp/443}', '{10.0.0.2}', '{990}', now(), now()
+                      FROM generate_series(0, %2$d - 1) AS k, generate_series(0, 9) AS j""".formatted(HOSTS,
+                    touched));
+            s.execute("""
+                    UPDATE destination_aggregate d SET events = events + 1, last_seen = now()
+                     WHERE (d.host, d.instance) IN (SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d)
+                                                      FROM generate_series(0, %2$d - 1) AS k)
+                       AND d.destination LIKE '%%.0.1' """.formatted(HOSTS, touched));
+            s.execute("""
+                    UPDATE instance_aggregate i SET events = events + 20, updated_at = now()
+                     WHERE (i.host, i.instance) IN (SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d)
+                                                      FROM generate_series(0, %2$d - 1) AS k)""".formatted(HOSTS,
+                    touched));
+        }
+    }
+
+    /** p50, p99, requests/s and errors from wrk's --latency report. */
+    private static String[] wrk(Path root, String api, String password, int instances, int seconds,
+                                int connections) throws Exception {
+        String basic = Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+        Path script = root.resolve("suggestions.lua");
+        // The password reaches only this 0600 file and wrk's memory, never a command line.
+        Files.writeString(script, """
+                wrk.headers["Authorization"] = "Basic %s"
+                math.randomseed(os.time())
+                request = function()
+                  local k = math.random(0, %d - 1)
+                  local path = "/api/v1/suggestions?host=bench-" .. (k %% %d) .. "&instance=inst-" .. math.floor(k / %d)
+                  return wrk.format("GET", path)
+                end
+                """.formatted(basic, instances, HOSTS, HOSTS));
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", script.toString(), api).redirectErrorStream(true).start();
+        String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("wrk failed: " + report);
+        }
+        System.err.println(report);
+        String errors = "no errors";
+        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(report);
+        if (non2xx.find()) {
+            errors = non2xx.group(1) + " non-2xx answers";
+        }
+        return new String[] {group(report, "\\s50%\\s+(\\S+)"), group(report, "\\s99%\\s+(\\S+)"),
+            group(report, "Requests/sec:\\s+(\\S+)"), errors};
+    }
+
+    private static String group(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static double metric(String api, String name) throws InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + api + "/q/metrics: " + e.getMessage(), e);
+        }
+    }
+
+    private static String address(Path state, String part) {
+        for (PartStatus p : Stack.status(state).parts()) {
+            if (p.part().equals(part)) {
+                return p.address();
+            }
+        }
+        throw new IllegalStateException(part + " is not running in " + state);
+    }
+}
