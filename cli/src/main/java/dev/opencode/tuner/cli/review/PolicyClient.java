@@ -26,7 +26,12 @@ import java.util.function.Function;
  */
 public final class PolicyClient {
     /** The environment; replaceable so tests can run the CLI in-process against a real service. */
-    static Function<String, String> environment = System::getenv;
+    private static volatile Function<String, String> environment = System::getenv;
+
+    /** For tests that run the CLI in-process: where TUNER_USER, TUNER_PASSWORD and TUNER_POLICY_URL come from. */
+    public static void useEnvironment(Function<String, String> lookup) {
+        environment = lookup == null ? System::getenv : lookup;
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String base;

@@ -126,7 +126,7 @@ public final class StackCommands {
         enum Format { text, json }
 
         @Option(names = "--format", defaultValue = "text",
-                description = "text (default) or json: [{\"name\", \"url\", \"healthy\"}] per part.")
+                description = "text (default) or json: [{\"name\", \"url\", \"healthy\"}] per part up started.")
         Format format;
 
         @Override
@@ -135,6 +135,9 @@ public final class StackCommands {
             if (format == Format.json) {
                 java.util.List<java.util.Map<String, Object>> parts = new java.util.ArrayList<>();
                 for (PartStatus p : status.parts()) {
+                    if (p.condition() == PartStatus.Condition.NOT_STARTED) {
+                        continue; // the parts up started (running or not), not the optional ones it did not
+                    }
                     java.util.Map<String, Object> part = new java.util.LinkedHashMap<>();
                     part.put("name", p.part());
                     part.put("url", p.address());

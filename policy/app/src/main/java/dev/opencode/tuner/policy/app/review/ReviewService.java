@@ -1,5 +1,7 @@
 package dev.opencode.tuner.policy.app.review;
 
+import dev.opencode.tuner.policy.app.evidence.AddressLabels;
+import dev.opencode.tuner.policy.app.evidence.ProviderRange;
 import dev.opencode.tuner.suggest.Allowlist;
 import dev.opencode.tuner.suggest.CidrEdit;
 import dev.opencode.tuner.suggest.Cidrs;
@@ -80,12 +82,42 @@ public class ReviewService {
     private final Recomputation recomputation;
     private final ReviewRules rules;
     private final ReviewMetrics metrics;
+    private final AddressLabels labels;
 
-    ReviewService(DataSource dataSource, Recomputation recomputation, ReviewRules rules, ReviewMetrics metrics) {
+    ReviewService(DataSource dataSource, Recomputation recomputation, ReviewRules rules, ReviewMetrics metrics,
+                  AddressLabels labels) {
         this.dataSource = dataSource;
         this.recomputation = recomputation;
         this.rules = rules;
         this.metrics = metrics;
+        this.labels = labels;
+    }
+
+    /**
+     * The suggestion with each address labelled: {@code reverseDns} (the cached name, or null while a background
+     * lookup runs or when there is none) and {@code providers} (the published ranges it falls in). Never blocks.
+     */
+    private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s) {
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode addresses = json.readTree(s.addresses());
+            for (com.fasterxml.jackson.databind.JsonNode a : addresses) {
+                AddressLabels.Labels l = labels.labels(a.path("address").asText());
+                var node = (com.fasterxml.jackson.databind.node.ObjectNode) a;
+                node.put("reverseDns", l.reverseDns());
+                var providers = node.putArray("providers");
+                for (ProviderRange p : l.providers()) {
+                    providers.addObject().put("provider", p.provider()).put("service", p.service())
+                            .put("region", p.region());
+                }
+            }
+            return new ReviewViews.ReviewSuggestion(s.id(), s.cidr(), json.writeValueAsString(addresses), s.opens(),
+                    s.ports(), s.protocols(), s.services(), s.events(), s.firstSeen(), s.lastSeen(), s.state(),
+                    s.stable(), s.acceptedCidr(), s.snoozedUntil(), s.supersededBy(), s.approvedBy(),
+                    s.earlierRejection());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the stored evidence of " + s.id() + " is not JSON", e);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------- reads
@@ -182,7 +214,7 @@ public class ReviewService {
                         List.of(host, instance, id, cidr, s.cidr()), 50);
                 ReviewViews.Impact impact = impact(c, host, instance, id, cidr, window);
                 String diff = diff(c, host, instance, id, cidr, s, now(c));
-                return new ReviewViews.SuggestionDetail(host, instance, s, block.getCount(), observed, history,
+                return new ReviewViews.SuggestionDetail(host, instance, labelled(s), block.getCount(), observed, history,
                         earlier, impact, diff);
             } finally {
                 c.rollback();

@@ -55,6 +55,9 @@ class ReviewDetailTest {
         assertThat(first.get("protocols").toString()).isEqualTo("[\"tcp\"]");
         assertThat(first.get("sampleSources").toString()).isEqualTo("[\"10.211.0.2\"]");
         assertThat(first.get("firstSeen").asText()).isEqualTo(T.toString());
+        // Labelled by the evidence package without blocking: the name once a background lookup answered.
+        assertThat(first.has("reverseDns")).isTrue();
+        assertThat(first.get("providers").isArray()).isTrue();
 
         JsonNode impact = detail.get("impact");
         assertThat(impact.get("days").asInt()).isEqualTo(14);

@@ -1,0 +1,144 @@
+package dev.opencode.tuner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opencode.tuner.cli.Tuner;
+import dev.opencode.tuner.cli.review.PolicyClient;
+import dev.opencode.tuner.journal.JournalFixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The review through {@code ./tuner} against the real stack ({@code ./tuner up}: Kafka, PostgreSQL, the policy
+ * service, the collector on a journal written by the test): suggestions, show, accept with an edit, reject, snooze,
+ * decisions, allowlist, users, and status --format json; as the local admin and as TUNER_USER/TUNER_PASSWORD.
+ */
+class ReviewCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run tuner(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Tuner.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void reviewsThroughTheCliAsTheLocalAdminAndAsAnotherAccount() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "tuner-review");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String state = root.resolve("state").toString();
+        Path journal = root.resolve("journal");
+        JournalFixture fx = new JournalFixture().host("review-host");
+        for (int i = 0; i < 2; i++) { // two events each: stable
+            fx.kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.10", 443, 990))
+                    .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.20", 443, 990))
+                    .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.30", 443, 990))
+                    .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.40", 443, 990))
+                    .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "198.51.100.7", 25, 990))
+                    .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "203.0.113.9", 443, 990));
+        }
+        fx.writeJournal(journal.resolve("system.journal"));
+        try {
+            Run up = tuner("up", "--state-dir", state, "--journal-dir", journal.toString());
+            assertThat(up.code()).as(up.err()).isZero();
+
+            Run status = tuner("status", "--state-dir", state, "--format", "json");
+            assertThat(status.code()).as(status.err()).isZero();
+            JsonNode parts = JSON.readTree(status.out());
+            assertThat(parts).hasSize(4);
+            parts.forEach(p -> {
+                assertThat(p.get("healthy").asBoolean()).as(p.toString()).isTrue();
+                assertThat(p.has("name") && p.has("url")).isTrue();
+            });
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            Run list;
+            do {
+                Thread.sleep(500);
+                list = tuner("suggestions", "--state-dir", state, "--host", "review-host");
+            } while (!list.out().contains("203.0.113.9/32") && System.nanoTime() < deadline);
+            assertThat(list.out()).as(list.err()).contains("allow 192.0.2.0/24").contains("allow 198.51.100.7/32")
+                    .contains("3 pending suggestions.");
+            String group = id(list.out(), "192.0.2.0/24");
+            String smtp = id(list.out(), "198.51.100.7/32");
+            String other = id(list.out(), "203.0.113.9/32");
+
+            Run show = tuner("show", "--state-dir", state, group);
+            assertThat(show.code()).as(show.err()).isZero();
+            assertThat(show.out()).contains("opens 256 addresses, 4 observed").contains("192.0.2.40")
+                    .contains("+++ b/hosts/review-host/opencode-egress-allowlist.nix")
+                    .contains("+    \"192.0.2.0/24\"");
+
+            Run refused = tuner("accept", "--state-dir", state, group, "--cidr", "169.254.0.0/16");
+            assertThat(refused.code()).isEqualTo(2);
+            assertThat(refused.err()).contains("overlaps the denylist entry 169.254.0.0/16");
+            Run accepted = tuner("accept", "--state-dir", state, group, "--cidr", "192.0.2.0/26",
+                    "--comment", "the API's range");
+            assertThat(accepted.code()).as(accepted.err()).isZero();
+            assertThat(accepted.out()).contains(group + "  accepted 192.0.2.0/26");
+            Run twice = tuner("accept", "--state-dir", state, group);
+            assertThat(twice.code()).isEqualTo(1);
+            assertThat(twice.err()).contains("is accepted already");
+
+            assertThat(tuner("reject", "--state-dir", state, smtp).code()).isEqualTo(2); // --comment is required
+            Run rejected = tuner("reject", "--state-dir", state, smtp, "--comment", "no SMTP");
+            assertThat(rejected.code()).as(rejected.err()).isZero();
+
+            // Another account, through TUNER_USER/TUNER_PASSWORD: a reviewer created by the admin.
+            Path passwordFile = root.resolve("carl-password");
+            Files.writeString(passwordFile, "carl-has-a-long-password\n");
+            Run added = tuner("users", "add", "carl", "--role", "reviewer", "--password-file", passwordFile.toString(),
+                    "--state-dir", state);
+            assertThat(added.code()).as(added.err()).isZero();
+            assertThat(added.out()).contains("Added 'carl'").doesNotContain("carl-has-a-long-password");
+            Run generated = tuner("users", "add", "dora", "--role", "viewer", "--state-dir", state);
+            assertThat(generated.out()).containsPattern("Password of 'dora'.*\\n[A-Za-z0-9_-]{32}\\n");
+            PolicyClient.useEnvironment(Map.of("TUNER_USER", "carl", "TUNER_PASSWORD", "carl-has-a-long-password")::get);
+            try {
+                Run snoozed = tuner("snooze", "--state-dir", state, other, "--until", "7d", "--comment", "later");
+                assertThat(snoozed.code()).as(snoozed.err()).isZero();
+                assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isEqualTo(1); // not admin
+            } finally {
+                PolicyClient.useEnvironment(null);
+            }
+            Run decisions = tuner("decisions", "--state-dir", state, "--host", "review-host");
+            assertThat(decisions.code()).as(decisions.err()).isZero();
+            assertThat(decisions.out()).contains("accepted 192.0.2.0/26").contains("by admin: the API's range")
+                    .contains("rejected 198.51.100.7/32").contains("by admin: no SMTP")
+                    .contains("snoozed  203.0.113.9/32").contains("by carl: later").contains("3 decisions.");
+
+            Run nix = tuner("allowlist", "--state-dir", state, "--host", "review-host");
+            assertThat(nix.code()).as(nix.err()).isZero();
+            assertThat(nix.out()).contains("\"192.0.2.0/26\"").doesNotContain("198.51.100.7");
+            Run json = tuner("allowlist", "--state-dir", state, "--host", "review-host", "--format", "json");
+            assertThat(JSON.readTree(json.out()).at("/instances/0/entries/0/acceptedBy").asText()).isEqualTo("admin");
+
+            Run passwd = tuner("users", "passwd", "dora", "--state-dir", state);
+            assertThat(passwd.out()).containsPattern("Password of 'dora'.*\\n[A-Za-z0-9_-]{32}\\n");
+            assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isZero();
+            assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isEqualTo(1);
+            assertThat(tuner("show", "--state-dir", state, "not-an-id").code()).isEqualTo(2);
+        } finally {
+            tuner("down", "--state-dir", state);
+        }
+    }
+
+    private static String id(String text, String cidr) {
+        Matcher m = Pattern.compile("([0-9a-f]{32})  allow " + Pattern.quote(cidr) + " ").matcher(text);
+        assertThat(m.find()).as(cidr + " in\n" + text).isTrue();
+        return m.group(1);
+    }
+}
