@@ -127,6 +127,27 @@ public class ReviewService {
      * instances that got new events. Every instance with events is listed, with or without suggestions.
      */
     public ReviewViews.ReviewList list(String host, String instance, Set<String> states) throws SQLException {
+        return reading(() -> listOnce(host, instance, states));
+    }
+
+    /**
+     * A read (and the recomputation before it, which commits or rolls back as a whole) tried again when the pool
+     * handed out a connection that died with its server (SQLState class 08, e.g. after a PostgreSQL restart): the
+     * pool drops that connection, and the next one is fresh.
+     */
+    private static <T> T reading(Read<T> read) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.run();
+            } catch (SQLException e) {
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("08") || attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private ReviewViews.ReviewList listOnce(String host, String instance, Set<String> states) throws SQLException {
         recomputation.recomputeStale(host, instance);
         List<String> plain = states.stream().filter(s -> !s.equals("pending") && !s.equals("held")).toList();
         String sql = "SELECT " + SUGGESTION_COLUMNS + SUGGESTION_FROM + """
@@ -185,6 +206,10 @@ public class ReviewService {
      * last {@code days} days and the diff of the host's generated file; {@code editedCidr} previews an edit.
      */
     public ReviewViews.SuggestionDetail detail(UUID id, String editedCidr, Integer days) throws SQLException {
+        return reading(() -> detailOnce(id, editedCidr, days));
+    }
+
+    private ReviewViews.SuggestionDetail detailOnce(UUID id, String editedCidr, Integer days) throws SQLException {
         ReviewViews.ReviewSuggestion s;
         try (Connection c = dataSource.getConnection()) {
             s = suggestion(c, id, false);
@@ -469,6 +494,10 @@ public class ReviewService {
 
     private interface Work<T> {
         T run(Connection c) throws SQLException;
+    }
+
+    private interface Read<T> {
+        T run() throws SQLException;
     }
 
     private <T> T inTransaction(UUID id, Work<T> work) throws SQLException {
