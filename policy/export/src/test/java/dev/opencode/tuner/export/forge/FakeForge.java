@@ -25,21 +25,21 @@ import org.eclipse.jgit.lib.Repository;
  * forge's auth header checked, a second open pull request for the same branch refused as the forges do, the head
  * branch checked in the real bare repository, and every call recorded.
  */
-final class FakeForge implements AutoCloseable {
-    record Call(String method, String path, String query, String body) {
-        boolean isWrite() {
+public final class FakeForge implements AutoCloseable {
+    public record Call(String method, String path, String query, String body) {
+        public boolean isWrite() {
             return !method.equals("GET");
         }
     }
 
-    static final class Pr {
-        long number;
-        String head;
-        String base;
-        String title;
-        String body;
-        boolean open = true;
-        boolean merged;
+    public static final class Pr {
+        public long number;
+        public String head;
+        public String base;
+        public String title;
+        public String body;
+        public boolean open = true;
+        public boolean merged;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,12 +48,14 @@ final class FakeForge implements AutoCloseable {
     final String name;
     final String token;
     final Path bare;
-    final List<Call> calls = new ArrayList<>();
-    final List<Pr> pulls = new ArrayList<>();
-    boolean echoCredentialsInErrors;
+    public final List<Call> calls = new ArrayList<>();
+    public final List<Pr> pulls = new ArrayList<>();
+    public volatile boolean echoCredentialsInErrors;
+    /** Refuse every call with 401, as a forge does after the token was revoked. */
+    public volatile boolean refuseAll;
     private final HttpServer server;
 
-    FakeForge(ForgeKind kind, String repository, String token, Path bare) throws IOException {
+    public FakeForge(ForgeKind kind, String repository, String token, Path bare) throws IOException {
         this.kind = kind;
         this.owner = repository.split("/")[0];
         this.name = repository.split("/")[1];
@@ -65,7 +67,7 @@ final class FakeForge implements AutoCloseable {
     }
 
     /** The API base URL a client is configured with. */
-    URI apiBase() {
+    public URI apiBase() {
         String root = "http://127.0.0.1:" + server.getAddress().getPort();
         return URI.create(switch (kind) {
             case GITHUB -> root;
@@ -74,15 +76,15 @@ final class FakeForge implements AutoCloseable {
         });
     }
 
-    synchronized List<Call> writes() {
+    public synchronized List<Call> writes() {
         return calls.stream().filter(Call::isWrite).toList();
     }
 
-    synchronized void close(long number) {
+    public synchronized void close(long number) {
         find(number).open = false;
     }
 
-    synchronized void merge(long number) {
+    public synchronized void merge(long number) {
         Pr pr = find(number);
         pr.open = false;
         pr.merged = true;
@@ -103,7 +105,7 @@ final class FakeForge implements AutoCloseable {
             String path = ex.getRequestURI().getRawPath();
             String query = ex.getRequestURI().getRawQuery();
             calls.add(new Call(ex.getRequestMethod(), path, query, body));
-            if (!authorized(ex)) {
+            if (refuseAll || !authorized(ex)) {
                 String sent = String.valueOf(ex.getRequestHeaders().getFirst(kind == ForgeKind.GITLAB
                         ? "PRIVATE-TOKEN" : "Authorization"));
                 String message = switch (kind) {

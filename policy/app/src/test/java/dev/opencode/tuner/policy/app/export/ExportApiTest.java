@@ -1,0 +1,278 @@
+package dev.opencode.tuner.policy.app.export;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.opencode.tuner.export.Remotes;
+import dev.opencode.tuner.policy.app.Api;
+import dev.opencode.tuner.policy.app.PolicyStack;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The export in the policy service: accepted entries (hand-inserted rows of the review's tables, decided by the real
+ * decision schema) go to a real bare repository and a fake GitHub; the forge's verdicts come back through the review
+ * service. Each test uses its own host.
+ */
+@QuarkusTest
+@WithTestResource(value = PolicyStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
+@WithTestResource(value = ExportFixture.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class ExportApiTest {
+    private static final String PASSWORD = "export-test-password";
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    ExportTrigger trigger;
+
+    static synchronized void accounts() throws Exception {
+        var file = PolicyStack.policyState().resolve("accounts");
+        if (Files.readString(file).contains("\nerin:")) {
+            return;
+        }
+        String hash = BCrypt.withDefaults().hashToString(4, PASSWORD.toCharArray());
+        Files.writeString(file, "erin:" + hash + ":reviewer\nvic:" + hash + ":viewer\n", StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+    }
+
+    static RequestSpecification as(String who) throws Exception {
+        accounts();
+        return given().auth().preemptive().basic(who, PASSWORD).contentType("application/json");
+    }
+
+    static JsonNode export(String body) throws Exception {
+        return Api.parse(as("erin").body(body).post("/api/v1/exports").then().statusCode(200).extract().asString());
+    }
+
+    /** An accepted suggestion, as the review service leaves it: the suggestion row and its accepting decision. */
+    UUID accept(String host, String instance, String cidr, String actor, String comment) throws Exception {
+        UUID id = UUID.randomUUID();
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO suggestion (id, host, instance, cidr, state, stable, events, ports, protocols, services,
+                                            first_seen, last_seen, evidence)
+                    VALUES (?, ?, ?, ?::cidr, 'pending', true, 6, '{443}', '{tcp}', '{tcp/443}',
+                            '2026-11-25T10:00:00Z', '2026-11-25T10:05:00Z', '[{"address": "140.82.112.3"}]')""")) {
+                s.setObject(1, id);
+                s.setString(2, host);
+                s.setString(3, instance);
+                s.setString(4, cidr);
+                s.executeUpdate();
+            }
+            long decision;
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO decision (suggestion_id, host, instance, cidr, decided_cidr, outcome, actor, comment,
+                                          evidence)
+                    SELECT id, host, instance, cidr, cidr, 'accepted', ?, ?,
+                           jsonb_build_object('events', events, 'services', services, 'firstSeen', first_seen,
+                                              'lastSeen', last_seen, 'addresses', evidence)
+                      FROM suggestion WHERE id = ? RETURNING id""")) {
+                s.setString(1, actor);
+                s.setString(2, comment);
+                s.setObject(3, id);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    decision = r.getLong(1);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE suggestion SET state = 'accepted', accepted_cidr = cidr, accepted_decision = ?
+                     WHERE id = ?""")) {
+                s.setLong(1, decision);
+                s.setObject(2, id);
+                s.executeUpdate();
+            }
+        }
+        return id;
+    }
+
+    String state(UUID id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT state FROM suggestion WHERE id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getString(1);
+            }
+        }
+    }
+
+    List<String> decisions(UUID id) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT outcome || ' by ' || actor || ': ' || coalesce(comment, '') FROM decision "
+                        + "WHERE suggestion_id = ? ORDER BY id")) {
+            s.setObject(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    static JsonNode status(String host) throws Exception {
+        JsonNode status = Api.parse(as("vic").get("/api/v1/exports").then().statusCode(200).extract().asString());
+        for (JsonNode h : status.get("hosts")) {
+            if (h.get("host").asText().equals(host)) {
+                return h;
+            }
+        }
+        throw new AssertionError("no export status for " + host + " in " + status);
+    }
+
+    @Test
+    void everyCallNeedsAnAccountAndRunningAnExportNeedsAReviewer() throws Exception {
+        given().get("/api/v1/exports").then().statusCode(401);
+        given().contentType("application/json").body("{}").post("/api/v1/exports").then().statusCode(401);
+        as("vic").body("{\"host\": \"ex-auth\"}").post("/api/v1/exports").then().statusCode(403);
+        as("vic").get("/api/v1/exports").then().statusCode(200);
+        JsonNode bad = Api.parse(as("erin").body("{\"host\": \"../etc\"}").post("/api/v1/exports").then()
+                .statusCode(400).extract().asString());
+        assertThat(bad.get("error").asText()).startsWith("host: ").contains("cannot be exported");
+    }
+
+    @Test
+    void aDryRunShowsTheDiffAndThePullRequestAndChangesNothing() throws Exception {
+        UUID id = accept("ex-dry", "web", "140.82.112.0/24", "alice", "GitHub API");
+        int calls = ExportFixture.forge.calls.size();
+
+        JsonNode run = export("{\"host\": \"ex-dry\", \"dryRun\": true}").get("runs").get(0);
+
+        assertThat(run.get("result").asText()).isEqualTo("dry-run");
+        assertThat(run.get("change").asText()).isEqualTo("commit");
+        assertThat(run.get("diff").asText()).contains("+++ b/hosts/ex-dry/opencode-egress-allowlist.nix")
+                .contains("+    \"140.82.112.0/24\"")
+                .contains("+    # accepted by alice 2026-").contains("6 events, tcp/443, 140.82.112.3");
+        assertThat(run.get("pullRequestBody").asText()).contains("| added | web | `140.82.112.0/24` | 256 addresses |")
+                .contains("[review](https://tuner.example.org/ui/suggestions/" + id.toString().replace("-", "") + ")");
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-dry")).isNull();
+        assertThat(ExportFixture.forge.calls).hasSize(calls);
+        assertThat(state(id)).isEqualTo("accepted");
+    }
+
+    @Test
+    void anExportCommitsOpensOnePullRequestMarksTheEntriesAndIsIdempotent() throws Exception {
+        UUID web = accept("ex-open", "web", "140.82.112.0/24", "alice", "GitHub API");
+        UUID docs = accept("ex-open", "docs", "9.9.9.9/32", "bob", null);
+
+        JsonNode run = export("{\"host\": \"ex-open\"}").get("runs").get(0);
+
+        assertThat(run.get("result").asText()).isEqualTo("committed");
+        assertThat(run.get("entries").asInt()).isEqualTo(2);
+        assertThat(run.at("/pullRequest/result").asText()).isEqualTo("opened");
+        String commit = run.get("commit").asText();
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-open").name()).isEqualTo(commit);
+        assertThat(Remotes.read(ExportFixture.bare, "opencode-egress/ex-open", "hosts/ex-open/opencode-egress-allowlist.nix"))
+                .contains("\"140.82.112.0/24\"", "\"9.9.9.9/32\"");
+        assertThat(state(web)).isEqualTo("exported");
+        assertThat(state(docs)).isEqualTo("exported");
+        JsonNode status = status("ex-open");
+        assertThat(status.get("commit").asText()).isEqualTo(commit);
+        assertThat(status.at("/pullRequest/url").asText()).startsWith("https://forge.example.org/ops/infra/pull/");
+        assertThat(status.at("/pullRequest/state").asText()).isEqualTo("open");
+        assertThat(status.has("lastError")).isFalse();
+
+        int writes = ExportFixture.forge.writes().size();
+        JsonNode again = export("{\"host\": \"ex-open\"}").get("runs").get(0);
+
+        assertThat(again.get("result").asText()).isEqualTo("unchanged");
+        assertThat(again.at("/pullRequest/result").asText()).isEqualTo("unchanged");
+        assertThat(ExportFixture.forge.writes()).hasSize(writes);
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-open").name()).isEqualTo(commit);
+
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("tuner_policy_exports_total\\{result=\"committed\"\\} [1-9]")
+                .containsPattern("tuner_policy_pull_requests_total\\{forge=\"github\",result=\"opened\"\\} [1-9]")
+                .contains("tuner_policy_export_last_success_timestamp_seconds{host=\"ex-open\"}");
+    }
+
+    @Test
+    void aPullRequestClosedWithoutMergeRejectsItsEntriesAsTheForge() throws Exception {
+        UUID id = accept("ex-close", "web", "151.101.0.223/32", "alice", "npm");
+        long number = export("{\"host\": \"ex-close\"}").get("runs").get(0).at("/pullRequest/number").asLong();
+        ExportFixture.forge.close(number);
+
+        JsonNode run = export("{\"host\": \"ex-close\"}").get("runs").get(0);
+
+        assertThat(state(id)).isEqualTo("rejected");
+        assertThat(decisions(id)).containsExactly("accepted by alice: npm",
+                "rejected by forge:github: pull request #" + number + " closed without merging: "
+                        + "https://forge.example.org/ops/infra/pull/" + number);
+        assertThat(run.get("change").asText()).isEqualTo("on_default_branch");
+        assertThat(status("ex-close").at("/pullRequest/state").asText()).isEqualTo("closed");
+        assertThat(ExportFixture.forge.pulls.stream().filter(p -> p.head.equals("opencode-egress/ex-close")))
+                .hasSize(1);
+    }
+
+    @Test
+    void aMergedPullRequestMarksItsEntriesMerged() throws Exception {
+        UUID id = accept("ex-merge", "web", "2606:50c0:8000::154/128", "alice", null);
+        long number = export("{\"host\": \"ex-merge\"}").get("runs").get(0).at("/pullRequest/number").asLong();
+        ExportFixture.forge.merge(number);
+
+        export("{\"host\": \"ex-merge\"}");
+
+        assertThat(state(id)).isEqualTo("merged");
+        assertThat(status("ex-merge").at("/pullRequest/state").asText()).isEqualTo("merged");
+    }
+
+    @Test
+    void theTriggerExportsAfterNewDecisions() throws Exception {
+        UUID id = accept("ex-auto", "web", "198.51.100.0/24", "alice", null);
+
+        trigger.poll();
+
+        assertThat(state(id)).isEqualTo("exported");
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-auto")).isNotNull();
+    }
+
+    @Test
+    void aRefusedTokenIsAFailedRunWhoseErrorAndLogHoldNoToken() throws Exception {
+        accept("ex-token", "web", "203.0.113.0/24", "alice", null);
+        ExportFixture.forge.echoCredentialsInErrors = true;
+        ExportFixture.forge.refuseAll = true;
+        JsonNode run;
+        try {
+            run = export("{\"host\": \"ex-token\"}").get("runs").get(0);
+        } finally {
+            ExportFixture.forge.refuseAll = false;
+            ExportFixture.forge.echoCredentialsInErrors = false;
+        }
+
+        assertThat(run.get("result").asText()).isEqualTo("failed");
+        assertThat(run.get("error").asText()).contains("HTTP 401").contains("****")
+                .doesNotContain(ExportFixture.TOKEN);
+        assertThat(status("ex-token").get("lastError").asText()).contains("****").doesNotContain(ExportFixture.TOKEN);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("tuner_policy_exports_total\\{result=\"failed\"\\} [1-9]");
+        assertThat(Files.readString(PolicyStack.LOG_FILE)).contains("export of ex-token failed")
+                .doesNotContain(ExportFixture.TOKEN);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM decision WHERE comment LIKE '%' || ? || '%'")) {
+            s.setString(1, ExportFixture.TOKEN);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                assertThat(r.getLong(1)).isZero();
+            }
+        }
+    }
+}
