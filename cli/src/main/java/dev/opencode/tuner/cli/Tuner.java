@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Turns blocked egress of opencode instances into reviewed nftables allowlist patches.",
         footer = {"", "Also: ./tuner test (the test suite, as CI runs it), ./tuner bench (the benchmarks)."},
         subcommands = {SuggestCommand.class, dev.opencode.tuner.cli.export.CheckCommand.class,
+            dev.opencode.tuner.cli.export.ExportCommand.class,
             StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class,
             dev.opencode.tuner.cli.stack.SuggestionsCommand.class, ReviewCommands.Show.class,
             ReviewCommands.Accept.class, ReviewCommands.Reject.class, ReviewCommands.Snooze.class,

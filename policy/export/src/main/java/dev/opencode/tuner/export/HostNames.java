@@ -20,10 +20,15 @@ public final class HostNames {
     /** Throws with a message naming the value and the rule when {@code host} cannot be exported. */
     public static String require(String host) {
         if (!isValid(host)) {
-            throw new IllegalArgumentException("host " + (host == null ? "null" : Untrusted.quote(host))
-                    + " cannot be exported: a host name is letters, digits, '.', '-' or '_', starts and ends with a "
-                    + "letter or digit, has no '..', and has at most 253 characters");
+            throw new IllegalArgumentException(requireMessage(host));
         }
         return host;
+    }
+
+    /** The message of {@link #require} for an invalid host. */
+    public static String requireMessage(String host) {
+        return "host " + (host == null ? "null" : Untrusted.quote(host))
+                + " cannot be exported: a host name is letters, digits, '.', '-' or '_', starts and ends with a "
+                + "letter or digit, has no '..', and has at most 253 characters";
     }
 }

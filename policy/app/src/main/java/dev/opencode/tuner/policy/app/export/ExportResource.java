@@ -57,6 +57,23 @@ public class ExportResource {
     }
 
     @GET
+    @Path("/entries")
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    @Operation(summary = "The entries in force by decision for one host, as the exporter writes them",
+            description = "For ./tuner export with its own --repo: the CLI exports them itself. Reviewer role.")
+    public Response entries(@jakarta.ws.rs.QueryParam("host") String host) throws SQLException {
+        if (host == null) {
+            return error(Response.Status.BAD_REQUEST, "host: missing: give ?host=NAME");
+        }
+        try {
+            ExportService.requireHost(host);
+        } catch (IllegalArgumentException e) {
+            return error(Response.Status.BAD_REQUEST, "host: " + e.getMessage());
+        }
+        return Response.ok(Map.of("host", host, "entries", exports.entries(host))).build();
+    }
+
+    @GET
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     @Operation(summary = "Whether export is on, and each host's last run: commit, pull request, last error")
     public ExportViews.Status status() throws SQLException {

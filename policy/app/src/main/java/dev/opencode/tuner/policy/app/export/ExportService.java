@@ -220,6 +220,10 @@ public class ExportService {
                 + "(\\p{XDigit}+)", "$1-$2-$3-$4-$5"));
     }
 
+    List<ExportEntry> entries(String host) throws SQLException {
+        return store.accepted(host);
+    }
+
     List<ExportViews.HostStatus> status() throws SQLException {
         return store.status();
     }

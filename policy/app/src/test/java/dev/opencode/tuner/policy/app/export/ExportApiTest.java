@@ -245,6 +245,65 @@ class ExportApiTest {
         assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-auto")).isNotNull();
     }
 
+    static String[] cli(String... args) throws Exception {
+        return cliAs("erin", args);
+    }
+
+    static String[] cliAs(String user, String... args) throws Exception {
+        accounts();
+        java.nio.file.Path password = ExportFixture.dir.resolve("erin-password");
+        Files.writeString(password, PASSWORD);
+        List<String> all = new ArrayList<>(List.of("export", "--policy-url",
+                "http://localhost:" + io.restassured.RestAssured.port, "--user", user, "--password-file",
+                password.toString()));
+        all.addAll(List.of(args));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.opencode.tuner.cli.Tuner.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err),
+                all.toArray(String[]::new));
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void tunerExportDryRunPrintsTheDiffAndThePullRequestThenExportsThroughTheService() throws Exception {
+        UUID id = accept("ex-cli", "web", "192.0.2.0/24", "alice", "CI mirror");
+
+        String[] dry = cli("--host", "ex-cli", "--dry-run");
+
+        assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+        assertThat(dry[1]).contains("== ex-cli: commit\n")
+                .contains("+++ b/hosts/ex-cli/opencode-egress-allowlist.nix", "+    \"192.0.2.0/24\"",
+                        "-- pull request: opencode-egress: allowlist of ex-cli (1 entry)",
+                        "| added | web | `192.0.2.0/24` | 256 addresses |", "Dry run: nothing was changed.");
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-cli")).isNull();
+        assertThat(state(id)).isEqualTo("accepted");
+
+        String[] real = cli("--host", "ex-cli");
+
+        assertThat(real[0]).as(real[2]).isEqualTo("0");
+        assertThat(real[1]).containsPattern("ex-cli: committed \\(commit\\), commit [0-9a-f]{12}, pull request opened "
+                + "https://forge.example.org/ops/infra/pull/\\d+ \\(open\\)");
+        assertThat(state(id)).isEqualTo("exported");
+    }
+
+    @Test
+    void tunerExportWithItsOwnRepositoryExportsTheServicesEntriesWithoutMovingStates() throws Exception {
+        UUID id = accept("ex-own", "web", "192.0.2.128/25", "alice", null);
+        java.nio.file.Path mine = Remotes.bare(Files.createTempDirectory(ExportFixture.dir, "own-"), "main");
+
+        String[] run = cli("--host", "ex-own", "--repo", mine.toString());
+
+        assertThat(run[0]).as(run[2]).isEqualTo("0");
+        assertThat(run[1]).startsWith("ex-own: committed (commit), commit ");
+        assertThat(Remotes.read(mine, "opencode-egress/ex-own", "hosts/ex-own/opencode-egress-allowlist.nix"))
+                .contains("\"192.0.2.128/25\"");
+        assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-own")).isNull();
+        assertThat(state(id)).isEqualTo("accepted");
+        String[] viewer = cliAs("vic", "--host", "ex-own", "--dry-run");
+        assertThat(viewer[0]).isEqualTo("1");
+        assertThat(viewer[2]).contains("needs the reviewer role");
+    }
+
     @Test
     void aRefusedTokenIsAFailedRunWhoseErrorAndLogHoldNoToken() throws Exception {
         accept("ex-token", "web", "203.0.113.0/24", "alice", null);
