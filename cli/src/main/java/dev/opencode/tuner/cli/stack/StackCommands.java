@@ -153,6 +153,7 @@ public final class StackCommands {
             } else {
                 out().println("State in " + state() + ":");
                 printParts(out(), status.parts());
+                dev.opencode.tuner.cli.export.ExportStatusLines.print(out(), state(), status.parts());
             }
             out().flush();
             // An optional part (prometheus) that was never started does not make the stack unhealthy.

@@ -305,6 +305,27 @@ class ExportApiTest {
     }
 
     @Test
+    void tunerStatusShowsEachHostsLastExport() throws Exception {
+        accept("ex-status", "web", "192.0.2.64/26", "alice", null);
+        String commit = export("{\"host\": \"ex-status\"}").get("runs").get(0).get("commit").asText();
+        java.nio.file.Path state = Files.createTempDirectory(ExportFixture.dir, "stack-");
+        Files.createDirectories(state.resolve("policy").resolve("state"));
+        Files.writeString(state.resolve("policy").resolve("state").resolve("initial-admin-password"),
+                Api.adminPassword());
+        var policy = new dev.opencode.tuner.stack.PartStatus("policy",
+                dev.opencode.tuner.stack.PartStatus.Condition.RUNNING, true,
+                "http://localhost:" + io.restassured.RestAssured.port, null, "", java.util.Map.of(), List.of());
+        java.io.StringWriter out = new java.io.StringWriter();
+
+        dev.opencode.tuner.cli.export.ExportStatusLines.print(new java.io.PrintWriter(out, true), state,
+                List.of(policy));
+
+        assertThat(out.toString()).startsWith("Export: on, automatic, forge github\n")
+                .containsPattern("  ex-status +committed at 20\\d\\d-[^,]+, commit " + commit.substring(0, 12)
+                        + ", https://forge.example.org/ops/infra/pull/\\d+ \\(open\\)");
+    }
+
+    @Test
     void aRefusedTokenIsAFailedRunWhoseErrorAndLogHoldNoToken() throws Exception {
         accept("ex-token", "web", "203.0.113.0/24", "alice", null);
         ExportFixture.forge.echoCredentialsInErrors = true;
