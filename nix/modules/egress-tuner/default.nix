@@ -244,9 +244,10 @@ in
         default = null;
         example = "/run/secrets/egress-tuner-policy.env";
         description = ''
-          Secrets as environment variables, e.g. the forge token for the exporter's pull
-          requests (`TUNER_POLICY_FORGE_TOKEN`) or a database password when PostgreSQL is not
-          local. Outside the Nix store.
+          Secrets as environment variables, e.g. a database password when PostgreSQL is not
+          local (`TUNER_POLICY_DATABASE_PASSWORD`). Outside the Nix store. The exporter's
+          tokens are files named in `settings` (`tuner.policy.export.forge.token-file`,
+          `tuner.policy.export.https-token-file`), also outside the store.
         '';
       };
 
