@@ -26,9 +26,8 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The export in the policy service: accepted entries (hand-inserted rows of the review's tables, decided by the real
- * decision schema) go to a real bare repository and a fake GitHub; the forge's verdicts come back through the review
- * service. Each test uses its own host.
+ * The export in the policy service: entries accepted through the real review API go to a real bare repository and a
+ * fake GitHub; the forge's verdicts come back through the review service. Each test uses its own host.
  */
 @QuarkusTest
 @WithTestResource(value = PolicyStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -61,46 +60,74 @@ class ExportApiTest {
         return Api.parse(as("erin").body(body).post("/api/v1/exports").then().statusCode(200).extract().asString());
     }
 
-    /** An accepted suggestion, as the review service leaves it: the suggestion row and its accepting decision. */
-    UUID accept(String host, String instance, String cidr, String actor, String comment) throws Exception {
-        UUID id = UUID.randomUUID();
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO suggestion (id, host, instance, cidr, state, stable, events, ports, protocols, services,
-                                            first_seen, last_seen, evidence)
-                    VALUES (?, ?, ?, ?::cidr, 'pending', true, 6, '{443}', '{tcp}', '{tcp/443}',
-                            '2026-11-25T10:00:00Z', '2026-11-25T10:05:00Z', '[{"address": "140.82.112.3"}]')""")) {
-                s.setObject(1, id);
-                s.setString(2, host);
-                s.setString(3, instance);
-                s.setString(4, cidr);
-                s.executeUpdate();
-            }
-            long decision;
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO decision (suggestion_id, host, instance, cidr, decided_cidr, outcome, actor, comment,
-                                          evidence)
-                    SELECT id, host, instance, cidr, cidr, 'accepted', ?, ?,
-                           jsonb_build_object('events', events, 'services', services, 'firstSeen', first_seen,
-                                              'lastSeen', last_seen, 'addresses', evidence)
-                      FROM suggestion WHERE id = ? RETURNING id""")) {
-                s.setString(1, actor);
-                s.setString(2, comment);
-                s.setObject(3, id);
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    decision = r.getLong(1);
+    /**
+     * An accepted suggestion, decided through the real review API: two blocked events to one address inside
+     * {@code cidr} are written into the aggregates (as the consumer writes them), the review suggests that address,
+     * and {@code erin} accepts it, edited to {@code cidr} when that is broader.
+     */
+    UUID accept(String host, String instance, String cidr, String comment) throws Exception {
+        String address = dev.opencode.tuner.suggest.Cidrs.parse(cidr).getLower().withoutPrefixLength().increment(1)
+                .toCanonicalString();
+        if (cidr.endsWith("/32") || cidr.endsWith("/128")) {
+            address = cidr.substring(0, cidr.indexOf('/'));
+        }
+        blocked(host, instance, address, 2);
+        JsonNode instances = Api.parse(as("erin").get("/api/v1/suggestions?host=" + host).then().statusCode(200)
+                .extract().asString()).get("instances");
+        String id = null;
+        for (JsonNode i : instances) {
+            for (JsonNode s : i.get("suggestions")) {
+                if (i.get("instance").asText().equals(instance) && s.get("addresses").toString().contains(
+                        "\"" + address + "\"")) {
+                    id = s.get("id").asText();
                 }
             }
-            try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE suggestion SET state = 'accepted', accepted_cidr = cidr, accepted_decision = ?
-                     WHERE id = ?""")) {
-                s.setLong(1, decision);
-                s.setObject(2, id);
-                s.executeUpdate();
+        }
+        assertThat(id).as("a suggestion for " + address + " in " + instances).isNotNull();
+        com.fasterxml.jackson.databind.node.ObjectNode body = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode().put("comment", comment);
+        if (!cidr.endsWith("/32") && !cidr.endsWith("/128")) {
+            body.put("cidr", cidr);
+        }
+        as("erin").body(body.toString()).post("/api/v1/suggestions/" + id + "/accept").then().statusCode(200);
+        return UUID.fromString(id.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+    }
+
+    /** {@code events} blocked TCP events to {@code address}:443, written as the consumer writes them. */
+    void blocked(String host, String instance, String address, long events) throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement d = c.prepareStatement("""
+                    INSERT INTO destination_aggregate (host, instance, destination, family, events, ports, protocols,
+                                                       services, sample_sources, uids, first_seen, last_seen)
+                    VALUES (?, ?, ?, ?, ?, '{443}', '{tcp}', '{tcp/443}', '{10.211.0.2}', '{984}',
+                            now() - interval '1 hour', now() - interval '50 minutes')""")) {
+                d.setString(1, host);
+                d.setString(2, instance);
+                d.setString(3, address);
+                d.setInt(4, address.contains(":") ? 6 : 4);
+                d.setLong(5, events);
+                d.executeUpdate();
+            }
+            try (PreparedStatement i = c.prepareStatement("""
+                    INSERT INTO instance_aggregate (host, instance, events, first_seen, last_seen, updated_at)
+                    VALUES (?, ?, ?, now() - interval '1 hour', now() - interval '50 minutes', now())
+                    ON CONFLICT (host, instance) DO UPDATE
+                       SET events = instance_aggregate.events + excluded.events, updated_at = now()""")) {
+                i.setString(1, host);
+                i.setString(2, instance);
+                i.setLong(3, events);
+                i.executeUpdate();
+            }
+            try (PreparedStatement day = c.prepareStatement("""
+                    INSERT INTO destination_day (host, instance, destination, day, events)
+                    VALUES (?, ?, ?, (now() AT TIME ZONE 'UTC')::date, ?)""")) {
+                day.setString(1, host);
+                day.setString(2, instance);
+                day.setString(3, address);
+                day.setLong(4, events);
+                day.executeUpdate();
             }
         }
-        return id;
     }
 
     String state(UUID id) throws Exception {
@@ -152,7 +179,7 @@ class ExportApiTest {
 
     @Test
     void aDryRunShowsTheDiffAndThePullRequestAndChangesNothing() throws Exception {
-        UUID id = accept("ex-dry", "web", "140.82.112.0/24", "alice", "GitHub API");
+        UUID id = accept("ex-dry", "web", "140.82.112.0/24", "GitHub API");
         int calls = ExportFixture.forge.calls.size();
 
         JsonNode run = export("{\"host\": \"ex-dry\", \"dryRun\": true}").get("runs").get(0);
@@ -161,7 +188,7 @@ class ExportApiTest {
         assertThat(run.get("change").asText()).isEqualTo("commit");
         assertThat(run.get("diff").asText()).contains("+++ b/hosts/ex-dry/opencode-egress-allowlist.nix")
                 .contains("+    \"140.82.112.0/24\"")
-                .contains("+    # accepted by alice 2026-").contains("6 events, tcp/443, 140.82.112.3");
+                .contains("+    # accepted by erin 2026-").contains("2 events, tcp/443, 140.82.112.1");
         assertThat(run.get("pullRequestBody").asText()).contains("| added | web | `140.82.112.0/24` | 256 addresses |")
                 .contains("[review](https://tuner.example.org/ui/suggestions/" + id.toString().replace("-", "") + ")");
         assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-dry")).isNull();
@@ -171,8 +198,8 @@ class ExportApiTest {
 
     @Test
     void anExportCommitsOpensOnePullRequestMarksTheEntriesAndIsIdempotent() throws Exception {
-        UUID web = accept("ex-open", "web", "140.82.112.0/24", "alice", "GitHub API");
-        UUID docs = accept("ex-open", "docs", "9.9.9.9/32", "bob", null);
+        UUID web = accept("ex-open", "web", "140.82.112.0/24", "GitHub API");
+        UUID docs = accept("ex-open", "docs", "9.9.9.9/32", null);
 
         JsonNode run = export("{\"host\": \"ex-open\"}").get("runs").get(0);
 
@@ -207,14 +234,14 @@ class ExportApiTest {
 
     @Test
     void aPullRequestClosedWithoutMergeRejectsItsEntriesAsTheForge() throws Exception {
-        UUID id = accept("ex-close", "web", "151.101.0.223/32", "alice", "npm");
+        UUID id = accept("ex-close", "web", "151.101.0.223/32", "npm");
         long number = export("{\"host\": \"ex-close\"}").get("runs").get(0).at("/pullRequest/number").asLong();
         ExportFixture.forge.close(number);
 
         JsonNode run = export("{\"host\": \"ex-close\"}").get("runs").get(0);
 
         assertThat(state(id)).isEqualTo("rejected");
-        assertThat(decisions(id)).containsExactly("accepted by alice: npm",
+        assertThat(decisions(id)).containsExactly("accepted by erin: npm",
                 "rejected by forge:github: pull request #" + number + " closed without merging: "
                         + "https://forge.example.org/ops/infra/pull/" + number);
         assertThat(run.get("change").asText()).isEqualTo("on_default_branch");
@@ -225,7 +252,7 @@ class ExportApiTest {
 
     @Test
     void aMergedPullRequestMarksItsEntriesMerged() throws Exception {
-        UUID id = accept("ex-merge", "web", "2606:50c0:8000::154/128", "alice", null);
+        UUID id = accept("ex-merge", "web", "2606:50c0:8000::154/128", null);
         long number = export("{\"host\": \"ex-merge\"}").get("runs").get(0).at("/pullRequest/number").asLong();
         ExportFixture.forge.merge(number);
 
@@ -237,7 +264,7 @@ class ExportApiTest {
 
     @Test
     void theTriggerExportsAfterNewDecisions() throws Exception {
-        UUID id = accept("ex-auto", "web", "198.51.100.0/24", "alice", null);
+        UUID id = accept("ex-auto", "web", "198.51.100.0/24", null);
 
         trigger.poll();
 
@@ -266,7 +293,7 @@ class ExportApiTest {
 
     @Test
     void tunerExportDryRunPrintsTheDiffAndThePullRequestThenExportsThroughTheService() throws Exception {
-        UUID id = accept("ex-cli", "web", "192.0.2.0/24", "alice", "CI mirror");
+        UUID id = accept("ex-cli", "web", "192.0.2.0/24", "CI mirror");
 
         String[] dry = cli("--host", "ex-cli", "--dry-run");
 
@@ -288,7 +315,7 @@ class ExportApiTest {
 
     @Test
     void tunerExportWithItsOwnRepositoryExportsTheServicesEntriesWithoutMovingStates() throws Exception {
-        UUID id = accept("ex-own", "web", "192.0.2.128/25", "alice", null);
+        UUID id = accept("ex-own", "web", "192.0.2.128/25", null);
         java.nio.file.Path mine = Remotes.bare(Files.createTempDirectory(ExportFixture.dir, "own-"), "main");
 
         String[] run = cli("--host", "ex-own", "--repo", mine.toString());
@@ -306,7 +333,7 @@ class ExportApiTest {
 
     @Test
     void tunerStatusShowsEachHostsLastExport() throws Exception {
-        accept("ex-status", "web", "192.0.2.64/26", "alice", null);
+        accept("ex-status", "web", "192.0.2.64/26", null);
         String commit = export("{\"host\": \"ex-status\"}").get("runs").get(0).get("commit").asText();
         java.nio.file.Path state = Files.createTempDirectory(ExportFixture.dir, "stack-");
         Files.createDirectories(state.resolve("policy").resolve("state"));
@@ -327,7 +354,7 @@ class ExportApiTest {
 
     @Test
     void aRefusedTokenIsAFailedRunWhoseErrorAndLogHoldNoToken() throws Exception {
-        accept("ex-token", "web", "203.0.113.0/24", "alice", null);
+        accept("ex-token", "web", "203.0.113.0/24", null);
         ExportFixture.forge.echoCredentialsInErrors = true;
         ExportFixture.forge.refuseAll = true;
         JsonNode run;
