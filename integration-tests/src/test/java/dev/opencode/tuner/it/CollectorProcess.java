@@ -43,7 +43,14 @@ final class CollectorProcess implements AutoCloseable {
                 "-Dtuner.collector.kafka.delivery-timeout=20s",
                 "-Dtuner.collector.journal.poll-timeout=100ms",
                 "-Dtuner.collector.journal.commit-interval=200ms",
+                "-Dtuner.collector.host-state.enabled=false", // a test journal: not this host's nftables
                 "-jar", jar.toString()));
+    }
+
+    /** Sets a system property of the collector (after the defaults above, so it wins). */
+    CollectorProcess withProperty(String key, String value) {
+        command.add(command.indexOf("-jar"), "-D" + key + "=" + value);
+        return this;
     }
 
     CollectorProcess start() throws Exception {

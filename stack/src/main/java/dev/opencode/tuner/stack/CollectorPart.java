@@ -39,6 +39,8 @@ final class CollectorPart extends QuarkusAppPart {
     Path journal = options.collectorJournal();
     if (journal != null) {
       config.put("tuner.collector.journal.directory", journal.toString());
+      // Another machine's (or a test's) journal: this machine's nftables table is not that host's.
+      config.put("tuner.collector.host-state.enabled", "false");
     }
     return config;
   }

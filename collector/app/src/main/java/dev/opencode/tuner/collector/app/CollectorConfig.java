@@ -20,6 +20,33 @@ public interface CollectorConfig {
 
     Kafka kafka();
 
+    HostState hostState();
+
+    /**
+     * The host's nftables egress table, read periodically and published for the policy service: the allowlist in
+     * force with a counter per entry, and the exactly counted blocked destinations.
+     */
+    interface HostState {
+        /** Off where the collector may not list nftables (it needs CAP_NET_ADMIN) or reads another machine's journal. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the table is read. */
+        @WithDefault("60s")
+        Duration interval();
+
+        /** The command that prints the table as JSON. */
+        @WithDefault("nft -j list table inet opencode-egress")
+        String command();
+
+        /** The host's name as its journal entries carry it (default: the kernel's hostname, as journald uses). */
+        Optional<String> host();
+
+        @WithDefault("opencode.egress.host-state")
+        @NotBlank
+        String topic();
+    }
+
     /** Which journal to read. */
     interface Journal {
         /** A journal directory to read instead of the local system journal (tests, containers, remote journals). */

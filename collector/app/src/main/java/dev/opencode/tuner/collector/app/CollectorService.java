@@ -29,6 +29,8 @@ public class CollectorService {
     private JournalFollower follower;
     private Thread thread;
     private SpoofWatcher spoofWatcher;
+    private HostStateReporter hostState;
+    private java.util.concurrent.ScheduledExecutorService hostStateTimer;
     private KafkaEventSink sink;
     private volatile Throwable failure;
 
@@ -80,11 +82,25 @@ public class CollectorService {
             }
         });
         thread.start();
+        if (config.hostState().enabled()) {
+            hostState = new HostStateReporter(config.hostState(), sink, registry, Clock.systemUTC());
+            hostStateTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("host-state").daemon(true).factory());
+            long every = config.hostState().interval().toMillis();
+            hostStateTimer.scheduleWithFixedDelay(hostState::report, 0, every,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            LOG.infof("publishing the nftables state of host %s every %s to %s", hostState.host(),
+                    config.hostState().interval(), config.hostState().topic());
+        }
         LOG.infof("following %s, producing to %s on %s", j.directory().map(Object::toString)
                 .orElse("the local system journal"), config.kafka().topic(), config.kafka().bootstrapServers());
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        if (hostStateTimer != null) {
+            hostStateTimer.shutdownNow();
+            hostStateTimer.awaitTermination(25, java.util.concurrent.TimeUnit.SECONDS);
+        }
         if (spoofWatcher != null) {
             spoofWatcher.stop();
         }

@@ -66,6 +66,11 @@ final class KafkaEventSink implements EventSink, AutoCloseable {
                 node.toString()), completion);
     }
 
+    /** Produces a host's state (JSON, {@code HostStateJson}) to {@code topic}, keyed by the host. */
+    public void hostState(String topic, String host, String json, Completion completion) {
+        send(new ProducerRecord<>(topic, host, json), completion);
+    }
+
     private void send(ProducerRecord<String, String> record, Completion completion) {
         try {
             producer.send(record, (metadata, error) -> {
