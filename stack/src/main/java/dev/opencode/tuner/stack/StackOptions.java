@@ -37,6 +37,7 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     topics.put("opencode.egress.blocked", 3);
     topics.put("opencode.egress.malformed", 1);
     topics.put("opencode.egress.host-state", 1);
+    topics.put("opencode.egress.host-state.dlq", 1);
     topics.put("opencode.egress.blocked.dlq", 1);
     PIPELINE_TOPICS = Collections.unmodifiableMap(topics);
   }

@@ -115,6 +115,25 @@ public interface PolicyConfig {
         Duration pruneInterval();
     }
 
+    /** The hosts' nftables states, published by the collectors. */
+    HostStates hostState();
+
+    /** {@code tuner.policy.host-state.*}: what the hosts report of their egress tables. */
+    interface HostStates {
+        /** Consume the host states (the allowlist in force, its counters, exact blocked counts). */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("opencode.egress.host-state")
+        @NotBlank
+        String topic();
+
+        /** Records that are not valid host states go here, with the reason in a header. */
+        @WithDefault("opencode.egress.host-state.dlq")
+        @NotBlank
+        String deadLetterTopic();
+    }
+
     /** How long the per-day event counts (destination_day) are kept: charts and impact previews look back this far. */
     History history();
 

@@ -46,11 +46,17 @@ public class IngestService {
     private final AggregateWriter writer;
     private final IngestMetrics metrics;
     private volatile List<Worker> workers = List.of();
+    private final HostStateWriter hostStateWriter;
+    private final MeterRegistry registry;
+    private HostStateConsumer hostStates;
+    private Thread hostStateThread;
 
     IngestService(PolicyConfig config, DataSource dataSource, MeterRegistry registry) {
         this.config = config;
         this.writer = new AggregateWriter(dataSource, config.dedupe().retention());
         this.metrics = new IngestMetrics(registry);
+        this.hostStateWriter = new HostStateWriter(dataSource);
+        this.registry = registry;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -77,6 +83,14 @@ public class IngestService {
         }
         workers = List.copyOf(started);
         started.forEach(w -> w.thread.start());
+        if (config.hostState().enabled() && hostStates == null) {
+            PolicyConfig.Kafka k = config.kafka();
+            hostStates = new HostStateConsumer(new HostStateConsumer.Settings(k.bootstrapServers(),
+                    config.hostState().topic(), config.hostState().deadLetterTopic(), k.groupId() + "-host-state",
+                    clientId() + "-host-state", k.pollTimeout(), k.retryBackoff(), k.maxRetryBackoff()),
+                    hostStateWriter, registry);
+            hostStateThread = Thread.ofPlatform().name("host-state-consumer").daemon(true).start(hostStates);
+        }
         PolicyConfig.Kafka k = config.kafka();
         LOG.infof("consuming %s on %s as group %s with %d consumer%s (dead letters to %s)", k.topic(),
                 k.bootstrapServers(), k.groupId(), count, count == 1 ? "" : "s", k.deadLetterTopic());
@@ -85,6 +99,11 @@ public class IngestService {
     /** Stops the consumers and waits for them; a batch not committed yet is delivered again to whoever reads next. */
     public synchronized void stop() throws InterruptedException {
         workers.forEach(w -> w.consumer.stop());
+        if (hostStates != null) {
+            hostStates.stop();
+            hostStateThread.join(30_000);
+            hostStates = null;
+        }
         for (Worker w : workers) {
             w.thread.join(60_000);
         }
@@ -105,6 +124,10 @@ public class IngestService {
 
     public AggregateWriter writer() {
         return writer;
+    }
+
+    public HostStateWriter hostStateWriter() {
+        return hostStateWriter;
     }
 
     public IngestMetrics metrics() {
