@@ -145,6 +145,16 @@ in
         description = "Kafka bootstrap servers (`tuner.collector.kafka.bootstrap-servers`).";
       };
 
+      hostState.enable = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          Whether the collector publishes what this host's nftables egress table holds: the allowlist in
+          force with a counter per entry (unused entries, `deployed` suggestions) and the exactly counted
+          blocked destinations. A root timer unit snapshots the table to /run every minute.
+        '';
+      };
+
       metricsPort = mkOption {
         type = types.port;
         default = 9401;
@@ -193,6 +203,20 @@ in
           "tuner.collector.state-directory" = {
             default = "/var/lib/opencode-egress-tuner-collector";
             description = "Where the collector keeps its journal cursor.";
+          };
+          "tuner.collector.host-state.enabled" = {
+            default = cfg.collector.hostState.enable;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.collector.hostState.enable";
+            description = "Publish this host's nftables egress table (allowlist counters, exact blocked counts).";
+          };
+          "tuner.collector.host-state.command" = {
+            default = "${pkgs.coreutils}/bin/cat /run/opencode-egress-tuner-nft/state.json";
+            defaultText = literalExpression ''"''${pkgs.coreutils}/bin/cat /run/opencode-egress-tuner-nft/state.json"'';
+            description = ''
+              What prints the table as JSON. By default the snapshot that the root timer unit
+              `opencode-egress-tuner-nft-state` writes every minute, so that the collector itself never
+              holds `CAP_NET_ADMIN`.
+            '';
           };
           "quarkus.http.host" = {
             default = "127.0.0.1";
@@ -476,6 +500,40 @@ in
           # The journal is read-only anyway (ProtectSystem=strict); ProtectKernelLogs only
           # concerns /dev/kmsg and syslog(2), which the collector does not use.
           ReadOnlyPaths = mkDefault [ "/var/log/journal" "-/run/log/journal" ];
+        };
+      };
+    })
+
+    (mkIf (cfg.collector.enable && cfg.collector.hostState.enable) {
+      # Listing nftables needs CAP_NET_ADMIN, which may change the firewall: a small root unit holds it
+      # for one command and leaves a snapshot the unprivileged collector reads.
+      systemd.services.opencode-egress-tuner-nft-state = {
+        description = "opencode egress tuner: snapshot of the nftables egress table for the collector";
+        serviceConfig = {
+          Type = "oneshot";
+          RuntimeDirectory = "opencode-egress-tuner-nft";
+          RuntimeDirectoryMode = "0755";
+          RuntimeDirectoryPreserve = "yes";
+          CapabilityBoundingSet = [ "CAP_NET_ADMIN" ];
+          NoNewPrivileges = true;
+          ProtectSystem = "strict";
+          ProtectHome = true;
+          PrivateTmp = true;
+          ReadWritePaths = [ "/run/opencode-egress-tuner-nft" ];
+        };
+        # A missing table leaves nft's error in the file: the collector publishes it as a problem.
+        script = ''
+          ${pkgs.nftables}/bin/nft -j list table inet opencode-egress \
+            > /run/opencode-egress-tuner-nft/state.json.new 2>&1 || true
+          chmod 0644 /run/opencode-egress-tuner-nft/state.json.new
+          mv /run/opencode-egress-tuner-nft/state.json.new /run/opencode-egress-tuner-nft/state.json
+        '';
+      };
+      systemd.timers.opencode-egress-tuner-nft-state = {
+        wantedBy = [ "timers.target" ];
+        timerConfig = {
+          OnBootSec = "30s";
+          OnUnitActiveSec = "1min";
         };
       };
     })

@@ -94,6 +94,14 @@ let
       expr = m.systemd.services.opencode-egress-tuner-grafana-role.serviceConfig.LoadCredential;
       expected = "password:/run/secrets/grafana-db";
     };
+    testHostStateSnapshotTimerForTheCollector = {
+      expr = {
+        timer = m.systemd.timers.opencode-egress-tuner-nft-state.timerConfig.OnUnitActiveSec;
+        caps = m.systemd.services.opencode-egress-tuner-nft-state.serviceConfig.CapabilityBoundingSet;
+        collectorHasNoNetAdmin = !(m.systemd.services.opencode-egress-tuner-collector.serviceConfig ? AmbientCapabilities);
+      };
+      expected = { timer = "1min"; caps = [ "CAP_NET_ADMIN" ]; collectorHasNoNetAdmin = true; };
+    };
     testUnits = {
       expr = builtins.all (n: c.systemd.services ? ${n}) [ "opencode-web" "opencode-web-setup" "opencode-batch" "opencode-batch-setup" ];
       expected = true;
