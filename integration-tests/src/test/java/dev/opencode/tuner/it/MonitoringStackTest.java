@@ -259,6 +259,12 @@ class MonitoringStackTest {
         } finally {
             Run down = cli("down", "--state-dir", state.toString());
             assertThat(down.out()).containsPattern("prometheus +STOPPED");
+            // About 200 MB (Kafka's jars, the two applications, the data): removed once everything stopped.
+            try (var tree = Files.walk(root)) {
+                for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
         }
     }
 
