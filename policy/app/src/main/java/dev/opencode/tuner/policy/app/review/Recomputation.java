@@ -48,7 +48,7 @@ public class Recomputation {
             SELECT i.host, i.instance
               FROM instance_aggregate i
               LEFT JOIN suggestion_run r ON r.host = i.host AND r.instance = i.instance
-             WHERE (?::text IS NULL OR i.host = ?) AND (?::text IS NULL OR i.instance = ?)
+             WHERE %s
                AND (r.host IS NULL OR r.stale OR i.events <> r.events OR i.updated_at > r.aggregates_at)
              ORDER BY i.host, i.instance
             """;
@@ -134,11 +134,9 @@ public class Recomputation {
     /** Computes again the selected instances (null selects all) whose aggregates or allowlist changed. */
     public int recomputeStale(String host, String instance) throws SQLException {
         List<String[]> stale = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(STALE)) {
-            s.setString(1, host);
-            s.setString(2, host);
-            s.setString(3, instance);
-            s.setString(4, instance);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                STALE.formatted(ReviewService.filters("i", host, instance)))) {
+            ReviewService.bind(s, host, instance);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     stale.add(new String[] {r.getString(1), r.getString(2)});

@@ -56,12 +56,6 @@ public class ReviewService {
               FROM suggestion s LEFT JOIN decision d ON d.id = s.rejected_decision AND s.reopened
             """;
 
-    private static final String RUNS = """
-            SELECT host, instance, events, destinations, refused::text, already_allowed::text FROM suggestion_run
-             WHERE (?::text IS NULL OR host = ?) AND (?::text IS NULL OR instance = ?)
-             ORDER BY host, instance
-            """;
-
     private static final String DECISION_COLUMNS = """
             d.id, d.suggestion_id, d.host, d.instance, d.cidr::text, d.decided_cidr::text, d.outcome, d.actor,
             d.decided_at, d.comment, d.snoozed_until, d.evidence::text
@@ -150,8 +144,9 @@ public class ReviewService {
     private ReviewViews.ReviewList listOnce(String host, String instance, Set<String> states) throws SQLException {
         recomputation.recomputeStale(host, instance);
         List<String> plain = states.stream().filter(s -> !s.equals("pending") && !s.equals("held")).toList();
-        String sql = "SELECT " + SUGGESTION_COLUMNS + SUGGESTION_FROM + """
-                 WHERE (?::text IS NULL OR s.host = ?) AND (?::text IS NULL OR s.instance = ?)
+        // Only the filters given, so that PostgreSQL uses the (host, instance, state) index for one instance.
+        String sql = "SELECT " + SUGGESTION_COLUMNS + SUGGESTION_FROM + " WHERE " + filters("s", host, instance)
+                + """
                    AND (%1$s = ANY (?) OR (%1$s = 'pending' AND s.stable AND ?)
                         OR (%1$s = 'pending' AND NOT s.stable AND ?))
                  ORDER BY s.host, s.instance, family(s.cidr), s.cidr
@@ -163,10 +158,10 @@ public class ReviewService {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
                 try (PreparedStatement s = c.prepareStatement(sql)) {
-                    filter(s, host, instance);
-                    s.setArray(5, c.createArrayOf("text", plain.toArray()));
-                    s.setBoolean(6, states.contains("pending"));
-                    s.setBoolean(7, states.contains("held"));
+                    int i = bind(s, host, instance);
+                    s.setArray(i++, c.createArrayOf("text", plain.toArray()));
+                    s.setBoolean(i++, states.contains("pending"));
+                    s.setBoolean(i, states.contains("held"));
                     try (ResultSet r = s.executeQuery()) {
                         while (r.next()) {
                             byInstance.computeIfAbsent(key(r.getString(2), r.getString(3)), k -> new ArrayList<>())
@@ -174,8 +169,10 @@ public class ReviewService {
                         }
                     }
                 }
-                try (PreparedStatement s = c.prepareStatement(RUNS)) {
-                    filter(s, host, instance);
+                try (PreparedStatement s = c.prepareStatement("SELECT host, instance, events, destinations,"
+                        + " refused::text, already_allowed::text FROM suggestion_run r WHERE "
+                        + filters("r", host, instance) + " ORDER BY host, instance")) {
+                    bind(s, host, instance);
                     try (ResultSet r = s.executeQuery()) {
                         while (r.next()) {
                             String h = r.getString(1);
@@ -833,6 +830,30 @@ public class ReviewService {
         int observed(ReviewViews.ReviewSuggestion s) {
             return ReviewService.observed(s, Cidrs.parse(cidr));
         }
+    }
+
+    /** {@code alias.host = ? AND alias.instance = ?} for the filters given (true when none). */
+    static String filters(String alias, String host, String instance) {
+        String where = "true";
+        if (host != null) {
+            where += " AND " + alias + ".host = ?";
+        }
+        if (instance != null) {
+            where += " AND " + alias + ".instance = ?";
+        }
+        return where;
+    }
+
+    /** Binds the filters given; answers the next parameter index. */
+    static int bind(PreparedStatement s, String host, String instance) throws SQLException {
+        int i = 1;
+        if (host != null) {
+            s.setString(i++, host);
+        }
+        if (instance != null) {
+            s.setString(i++, instance);
+        }
+        return i;
     }
 
     private static void filter(PreparedStatement s, String host, String instance) throws SQLException {
