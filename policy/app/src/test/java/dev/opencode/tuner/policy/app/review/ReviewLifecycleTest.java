@@ -44,6 +44,9 @@ class ReviewLifecycleTest {
     @Inject
     ReviewMetrics metrics;
 
+    @Inject
+    ReviewService service;
+
     private Blocked blocked() {
         return new Blocked(dataSource);
     }
@@ -421,5 +424,27 @@ class ReviewLifecycleTest {
                 assertThat(line).doesNotContain("198.51.100").doesNotContain("alice").doesNotContain("/32");
             }
         }
+    }
+
+    @Test
+    void aForgeClosingThePullRequestRejectsTheAcceptedSuggestionThroughTheJavaApi() throws SQLException {
+        String host = "rv-forge";
+        blocked().add(host, "web", "198.51.100.120", 443, 2, T, T.plusSeconds(1));
+        String id = list(host, null).get(0).get("id").asText();
+        post("alice", "/api/v1/suggestions/" + id + "/accept", "{}", 200);
+        assertThatThrownBy(() -> service.rejectInForce(ReviewIds.parse(id), "forge:github", " "))
+                .isInstanceOf(ReviewErrors.Failure.class).hasMessageContaining("comment");
+        ReviewViews.DecisionResult r = service.rejectInForce(ReviewIds.parse(id), "forge:github",
+                "pull request #7 closed without merging");
+        assertThat(r.suggestion().state()).isEqualTo("rejected");
+        assertThat(r.decision().actor()).isEqualTo("forge:github");
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM accepted_entry WHERE host = ?")) {
+            s.setString(1, host);
+            var rows = s.executeQuery();
+            rows.next();
+            assertThat(rows.getLong(1)).isZero();
+        }
+        assertThat(cidrs(list(host, null))).isEmpty(); // remembered like any rejection
     }
 }
