@@ -116,6 +116,7 @@ final class ReviewBench {
             }
         } finally {
             Stack.down(state);
+            deleteTree(root); // 1.4 GB of PostgreSQL and Kafka data
         }
         return out;
     }
@@ -240,6 +241,12 @@ final class ReviewBench {
             return 0;
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + api + "/q/metrics: " + e.getMessage(), e);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 

@@ -133,6 +133,9 @@ class ReviewCliTest {
             assertThat(tuner("show", "--state-dir", state, "not-an-id").code()).isEqualTo(2);
         } finally {
             tuner("down", "--state-dir", state);
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
