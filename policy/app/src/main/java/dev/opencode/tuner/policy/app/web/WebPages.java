@@ -1,15 +1,16 @@
 package dev.opencode.tuner.policy.app.web;
 
-import com.github.difflib.DiffUtils;
-import com.github.difflib.UnifiedDiffUtils;
-import com.github.difflib.patch.Patch;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.blocked.InstanceName;
-import dev.opencode.tuner.blocked.Untrusted;
-import dev.opencode.tuner.nix.AllowlistRenderer;
 import dev.opencode.tuner.policy.app.auth.Roles;
 import dev.opencode.tuner.policy.app.evidence.AddressLabels;
 import dev.opencode.tuner.policy.app.evidence.ProviderRange;
 import dev.opencode.tuner.policy.app.evidence.ReverseName;
+import dev.opencode.tuner.policy.app.review.ReviewErrors;
+import dev.opencode.tuner.policy.app.review.ReviewIds;
+import dev.opencode.tuner.policy.app.review.ReviewService;
+import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.policy.app.suggest.InstanceViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionService;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
@@ -19,6 +20,8 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.FormAuthenticationMechanism;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,26 +30,49 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
 import java.net.URI;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
 
 /**
- * The review UI: server-rendered Qute pages over the same services as the API. Forms carry CSRF tokens
- * (quarkus-rest-csrf); the session is Quarkus' form login cookie, checked against the same accounts as the API.
+ * The review UI: server-rendered Qute pages over the review service, the same rules as the API. Forms carry CSRF
+ * tokens (quarkus-rest-csrf); the session is Quarkus' form login cookie, checked against the same accounts.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class WebPages {
+    private static final Logger LOG = Logger.getLogger(WebPages.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<SuggestionViews.DestinationView>> DESTINATIONS = new TypeReference<>() {
+    };
+    private static final TypeReference<List<SuggestionViews.RefusalView>> REFUSALS = new TypeReference<>() {
+    };
     /** How many days the overview chart shows. */
     static final int CHART_DAYS = 30;
     /** How often a page with pending reverse DNS reloads its evidence (htmx), at most. */
     static final int LABEL_REFRESHES = 5;
+    /** Decisions shown in an instance's history. */
+    static final int HISTORY = 50;
+    /** The outcomes a redirect may announce; anything else shows nothing (no reflected text). */
+    private static final Map<String, String> DONE = Map.of(
+            "accepted", "Accepted: the CIDR is in the generated allowlist.",
+            "approval", "Accept recorded: it takes effect when another reviewer approves it.",
+            "rejected", "Rejected: it is not suggested again without new evidence.",
+            "snoozed", "Snoozed: it is pending again after the time given.");
 
     @CheckedTemplate
     static class Templates {
@@ -68,9 +94,10 @@ public class WebPages {
     }
 
     /** Everything the instance page shows. */
-    public record InstancePage(String host, String instance, long events, long destinations, List<String> baseAllowlist,
-                               List<Card> suggestions, List<SuggestionViews.RefusalView> refused,
-                               List<DiffLine> diff, boolean labelsPending, int refresh) {
+    public record InstancePage(String host, String instance, long events, long destinations,
+                               List<AllowedRow> allowlist, List<Card> suggestions, List<Card> held,
+                               List<SuggestionViews.RefusalView> refused, List<DecisionRow> history,
+                               boolean canDecide, String message, String error, boolean labelsPending, int refresh) {
         /** The page's own path, for links and the evidence refresh. */
         public String path() {
             return "/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance);
@@ -85,9 +112,15 @@ public class WebPages {
         }
     }
 
-    /** A suggestion with its evidence. */
+    /** One CIDR in force: accepted by a decision, or allowed by the host. */
+    public record AllowedRow(String cidr, String source, String acceptedBy, String acceptedAt, String comment) {
+    }
+
+    /** A suggestion with its evidence, impact, diff and history. */
     public record Card(String id, String cidr, String opens, int observed, long events, String services,
-                       String firstSeen, String lastSeen, List<AddressRow> addresses) {
+                       String firstSeen, String lastSeen, List<AddressRow> addresses, String impact,
+                       String staysBlocked, List<DiffLine> diff, List<DecisionRow> history,
+                       List<DecisionRow> earlier, DecisionRow earlierRejection, String approvedBy) {
     }
 
     /** One observed address of a suggestion, with its labels. */
@@ -96,17 +129,25 @@ public class WebPages {
                              boolean reverseFound, List<String> providers) {
     }
 
+    /** One decision of the audit trail. */
+    public record DecisionRow(String decidedAt, String actor, String outcome, String cidr, String comment,
+                              String snoozedUntil) {
+    }
+
     /** One line of the unified diff; {@code kind} is add, remove, hunk, file or context (a CSS class). */
     public record DiffLine(String text, String kind) {
     }
 
     private final SuggestionService suggestions;
+    private final ReviewService review;
     private final WebData data;
     private final AddressLabels labels;
     private final SecurityIdentity identity;
 
-    WebPages(SuggestionService suggestions, WebData data, AddressLabels labels, SecurityIdentity identity) {
+    WebPages(SuggestionService suggestions, ReviewService review, WebData data, AddressLabels labels,
+             SecurityIdentity identity) {
         this.suggestions = suggestions;
+        this.review = review;
         this.data = data;
         this.labels = labels;
         this.identity = identity;
@@ -130,6 +171,7 @@ public class WebPages {
     @POST
     @Operation(hidden = true)
     @Path("ui/logout")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public Response logout() {
         FormAuthenticationMechanism.logout(identity);
@@ -143,7 +185,7 @@ public class WebPages {
     public TemplateInstance overview() throws SQLException {
         Map<String, Integer> pending = new HashMap<>();
         long total = 0;
-        for (SuggestionViews.InstanceView view : suggestions.suggestions(null, null).instances()) {
+        for (ReviewViews.ReviewInstance view : review.list(null, null, Set.of("pending")).instances()) {
             pending.put(view.host() + "\0" + view.instance(), view.suggestions().size());
             total += view.suggestions().size();
         }
@@ -153,16 +195,16 @@ public class WebPages {
                     pending.getOrDefault(summary.host() + "\0" + summary.instance(), 0),
                     WebText.time(summary.lastSeen())));
         }
-        StringJoiner days = new StringJoiner(",");
-        StringJoiner events = new StringJoiner(",");
         // Every day of the window, days without events as 0: the chart's axis is the window, not the data's extent.
-        Map<java.time.LocalDate, Long> perDay = new HashMap<>();
+        Map<LocalDate, Long> perDay = new HashMap<>();
         for (WebData.Day day : data.blockedPerDay(null, null, CHART_DAYS)) {
             perDay.put(day.day(), day.events());
         }
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        StringJoiner days = new StringJoiner(",");
+        StringJoiner events = new StringJoiner(",");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
         for (int i = CHART_DAYS - 1; i >= 0; i--) {
-            java.time.LocalDate day = today.minusDays(i);
+            LocalDate day = today.minusDays(i);
             days.add(day.toString());
             events.add(Long.toString(perDay.getOrDefault(day, 0L)));
         }
@@ -173,12 +215,11 @@ public class WebPages {
     @Operation(hidden = true)
     @Path("ui/instances/{host}/{instance}")
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
-    public Response instance(@PathParam("host") String host, @PathParam("instance") String instance)
-            throws SQLException {
-        InstancePage page = page(host, instance, 0);
+    public Response instance(@PathParam("host") String host, @PathParam("instance") String instance,
+                             @QueryParam("done") String done) throws SQLException {
+        InstancePage page = page(host, instance, 0, done == null ? null : DONE.get(done), null);
         if (page == null) {
-            return Response.status(404).entity(Templates.notFound(user(), "No blocked events or allowlist for "
-                    + host + " / " + instance + ".")).build();
+            return notFound(host, instance);
         }
         return Response.ok(Templates.instance(user(), page)).build();
     }
@@ -190,30 +231,146 @@ public class WebPages {
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public Response suggestionsFragment(@PathParam("host") String host, @PathParam("instance") String instance,
                                         @QueryParam("refresh") int refresh) throws SQLException {
-        InstancePage page = page(host, instance, Math.max(0, Math.min(refresh, LABEL_REFRESHES)));
+        InstancePage page = page(host, instance, Math.max(0, Math.min(refresh, LABEL_REFRESHES)), null, null);
         if (page == null) {
             return Response.status(404).build();
         }
         return Response.ok(Templates.instance$suggestions(page)).build();
     }
 
-    private InstancePage page(String host, String instance, int refresh) throws SQLException {
-        if (host.length() > 255 || host.chars().anyMatch(Character::isISOControl) || !InstanceName.isValid(instance)) {
+    /**
+     * A decision from the instance page: accept (with an optional edited CIDR: narrower, or wider within the
+     * guardrails), reject (comment required) or snooze until a UTC time. It goes through the review service with
+     * the same rules as the API; a refusal (400, 409, 422) shows the page again with the reason and that status.
+     */
+    @POST
+    @Operation(hidden = true)
+    @Path("ui/suggestions/{id}/decide")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    public Response decide(@PathParam("id") String id, @FormParam("host") String host,
+                           @FormParam("instance") String instance, @FormParam("action") String action,
+                           @FormParam("cidr") String cidr, @FormParam("comment") String comment,
+                           @FormParam("until") String until) throws SQLException {
+        if (host == null || instance == null || !validName(host, instance)) {
+            return Response.status(400).entity(Templates.notFound(user(), "host and instance: missing or not"
+                    + " valid names")).build();
+        }
+        String actor = identity.getPrincipal().getName();
+        try {
+            UUID uuid = ReviewIds.parse(id == null ? "" : id);
+            if (uuid == null) {
+                return error(host, instance, 400, "id: not a suggestion id (32 hex digits)");
+            }
+            String text = comment == null || comment.isBlank() ? null : comment.strip();
+            if (text != null && text.length() > 2000) {
+                return error(host, instance, 400, "comment: expected at most 2000 characters, got "
+                        + text.length());
+            }
+            if (text != null) {
+                text = text.replace("\r\n", "\n");
+                if (text.codePoints().anyMatch(cp -> Character.isISOControl(cp) && cp != '\n')) {
+                    return error(host, instance, 400, "comment: control characters are not allowed (newlines are)");
+                }
+            }
+            String outcome;
+            switch (action == null ? "" : action) {
+                case "accept" -> {
+                    String edited = cidr == null || cidr.isBlank() ? null : cidr.strip();
+                    ReviewViews.DecisionResult result = review.accept(uuid, actor, text, edited);
+                    outcome = result.approvalsNeeded() > 0 ? "approval" : "accepted";
+                }
+                case "reject" -> {
+                    if (text == null) {
+                        return error(host, instance, 422, "comment: a rejection needs a comment (why it stays"
+                                + " blocked)");
+                    }
+                    review.reject(uuid, actor, text);
+                    outcome = "rejected";
+                }
+                case "snooze" -> {
+                    Instant time = utc(until);
+                    if (time == null) {
+                        return error(host, instance, 400, "until: expected a date and time (UTC), e.g."
+                                + " 2026-12-01T09:00");
+                    }
+                    review.snooze(uuid, actor, time, text);
+                    outcome = "snoozed";
+                }
+                default -> {
+                    return error(host, instance, 400, "action: expected accept, reject or snooze");
+                }
+            }
+            return Response.seeOther(URI.create("/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance)
+                    + "?done=" + outcome + "#history")).build();
+        } catch (ReviewErrors.Failure e) {
+            return error(host, instance, e.status(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return error(host, instance, 422, e.getMessage());
+        }
+    }
+
+    private Response error(String host, String instance, int status, String message) throws SQLException {
+        InstancePage page = page(host, instance, 0, null, message);
+        if (page == null) {
+            return notFound(host, instance);
+        }
+        return Response.status(status).entity(Templates.instance(user(), page)).build();
+    }
+
+    private Response notFound(String host, String instance) {
+        return Response.status(404).entity(Templates.notFound(user(), "No blocked events or allowlist for "
+                + host + " / " + instance + ".")).build();
+    }
+
+    /** A {@code datetime-local} value (no zone) read as UTC, or an ISO-8601 instant; null when it is neither. */
+    static Instant utc(String value) {
+        if (value == null || value.isBlank()) {
             return null;
         }
-        List<SuggestionViews.InstanceView> views = suggestions.suggestions(host, instance).instances();
-        List<String> base = data.baseAllowlist(host, instance);
-        if (views.isEmpty() && base.isEmpty()) {
+        try {
+            return Instant.parse(value.strip());
+        } catch (DateTimeParseException e) {
+            try {
+                return LocalDateTime.parse(value.strip()).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
+    }
+
+    private static boolean validName(String host, String instance) {
+        return host.length() <= 255 && host.chars().noneMatch(Character::isISOControl)
+                && InstanceName.isValid(instance);
+    }
+
+    private InstancePage page(String host, String instance, int refresh, String message, String error)
+            throws SQLException {
+        if (!validName(host, instance)) {
             return null;
         }
-        SuggestionViews.InstanceView view = views.isEmpty() ? null : views.get(0);
+        List<ReviewViews.ReviewInstance> views = review.list(host, instance, Set.of("pending", "held")).instances();
+        List<AllowedRow> allowed = new ArrayList<>();
+        for (ReviewViews.InstanceAllowlist list : review.allowlist(host).instances()) {
+            if (list.instance().equals(instance)) {
+                for (ReviewViews.AllowlistEntry e : list.entries()) {
+                    allowed.add(new AllowedRow(e.cidr(), e.source(), e.acceptedBy(), WebText.time(e.acceptedAt()),
+                            e.comment()));
+                }
+            }
+        }
+        List<DecisionRow> history = rows(review.decisions(host, instance, HISTORY).decisions());
+        if (views.isEmpty() && allowed.isEmpty() && history.isEmpty()) {
+            return null;
+        }
+        ReviewViews.ReviewInstance view = views.isEmpty() ? null : views.get(0);
         List<Card> cards = new ArrayList<>();
+        List<Card> held = new ArrayList<>();
         boolean pending = false;
-        List<AllowlistRenderer.Entry> proposed = new ArrayList<>();
         if (view != null) {
-            for (SuggestionViews.SuggestionView s : view.suggestions()) {
+            for (ReviewViews.ReviewSuggestion s : view.suggestions()) {
                 List<AddressRow> rows = new ArrayList<>();
-                for (SuggestionViews.DestinationView d : s.addresses()) {
+                for (SuggestionViews.DestinationView d : read(s.addresses(), DESTINATIONS)) {
                     AddressLabels.Labels l = labels.labels(d.address());
                     pending |= l.reverseName().status() == ReverseName.Status.PENDING;
                     List<String> providers = new ArrayList<>();
@@ -223,32 +380,68 @@ public class WebPages {
                     }
                     rows.add(new AddressRow(d.address(), d.events(), WebText.join(d.ports()),
                             WebText.join(d.protocols()), WebText.time(d.firstSeen()), WebText.time(d.lastSeen()),
-                            WebText.join(d.sampleSources()), l.reverseName().describe(), l.reverseName().status().text(),
-                            l.reverseDns() != null, providers));
+                            WebText.join(d.sampleSources()), l.reverseName().describe(),
+                            l.reverseName().status().text(), l.reverseDns() != null, providers));
                 }
-                cards.add(new Card(s.id(), s.cidr(), s.opens().toString(), s.addresses().size(), s.events(),
-                        WebText.join(s.services()), WebText.time(s.firstSeen()), WebText.time(s.lastSeen()), rows));
-                proposed.add(new AllowlistRenderer.Entry(s.cidr(), s.events() + " blocked events to "
-                        + s.addresses().size() + " address" + (s.addresses().size() == 1 ? "" : "es") + ", "
-                        + WebText.join(s.services())));
+                ReviewViews.SuggestionDetail detail = review.detail(ReviewIds.parse(s.id()), null, null);
+                ReviewViews.Impact impact = detail.impact();
+                String impactText = "Of " + impact.blockedEvents() + " blocked events in the last " + impact.days()
+                        + " days, this would have allowed " + impact.allowedBySuggestion()
+                        + "; every pending suggestion of the instance together " + impact.allowedByPatch() + ".";
+                StringJoiner stays = new StringJoiner(", ");
+                impact.staysBlocked().forEach(b -> stays.add(b.destination() + " (" + b.events() + ")"));
+                Card card = new Card(s.id(), s.cidr(), detail.opens().toString(), detail.observed(), s.events(),
+                        WebText.join(s.services()), WebText.time(s.firstSeen()), WebText.time(s.lastSeen()), rows,
+                        impactText, impact.staysBlockedDestinations() == 0 ? "" : impact.staysBlockedEvents()
+                                + " events to " + impact.staysBlockedDestinations() + " destination"
+                                + (impact.staysBlockedDestinations() == 1 ? "" : "s") + " stay blocked: "
+                                + stays, diff(detail.diff()), rows(detail.history()), rows(detail.earlierDecisions()),
+                        s.earlierRejection() == null ? null : row(s.earlierRejection()),
+                        s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()));
+                (s.stable() ? cards : held).add(card);
             }
         }
-        List<DiffLine> diff = diff(host, instance, proposed);
+        List<SuggestionViews.RefusalView> refused = view == null ? List.of() : read(view.refused(), REFUSALS);
+        boolean canDecide = identity.hasRole(Roles.REVIEWER) || identity.hasRole(Roles.ADMIN);
         return new InstancePage(host, instance, view == null ? 0 : view.events(),
-                view == null ? 0 : view.destinations(), base, cards, view == null ? List.of() : view.refused(),
-                diff, pending, refresh);
+                view == null ? 0 : view.destinations(), allowed, cards, held, refused, history, canDecide, message,
+                error, pending, refresh);
     }
 
-    /** The unified diff of the host's generated Nix file if every pending suggestion of the instance were accepted. */
-    static List<DiffLine> diff(String host, String instance, List<AllowlistRenderer.Entry> proposed) {
-        AllowlistRenderer renderer = new AllowlistRenderer();
-        List<String> before = renderer.render(host, List.of()).lines().toList();
-        List<String> after = proposed.isEmpty() ? before : renderer.render(host,
-                List.of(new AllowlistRenderer.InstanceAllowlist(instance, proposed))).lines().toList();
-        Patch<String> patch = DiffUtils.diff(before, after);
+    private static List<DecisionRow> rows(List<ReviewViews.DecisionView> decisions) {
+        List<DecisionRow> rows = new ArrayList<>();
+        for (ReviewViews.DecisionView d : decisions) {
+            rows.add(row(d));
+        }
+        return rows;
+    }
+
+    private static DecisionRow row(ReviewViews.DecisionView d) {
+        return new DecisionRow(WebText.time(d.decidedAt()), d.actor(), d.outcome(),
+                d.decidedCidr() != null ? d.decidedCidr() : d.cidr(), d.comment() == null ? "" : d.comment(),
+                d.snoozedUntil() == null ? "" : WebText.time(d.snoozedUntil()));
+    }
+
+    private static <T> List<T> read(String json, TypeReference<List<T>> type) {
+        if (json == null || json.isBlank()) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(json, type);
+        } catch (IOException e) {
+            // The review service wrote this JSON itself; if it cannot be read back, show the page without it.
+            LOG.errorf("evidence JSON of the review service not readable, shown empty: %s", e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** The unified diff text of the review service, line by line with a CSS class per kind. */
+    static List<DiffLine> diff(String unified) {
         List<DiffLine> lines = new ArrayList<>();
-        String file = Untrusted.quote(host, 80).replace("'", "") + ".nix";
-        for (String line : UnifiedDiffUtils.generateUnifiedDiff("a/" + file, "b/" + file, before, patch, 3)) {
+        if (unified == null) {
+            return lines;
+        }
+        for (String line : unified.lines().toList()) {
             String kind = line.startsWith("+++") || line.startsWith("---") ? "file"
                     : line.startsWith("@@") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "remove"
                     : "context";

@@ -43,7 +43,8 @@ class BrowserTest {
         produced = true;
         WebTest.WebFixtures.produce(HOST);
         Eventually.await("the suggestions of " + HOST + " are served", Duration.ofSeconds(60),
-                () -> Api.suggestions(HOST).get("instances").size() == 1);
+                () -> Api.suggestions(HOST).get("instances").size() == 1
+                        && Api.suggestions(HOST).get("instances").get(0).get("suggestions").size() == 3);
         driver = Browser.start();
     }
 
@@ -90,10 +91,42 @@ class BrowserTest {
         String evidence = driver.findElement(By.id("suggestions")).getText();
         assertThat(evidence).contains("203.0.113.0/24").contains("api.example.test")
                 .contains("aws EC2 us-east-1 (52.94.0.0/22)");
-        assertThat(driver.findElement(By.cssSelector("pre.diff")).getText()).contains("+    \"203.0.113.0/24\"");
         Browser.screenshot(driver, "instance-laptop", Browser.LAPTOP);
         Browser.screenshot(driver, "instance-phone", Browser.PHONE);
 
+        // Narrow the /24 to the one observed address that has a web name, and accept it with a comment.
+        String net = WebTest.suggestionId(HOST, "203.0.113.0/24");
+        WebElement cidr = driver.findElement(By.id("cidr-" + net));
+        cidr.clear();
+        cidr.sendKeys("203.0.113.7/32");
+        driver.findElement(By.id("comment-" + net)).sendKeys("only the web frontend is needed");
+        driver.findElement(By.cssSelector("#s-" + net + " button[value=accept]")).click();
+        Eventually.await("the accept is confirmed", Duration.ofSeconds(10),
+                () -> driver.getPageSource().contains("Accepted: the CIDR is in the generated allowlist."));
+        assertThat(driver.findElement(By.cssSelector("table.allowlist")).getText()).contains("203.0.113.7/32")
+                .contains("accepted").contains("admin").contains("only the web frontend is needed");
+
+        // Reject the GitHub SSH address with a comment, by keyboard from the comment field.
+        String github = WebTest.suggestionId(HOST, "140.82.113.4/32");
+        driver.findElement(By.id("comment-" + github)).sendKeys("no git over ssh from this instance");
+        WebElement reject = driver.findElement(By.cssSelector("#s-" + github + " button[value=reject]"));
+        reject.sendKeys(Keys.ENTER);
+        Eventually.await("the reject is confirmed", Duration.ofSeconds(10),
+                () -> driver.getPageSource().contains("Rejected: it is not suggested again"));
+
+        String history = driver.findElement(By.id("history")).getText();
+        assertThat(history).contains("accepted").contains("203.0.113.7/32").contains("only the web frontend")
+                .contains("rejected").contains("140.82.113.4/32").contains("no git over ssh from this instance");
+
+        // The diff of the remaining suggestion, opened like a reader would.
+        String aws = WebTest.suggestionId(HOST, "52.94.1.10/32");
+        driver.findElement(By.cssSelector("#s-" + aws + " details.diff-box summary")).click();
+        String diff = driver.findElement(By.cssSelector("#s-" + aws + " pre.diff")).getText();
+        assertThat(diff).contains("+").contains("52.94.1.10/32").contains("203.0.113.7/32");
+        Browser.screenshot(driver, "decided-laptop", Browser.LAPTOP);
+        Browser.screenshot(driver, "decided-phone", Browser.PHONE);
+
+        assertEveryControlLabelled();
         assertThat(cspViolations()).isEmpty();
 
         driver.findElement(By.cssSelector("form.logout button")).click();
@@ -104,8 +137,12 @@ class BrowserTest {
     }
 
     @Test
-    void everyFormControlHasALabel() {
+    void everyFormControlOfTheLoginHasALabel() {
         driver.get(url("/login"));
+        assertEveryControlLabelled();
+    }
+
+    private static void assertEveryControlLabelled() {
         List<WebElement> inputs = driver.findElements(By.cssSelector("input:not([type=hidden]), select, textarea"));
         assertThat(inputs).isNotEmpty();
         for (WebElement input : inputs) {

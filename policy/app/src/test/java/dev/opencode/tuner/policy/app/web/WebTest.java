@@ -14,6 +14,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -39,7 +41,8 @@ class WebTest {
         produced = true;
         WebFixtures.produce(HOST);
         Eventually.await("the suggestions of " + HOST + " are served", Duration.ofSeconds(60),
-                () -> Api.suggestions(HOST).get("instances").size() == 1);
+                () -> Api.suggestions(HOST).get("instances").size() == 1
+                        && Api.suggestions(HOST).get("instances").get(0).get("suggestions").size() == 3);
     }
 
     static String login() {
@@ -95,8 +98,9 @@ class WebTest {
                 .contains("no reverse name (NXDOMAIN)") // 203.0.113.20 has no PTR record
                 .contains("aws EC2 us-east-1 (52.94.0.0/22)")
                 .contains("github web (140.82.112.0/20)")
-                .contains("<span class=\"add\">+    &quot;203.0.113.0/24&quot;</span>")
-                .contains("<span class=\"file\">+++ b/web-host.nix</span>");
+                .contains("&quot;203.0.113.0/24&quot;</span>")
+                .contains("class=\"add\"")
+                .contains("Of 16 blocked events in the last 14 days, this would have allowed 12");
     }
 
     @Test
@@ -168,6 +172,138 @@ class WebTest {
         given().get("/static/overview.js").then().statusCode(200);
         String page = given().cookie("tuner-session", login()).get("/ui").asString();
         assertThat(page).doesNotContain("http://").doesNotContain("https://");
+    }
+
+    /** A page's CSRF cookie and hidden-field token, for posting its forms. */
+    record Csrf(String cookie, String token) {
+    }
+
+    static Csrf csrf(String session, String path) {
+        Response page = given().cookie("tuner-session", session).get(path);
+        Matcher field = CSRF_FIELD.matcher(page.asString());
+        assertThat(field.find()).as("a CSRF field on " + path).isTrue();
+        return new Csrf(page.cookie("tuner-csrf"), field.group(1));
+    }
+
+    static String suggestionId(String host, String cidr) {
+        for (var s : Api.suggestions(host).get("instances").get(0).get("suggestions")) {
+            if (s.get("cidr").asText().equals(cidr)) {
+                return s.get("id").asText();
+            }
+        }
+        throw new AssertionError("no pending suggestion " + cidr + " for " + host);
+    }
+
+    static Response decide(String session, Csrf csrf, String host, String id, String action, String cidr,
+                           String comment, String until) {
+        var request = given().redirects().follow(false).cookie("tuner-session", session)
+                .cookie("tuner-csrf", csrf.cookie()).contentType(ContentType.URLENC)
+                .formParam("csrf-token", csrf.token()).formParam("host", host).formParam("instance", "web")
+                .formParam("action", action);
+        if (cidr != null) {
+            request = request.formParam("cidr", cidr);
+        }
+        if (comment != null) {
+            request = request.formParam("comment", comment);
+        }
+        if (until != null) {
+            request = request.formParam("until", until);
+        }
+        return request.post("/ui/suggestions/" + id + "/decide");
+    }
+
+    @Test
+    void decisionsGoThroughTheReviewServiceAndRefusalsAreShownWithTheirStatus() {
+        String host = "decide-host";
+        WebFixtures.produce(host);
+        Eventually.await("the suggestions of " + host + " are served", Duration.ofSeconds(60),
+                () -> Api.suggestions(host).get("instances").size() == 1
+                        && Api.suggestions(host).get("instances").get(0).get("suggestions").size() == 3);
+        String session = login();
+        String path = "/ui/instances/" + host + "/web";
+        Csrf csrf = csrf(session, path);
+        String net = suggestionId(host, "203.0.113.0/24");
+        String github = suggestionId(host, "140.82.113.4/32");
+        String aws = suggestionId(host, "52.94.1.10/32");
+
+        Response noComment = decide(session, csrf, host, github, "reject", null, "  ", null);
+        assertThat(noComment.statusCode()).isEqualTo(422);
+        assertThat(noComment.asString()).contains("comment: a rejection needs a comment");
+
+        Response tooWide = decide(session, csrf, host, net, "accept", "203.0.0.0/8", null, null);
+        assertThat(tooWide.statusCode()).isEqualTo(422);
+        assertThat(tooWide.asString()).contains("role=\"alert\"").contains("cidr");
+
+        Response badTime = decide(session, csrf, host, aws, "snooze", null, null, "next week");
+        assertThat(badTime.statusCode()).isEqualTo(400);
+        assertThat(badTime.asString()).contains("until: expected a date and time (UTC)");
+
+        Response narrowed = decide(session, csrf, host, net, "accept", "203.0.113.7/32", "only the web frontend",
+                null);
+        assertThat(narrowed.statusCode()).isEqualTo(303);
+        assertThat(narrowed.header("Location")).endsWith(path + "?done=accepted#history");
+
+        Response again = decide(session, csrf, host, net, "accept", null, null, null);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.asString()).contains("role=\"alert\"");
+
+        Response rejected = decide(session, csrf, host, github, "reject", null, "ssh to GitHub is not needed",
+                null);
+        assertThat(rejected.statusCode()).isEqualTo(303);
+        Response snoozed = decide(session, csrf, host, aws, "snooze", null, "ask the owner",
+                LocalDateTime.now(ZoneOffset.UTC).plusDays(2).withNano(0).toString());
+        assertThat(snoozed.statusCode()).isEqualTo(303);
+
+        String page = given().cookie("tuner-session", session).get(path + "?done=accepted").asString();
+        assertThat(page).contains("Accepted: the CIDR is in the generated allowlist.")
+                .contains("<code>203.0.113.7/32</code>")
+                .contains("only the web frontend").contains("ssh to GitHub is not needed").contains("ask the owner")
+                .contains(">rejected<").contains("snoozed until");
+        assertThat(Api.get("/api/v1/decisions?host=" + host).get("decisions")).hasSize(3);
+    }
+
+    @Test
+    void aViewerSeesNoDecisionFormAndCannotPostOne() throws Exception {
+        java.nio.file.Path accounts = dev.opencode.tuner.policy.app.PolicyStack.policyState().resolve("accounts");
+        String hash = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "viewer-pw".toCharArray());
+        if (!java.nio.file.Files.readString(accounts).contains("\nwebviewer:")) {
+            java.nio.file.Files.writeString(accounts, "webviewer:" + hash + ":viewer\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+        Response login = given().redirects().follow(false).contentType(ContentType.URLENC)
+                .formParam("j_username", "webviewer").formParam("j_password", "viewer-pw").post("/j_security_check");
+        String session = login.cookie("tuner-session");
+        String path = "/ui/instances/" + HOST + "/web";
+        String page = given().cookie("tuner-session", session).get(path).then().statusCode(200).extract().asString();
+        assertThat(page).contains("203.0.113.0/24").doesNotContain("/decide");
+
+        Csrf csrf = csrf(session, "/ui");
+        decide(session, csrf, HOST, suggestionId(HOST, "203.0.113.0/24"), "accept", null, null, null).then()
+                .statusCode(403);
+    }
+
+    @Test
+    void aDecisionWithoutTheCsrfTokenIsRefused() {
+        String session = login();
+        given().redirects().follow(false).cookie("tuner-session", session).contentType(ContentType.URLENC)
+                .formParam("host", HOST).formParam("instance", "web").formParam("action", "accept")
+                .post("/ui/suggestions/" + suggestionId(HOST, "203.0.113.0/24") + "/decide").then().statusCode(400);
+        assertThat(Api.suggestions(HOST).get("instances").get(0).get("suggestions")).hasSize(3);
+    }
+
+    @Test
+    void theSuggestionDetailOfTheApiCarriesTheLabels() {
+        String id = suggestionId(HOST, "52.94.1.10/32");
+        String detail = "/api/v1/suggestions/" + id;
+        // The first call may start the lookup; the name is there on a later one.
+        Eventually.await("the reverse name is in the detail", Duration.ofSeconds(10), () -> Api.get(detail)
+                .get("suggestion").get("addresses").get(0).path("reverseDns").asText("")
+                .equals("ec2-52-94-1-10.compute.example.test"));
+        var providers = Api.get(detail).get("suggestion").get("addresses").get(0).get("providers");
+        assertThat(providers).hasSize(3);
+        assertThat(providers.get(0).get("provider").asText()).isEqualTo("aws");
+        assertThat(providers.get(0).get("service").asText()).isEqualTo("AMAZON");
+        assertThat(providers.get(0).get("region").asText()).isEqualTo("us-east-1");
     }
 
     /** Events that make one /24 suggestion (four addresses) and /32s labelled by AWS and GitHub ranges. */
