@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
-/** The few reads of the pages that the suggestion service does not make: the chart's days and base allowlists. */
+/** The one read of the pages that no service makes: blocked events per day for the overview's chart. */
 @ApplicationScoped
 public class WebData {
     /** Blocked events of one UTC day. */
@@ -38,23 +38,6 @@ public class WebData {
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     result.add(new Day(rows.getObject(1, LocalDate.class), rows.getLong(2)));
-                }
-            }
-            return result;
-        }
-    }
-
-    /** What the host already allows for the instance (hand-written base lists), canonical CIDRs sorted. */
-    public List<String> baseAllowlist(String host, String instance) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT cidr::text FROM allowlist_entry WHERE host = ? AND instance = ? ORDER BY cidr")) {
-            statement.setString(1, host);
-            statement.setString(2, instance);
-            List<String> result = new ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    result.add(rows.getString(1));
                 }
             }
             return result;
