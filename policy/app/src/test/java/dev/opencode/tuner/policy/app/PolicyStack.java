@@ -74,6 +74,11 @@ public class PolicyStack implements QuarkusTestResourceLifecycleManager {
         return kafka.bootstrapServers();
     }
 
+    /** The credentials of the read-only role tuner_grafana, created by the stack before the service migrates. */
+    public static Path grafanaCredentials() {
+        return stateDirectory.resolve("stack").resolve("credentials").resolve("grafana-db.properties");
+    }
+
     /** The policy service's state directory (accounts, initial admin password). */
     public static Path policyState() {
         return stateDirectory.resolve("policy");

@@ -31,9 +31,11 @@ public class InstanceLabels {
 
     private final int max;
     private final Map<Pair, Tags> admitted = new ConcurrentHashMap<>();
+    private final Map<String, Tags> admittedHosts = new ConcurrentHashMap<>();
     private final Set<Long> folded = ConcurrentHashMap.newKeySet();
     private final Counter foldedCounter;
     private static final Tags OTHER_TAGS = Tags.of(Tag.of(HOST, OTHER), Tag.of(INSTANCE, OTHER));
+    private static final Tags OTHER_HOST_TAGS = Tags.of(Tag.of(HOST, OTHER));
 
     private record Pair(String host, String instance) {
     }
@@ -84,9 +86,39 @@ public class InstanceLabels {
         return OTHER_TAGS;
     }
 
+    /**
+     * The tag {@code host} alone, for per-host metrics (the host states): the first
+     * {@code tuner.policy.metrics.max-instances} hosts keep their names, later ones share {@code host="_other"} and
+     * are counted in {@code tuner_policy_metrics_instances_folded_total} like a folded pair.
+     */
+    public Tags hostTags(String host) {
+        String name = String.valueOf(host);
+        Tags known = admittedHosts.get(name);
+        if (known != null) {
+            return known;
+        }
+        synchronized (this) {
+            known = admittedHosts.get(name);
+            if (known != null) {
+                return known;
+            }
+            if (admittedHosts.size() < max) {
+                Tags tags = Tags.of(Tag.of(HOST, name));
+                admittedHosts.put(name, tags);
+                return tags;
+            }
+        }
+        // A host-only fingerprint: the instance part is a constant no pair can have (instance names are not empty).
+        long fingerprint = ((long) name.hashCode() << 32) ^ 0x5a5a5a5aL ^ ((long) name.length() << 48) ^ 1L << 62;
+        if (folded.add(fingerprint)) {
+            foldedCounter.increment();
+        }
+        return OTHER_HOST_TAGS;
+    }
+
     /** Whether the pair was folded into {@code _other}. */
     public boolean isFolded(Tags tags) {
-        return tags == OTHER_TAGS;
+        return tags == OTHER_TAGS || tags == OTHER_HOST_TAGS;
     }
 
     public int maxInstances() {

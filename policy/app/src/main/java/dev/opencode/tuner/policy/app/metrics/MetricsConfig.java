@@ -21,4 +21,11 @@ public interface MetricsConfig {
     /** How often the gauges read from PostgreSQL (destinations per instance) and Kafka (consumer lag) are refreshed. */
     @WithDefault("30s")
     Duration refreshInterval();
+
+    /**
+     * An allowlist entry whose counter has not moved for this long counts as unused in
+     * {@code tuner_policy_allowlist_unused_entries}; an entry never used counts from its first report.
+     */
+    @WithDefault("30d")
+    Duration unusedAfter();
 }

@@ -35,6 +35,24 @@ class InstanceLabelsTest {
     }
 
     @Test
+    void boundsHostsOfPerHostMetricsLikePairsAndCountsFoldedHosts() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        InstanceLabels labels = new InstanceLabels(2, registry);
+        labels.tags("h1", "web"); // pairs and hosts have their own admissions
+        labels.tags("h2", "web");
+
+        assertThat(labels.hostTags("h1")).isEqualTo(Tags.of("host", "h1"));
+        assertThat(labels.hostTags("h2")).isEqualTo(Tags.of("host", "h2"));
+        Tags third = labels.hostTags("h3");
+        assertThat(third).isEqualTo(Tags.of("host", "_other"));
+        assertThat(labels.isFolded(third)).isTrue();
+        labels.hostTags("h3");
+        assertThat(labels.hostTags("h1")).isEqualTo(Tags.of("host", "h1"));
+
+        assertThat(registry.get("tuner.policy.metrics.instances.folded").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
     void refusesABoundBelowOneNamingTheKey() {
         assertThatThrownBy(() -> new InstanceLabels(0, new SimpleMeterRegistry()))
                 .hasMessageContaining("tuner.policy.metrics.max-instances");
