@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.dashboards.DashboardFiles;
+import dev.opencode.tuner.hoststate.HostState;
+import dev.opencode.tuner.hoststate.HostStateJson;
 import dev.opencode.tuner.stack.PostgresCredentials;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -94,10 +96,28 @@ class MonitoringStackTest {
             String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
             Map<String, String> variables = Map.of("host", host, "instance", traffic.instance);
 
+            // The host's nftables state. The stack's collector reports this machine's table, which does not exist here
+            // (the traffic's table lives in its own namespace): a report with problems, which keeps the host-state
+            // age and problems panels in data. The instance's allowlist and exact counts come from a clean report
+            // in the collector's wire format, as a host enforcing an allowlist for the instance would publish it;
+            // the collector's later reports with problems change nothing of it (policy/app README, "Host states").
+            Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
+            assertThat(kafka.find()).isTrue();
+            String bootstrap = kafka.group(1);
+            publishHostState(bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
+                    new HostState.InstanceState(traffic.instance,
+                            List.of(new HostState.AllowEntry("192.0.2.0/24", 12, 720),
+                                    new HostState.AllowEntry("198.51.100.7/32", 0, 0)),
+                            List.of(new HostState.BlockedDestination(traffic.destinations4.get(0), 14, 840, 600))))));
+
             // The policy service counted the events, and its next metrics refresh (30 s) published them.
             awaitData(prometheus, "tuner:blocked_events:rate5m{host=\"" + host + "\", opencode_instance=\""
                     + traffic.instance + "\"}", Duration.ofSeconds(120));
             awaitData(prometheus, "tuner:consumer_lag_total:records", Duration.ofSeconds(60));
+            awaitData(prometheus, "tuner_policy_allowlist_entries{host=\"" + host + "\", opencode_instance=\""
+                    + traffic.instance + "\"} == 2", Duration.ofSeconds(60));
+            awaitData(prometheus, "tuner_policy_host_state_age_seconds{host=\"" + host + "\"} < 600",
+                    Duration.ofSeconds(60));
 
             // A reviewer's decision through the review API, so the decision panels have a row to show.
             String policy = partAddress(status.out(), "policy");
@@ -233,10 +253,8 @@ class MonitoringStackTest {
             assertThat(firing(prometheus)).doesNotContain("TunerInstanceBlockingManyDestinations",
                     "TunerDeadLettersIncreasing");
             // A record that is not an event: dead-lettered by the policy service, and the alert fires.
-            Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
-            assertThat(kafka.find()).isTrue();
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.group(1));
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                     new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>("opencode.egress.blocked", "x/y".getBytes(StandardCharsets.UTF_8),
@@ -265,6 +283,18 @@ class MonitoringStackTest {
                     Files.delete(p);
                 }
             }
+        }
+    }
+
+    /** Publishes a host's nftables state to the host-state topic, as the host's collector does. */
+    private static void publishHostState(String bootstrap, HostState state) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("opencode.egress.host-state", state.host().getBytes(
+                    StandardCharsets.UTF_8), HostStateJson.write(state).getBytes(StandardCharsets.UTF_8)))
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
