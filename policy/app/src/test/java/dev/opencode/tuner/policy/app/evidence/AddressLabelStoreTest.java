@@ -1,0 +1,70 @@
+package dev.opencode.tuner.policy.app.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opencode.tuner.policy.app.Eventually;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** The labels of blocked destinations reach PostgreSQL (for Grafana's panels), from dnsmasq and the range files. */
+@QuarkusTest
+@WithTestResource(value = EvidenceStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class AddressLabelStoreTest {
+    @Inject
+    AddressLabelStore store;
+    @Inject
+    DataSource dataSource;
+
+    @Test
+    void copiesKnownLabelsOfBlockedDestinationsAndRewritesOnlyChanges() throws Exception {
+        sql("INSERT INTO destination_aggregate VALUES"
+                + " ('labels-host', 'web', '52.94.1.10', 4, 1, '{443}', '{tcp}', '{tcp/443}', '{}', '{}', now(), now()),"
+                + " ('labels-host', 'web', '203.0.113.9', 4, 1, '{443}', '{tcp}', '{tcp/443}', '{}', '{}', now(), now()),"
+                + " ('labels-host', 'web', '198.18.0.77', 4, 1, '{443}', '{tcp}', '{tcp/443}', '{}', '{}', now(), now())"
+                + " ON CONFLICT DO NOTHING");
+        Eventually.await("both names are looked up and stored", Duration.ofSeconds(20), () -> {
+            try {
+                store.persist();
+                return text("SELECT reverse_dns FROM address_label WHERE address = '203.0.113.9'") != null
+                        && text("SELECT reverse_dns FROM address_label WHERE address = '52.94.1.10'") != null;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(text("SELECT reverse_dns FROM address_label WHERE address = '52.94.1.10'"))
+                .isEqualTo("ec2-52-94-1-10.compute.example.test");
+        assertThat(text("SELECT providers::text FROM address_label WHERE address = '52.94.1.10'"))
+                .contains("\"provider\":\"aws\"").contains("us-east-1");
+        assertThat(text("SELECT reverse_dns FROM address_label WHERE address = '203.0.113.9'"))
+                .isEqualTo("api.example.test");
+        Eventually.await("the unlabelled address settles", Duration.ofSeconds(20), () -> {
+            try {
+                store.persist();
+                return store.persist() == 0; // nothing changed since the run before
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(text("SELECT count(*)::text FROM address_label WHERE address = '198.18.0.77'")).isEqualTo("0");
+    }
+
+    private void sql(String statement) throws SQLException {
+        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private String text(String query) {
+        try (var c = dataSource.getConnection(); var s = c.createStatement(); var r = s.executeQuery(query)) {
+            return r.next() ? r.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
