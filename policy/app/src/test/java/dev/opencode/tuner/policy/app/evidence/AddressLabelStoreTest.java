@@ -2,6 +2,7 @@ package dev.opencode.tuner.policy.app.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opencode.tuner.dashboards.DashboardFiles;
 import dev.opencode.tuner.policy.app.Eventually;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -9,6 +10,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +57,24 @@ class AddressLabelStoreTest {
             }
         });
         assertThat(text("SELECT count(*)::text FROM address_label WHERE address = '198.18.0.77'")).isEqualTo("0");
+
+        // The instance dashboard's "Top destinations" panel shows them next to the aggregates, and an address
+        // without a label still has its row (empty name and provider).
+        DashboardFiles.Query topDestinations = DashboardFiles.locate().queries().stream()
+                .filter(q -> q.panelTitle().equals("Top destinations")).findFirst().orElseThrow();
+        String panelSql = DashboardFiles.sql(topDestinations.text(), Instant.now().minusSeconds(3600), Instant.now(),
+                Map.of("host", "labels-host", "instance", "web"));
+        Map<String, List<String>> rows = new HashMap<>();
+        try (var c = dataSource.getConnection(); var s = c.createStatement(); var r = s.executeQuery(panelSql)) {
+            while (r.next()) {
+                rows.put(r.getString("destination"), List.of(r.getString("reverse DNS"), r.getString("providers")));
+            }
+        }
+        assertThat(rows.get("52.94.1.10").get(0)).isEqualTo("ec2-52-94-1-10.compute.example.test");
+        assertThat(rows.get("52.94.1.10").get(1)).contains("aws EC2 us-east-1 (52.94.0.0/22)")
+                .endsWith("aws AMAZON us-east-1 (52.94.0.0/16)"); // most specific first
+        assertThat(rows).containsEntry("203.0.113.9", List.of("api.example.test", ""))
+                .containsEntry("198.18.0.77", List.of("", ""));
     }
 
     private void sql(String statement) throws SQLException {
