@@ -181,7 +181,7 @@ class ClosedLoopTest {
         String path = "hosts/" + host + "/opencode-egress-allowlist.nix";
         String generated = Sh.ok("git", "--git-dir=" + bare, "show", "opencode-egress/" + host + ":" + path);
         Path file = Files.writeString(root.resolve("opencode-egress-allowlist.nix"), generated);
-        String merged = Sh.ok("nix-instantiate", "--eval", "--strict", "--json", "-E",
+        String merged = Sh.stdout("nix-instantiate", "--eval", "--strict", "--json", "-E",
                 "(import " + file + " { lib = {}; config = {}; pkgs = {}; }).services.opencode.instances.\"" + INSTANCE
                         + "\".networkIsolation.outboundAllowCidrs ++ [ \"" + BASE + "\" ]");
         List<String> cidrs = List.of(JSON.readValue(merged, String[].class));
@@ -232,7 +232,7 @@ class ClosedLoopTest {
     private static void loadRuleset(List<String> cidrs) {
         StringBuilder list = new StringBuilder();
         cidrs.forEach(c -> list.append('"').append(c).append("\" "));
-        String json = Sh.ok("nix-instantiate", "--eval", "--strict", "--json", "-E", "(import " + repo.resolve("nix/lib")
+        String json = Sh.stdout("nix-instantiate", "--eval", "--strict", "--json", "-E", "(import " + repo.resolve("nix/lib")
                 + ").egressRuleset { " + INSTANCE + " = { user = \"" + USER + "\"; outboundAllowCidrs = [ " + list
                 + "]; }; }");
         String ruleset;

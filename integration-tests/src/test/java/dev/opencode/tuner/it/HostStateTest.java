@@ -38,7 +38,7 @@ class HostStateTest {
         root = Files.createTempDirectory("host-state");
         Path repo = Path.of(System.getProperty("tuner.root", "..")).toAbsolutePath().normalize();
         // The ruleset exactly as the NixOS module renders it, for one instance confined to the user nobody.
-        String ruleset = Sh.ok("nix-instantiate", "--eval", "--strict", "--json", "-E",
+        String ruleset = Sh.stdout("nix-instantiate", "--eval", "--strict", "--json", "-E",
                 "(import " + repo.resolve("nix/lib") + ").egressRuleset { web = { user = \"nobody\";"
                         + " outboundAllowCidrs = [ \"10.0.0.0/8\" \"151.101.0.223/32\" \"2606:50c0:8000::154/128\" ]; };"
                         + " }");

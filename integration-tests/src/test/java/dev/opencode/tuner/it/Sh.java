@@ -51,6 +51,38 @@ final class Sh {
         return r.output();
     }
 
+    /**
+     * Runs, requires exit 0 and returns standard output alone, for commands whose output is parsed (JSON): warnings on
+     * standard error, such as nix-instantiate's about a missing {@code nixbld} group on a fresh machine, stay out of it
+     * and appear only in the failure message.
+     */
+    static String stdout(String... command) {
+        try {
+            java.nio.file.Path err = java.nio.file.Files.createTempFile("sh-stderr", ".txt");
+            try {
+                Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+                p.getOutputStream().close();
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("timed out after 120 s: " + String.join(" ", command));
+                }
+                if (p.exitValue() != 0) {
+                    throw new AssertionError("command failed (exit " + p.exitValue() + "): " + String.join(" ", command)
+                            + "\n" + new String(out, StandardCharsets.UTF_8) + java.nio.file.Files.readString(err));
+                }
+                return new String(out, StandardCharsets.UTF_8);
+            } finally {
+                java.nio.file.Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
     /** Runs and ignores the result (cleanup). */
     static void quietly(String... command) {
         run(List.of(command), null, Map.of(), 60);
