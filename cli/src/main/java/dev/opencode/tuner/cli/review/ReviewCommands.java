@@ -118,9 +118,19 @@ public final class ReviewCommands {
             }
             JsonNode s = d.path("suggestion");
             PrintWriter out = out();
-            out.printf("%s  %s / %s  allow %s  (%s%s)%n", s.path("id").asText(), d.path("host").asText(),
-                    d.path("instance").asText(), s.path("cidr").asText(), s.path("state").asText(),
-                    s.path("stable").asBoolean() ? "" : ", held back");
+            boolean removal = s.path("kind").asText("add").equals("remove");
+            out.printf("%s  %s / %s  %s %s  (%s%s)%n", s.path("id").asText(), d.path("host").asText(),
+                    d.path("instance").asText(), removal ? "remove" : "allow", s.path("cidr").asText(),
+                    s.path("state").asText(), s.path("stable").asBoolean() ? "" : ", held back");
+            if (removal) {
+                JsonNode r = s.path("removal");
+                out.printf("unused since %s: counter %,d packets, %s; announced %s, removed after %s%n",
+                        r.path("unusedSince").asText(), r.path("packets").asLong(),
+                        r.path("lastUsed").isNull() ? "never used" : "last used " + r.path("lastUsed").asText(),
+                        r.path("announcedAt").isNull() ? "not yet" : r.path("announcedAt").asText(),
+                        r.path("removeAfter").isNull() ? "(the announcement + the notice period)"
+                                : r.path("removeAfter").asText());
+            }
             out.printf("opens %s addresses, %d observed; %,d events, %s%n", d.path("opens").asText(),
                     d.path("observed").asInt(), s.path("events").asLong(), join(s.path("services")));
             for (JsonNode a : s.path("addresses")) {
@@ -177,6 +187,9 @@ public final class ReviewCommands {
                 if (r.path("approvalsNeeded").asInt() > 0) {
                     out().printf("%s  approved %s: %d more approval needed from another reviewer%n", id,
                             r.path("decision").path("decidedCidr").asText(), r.path("approvalsNeeded").asInt());
+                } else if (s.path("kind").asText("add").equals("remove")) {
+                    out().printf("%s  accepted the removal of %s: announced in the next export, removed after the"
+                            + " notice period%n", id, s.path("cidr").asText());
                 } else {
                     out().printf("%s  accepted %s%n", id, s.path("acceptedCidr").asText());
                 }

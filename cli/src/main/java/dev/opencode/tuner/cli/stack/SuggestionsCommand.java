@@ -135,6 +135,12 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
                 String state = s.path("state").asText("pending");
                 String mark = !state.equals("pending") ? "  (" + state + ")"
                         : s.path("stable").asBoolean(true) ? "" : "  (held back by the stabilisation rule)";
+                if (s.path("kind").asText("add").equals("remove")) {
+                    JsonNode r = s.path("removal");
+                    out().printf("  %s  remove %-23s unused since %s, counter %,d packets%s%n", s.path("id").asText(),
+                            s.path("cidr").asText(), r.path("unusedSince").asText(), r.path("packets").asLong(), mark);
+                    continue;
+                }
                 out().printf("  %s  allow %-24s %,7d events  %d of %s addresses  %s%s%n", s.path("id").asText(),
                         s.path("cidr").asText(), s.path("events").asLong(), s.path("addresses").size(),
                         s.path("opens").asText(), services, mark);

@@ -24,6 +24,14 @@ final class CommitMessage {
                 out.append("  comment: ").append(line(entry.comment())).append('\n');
             }
         }
+        for (RemovalNotice removal : export.removals()) {
+            out.append("\n- ").append(removal.removed() ? "removed " : "announced removal of ")
+                    .append(removal.instance()).append(": ").append(removal.cidr()).append('\n');
+            out.append("  unused since ").append(removal.unusedSince() == null ? "?"
+                    : removal.unusedSince().truncatedTo(ChronoUnit.SECONDS)).append(", removal accepted by ")
+                    .append(line(removal.acceptedBy()))
+                    .append(removal.removed() ? "" : ", removed after " + removal.removeAfter()).append('\n');
+        }
         return out.toString();
     }
 

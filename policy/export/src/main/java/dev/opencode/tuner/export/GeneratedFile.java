@@ -85,7 +85,9 @@ public final class GeneratedFile {
                     continue; // the same CIDR decided twice: Nix would accept it, but the list is clearer without
                 }
                 previous = entry.cidr();
-                entries.add(new Entry(entry.cidr(), comment(entry)));
+                RemovalNotice removal = export.announced(entry.instance(), entry.cidr());
+                entries.add(new Entry(entry.cidr(), removal == null ? comment(entry)
+                        : comment(entry) + "; " + announcement(removal)));
             }
             instances.add(new InstanceAllowlist(instance.getKey(), entries));
         }
@@ -93,6 +95,13 @@ public final class GeneratedFile {
                 "Written by the exporter on branch " + GitExporter.BRANCH_PREFIX + export.host()
                         + ": do not edit by hand, the next export overwrites it.",
                 "To change it, accept or reject suggestions in the review UI (the entries in force by decision)."));
+    }
+
+    /** {@code to be removed after 2026-12-11T14:03:05Z: unused since ..., removal accepted by bob}. */
+    public static String announcement(RemovalNotice removal) {
+        return "to be removed after " + removal.removeAfter() + ": unused since "
+                + (removal.unusedSince() == null ? "?" : removal.unusedSince().truncatedTo(ChronoUnit.SECONDS))
+                + ", removal accepted by " + removal.acceptedBy();
     }
 
     /** {@code accepted by alice 2026-11-25: 12 events, tcp/443, ...}. */

@@ -33,6 +33,9 @@ public interface PolicyConfig {
 
     Review review();
 
+    /** Removal suggestions for entries of the generated file that the host reports unused. */
+    Removal removal();
+
     /** Where blocked events come from, and where unreadable ones go. */
     interface Kafka {
         @WithDefault("localhost:9092")
@@ -226,5 +229,25 @@ public interface PolicyConfig {
         @Min(1)
         @Max(366)
         int impactDays();
+    }
+
+    /**
+     * {@code tuner.policy.removal.*}: an accepted entry in force whose counter has not moved for {@code unused-after}
+     * becomes a removal suggestion; an accepted removal is announced in the host's pull request for
+     * {@code notice-period} before the generated file drops it. Both must be positive (checked at start by
+     * {@code Removals}, naming the key).
+     */
+    interface Removal {
+        /** Suggest removing a generated entry whose counter has not moved for this long (never used: since first reported). */
+        @WithDefault("30d")
+        Duration unusedAfter();
+
+        /** How long an accepted removal is announced in the pull request before the generated file drops the entry. */
+        @WithDefault("7d")
+        Duration noticePeriod();
+
+        /** How often the removal suggestions are brought up to date (each export does it too, for its host). */
+        @WithDefault("10m")
+        Duration checkInterval();
     }
 }

@@ -45,7 +45,7 @@ public final class Api {
 
     /** Fields the review adds to each suggestion, after those of {@code tuner suggest --format json}. */
     public static final List<String> REVIEW_FIELDS = List.of("state", "stable", "acceptedCidr", "snoozedUntil",
-            "supersededBy", "approvedBy", "earlierRejection");
+            "supersededBy", "approvedBy", "earlierRejection", "kind", "removal");
 
     /**
      * The open suggestions of one host (pending, held back by the stabilisation rule or not), as the API serves

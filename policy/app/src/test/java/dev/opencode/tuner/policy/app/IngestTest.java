@@ -131,7 +131,7 @@ class IngestTest {
         // ... and then the review's fields.
         assertThat(fieldNames(suggestion)).containsExactly("id", "cidr", "addresses", "opens", "ports", "protocols",
                 "services", "events", "firstSeen", "lastSeen", "state", "stable", "acceptedCidr", "snoozedUntil",
-                "supersededBy", "approvedBy", "earlierRejection");
+                "supersededBy", "approvedBy", "earlierRejection", "kind");
         assertThat(fieldNames(suggestion.get("addresses").get(0))).containsExactly("address", "events", "ports",
                 "protocols", "firstSeen", "lastSeen", "sampleSources", "uids");
         assertThat(fieldNames(instance.get("refused").get(0))).containsExactly("address", "reason", "deniedBy",

@@ -13,7 +13,15 @@ import dev.opencode.tuner.policy.app.PolicyConfig;
 import dev.opencode.tuner.policy.app.export.ExportStore.HostStatusRow;
 import dev.opencode.tuner.policy.app.export.ExportViews.HostRun;
 import dev.opencode.tuner.policy.app.export.ExportViews.PullRequestView;
+import dev.opencode.tuner.export.RemovalNotice;
+import dev.opencode.tuner.export.UnusedEntry;
+import dev.opencode.tuner.policy.app.review.Removals;
+import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.Set;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -42,15 +50,17 @@ public class ExportService {
     private final ExportStore store;
     private final ReviewService review;
     private final ExportMetrics metrics;
+    private final Removals removals;
 
     @Inject
     public ExportService(ExportConfig config, PolicyConfig policy, ExportStore store, ReviewService review,
-            ExportMetrics metrics) {
+            ExportMetrics metrics, Removals removals) {
         this.config = config;
         this.policy = policy;
         this.store = store;
         this.review = review;
         this.metrics = metrics;
+        this.removals = removals;
         settings(); // validate now
     }
 
@@ -93,10 +103,56 @@ public class ExportService {
         return runs;
     }
 
+    /**
+     * What the host's export holds now: the entries in force by decision, minus those whose announced removal is due;
+     * the accepted removals (announced with their date, or carried out now); the unused hand-written entries.
+     */
+    private Content content(String host) throws SQLException {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        List<Removals.Notice> notices = removals.notices(host);
+        Set<String> dropped = new HashSet<>();
+        List<RemovalNotice> shown = new ArrayList<>();
+        List<UUID> announce = new ArrayList<>();
+        List<UUID> due = new ArrayList<>();
+        Instant proposed = now.plus(removals.noticePeriod());
+        for (Removals.Notice n : notices) {
+            if (n.usedSince()) {
+                continue; // withdrawn at the next refresh; never removed on a stale decision
+            }
+            boolean removeNow = n.due(now);
+            if (removeNow) {
+                dropped.add(ReviewIds.hex(n.addition()));
+                due.add(n.id());
+            } else if (n.announcedAt() == null) {
+                announce.add(n.id());
+            }
+            shown.add(new RemovalNotice(n.instance(), n.cidr(), ReviewIds.hex(n.id()), n.acceptedBy(), n.comment(),
+                    n.unusedSince(), n.removeAfter() != null ? n.removeAfter() : proposed, removeNow));
+        }
+        List<ExportEntry> entries = new ArrayList<>();
+        for (ExportEntry e : store.accepted(host)) {
+            if (!dropped.contains(e.suggestionId())) {
+                entries.add(e);
+            }
+        }
+        List<UnusedEntry> handWritten = new ArrayList<>();
+        for (Removals.UnusedEntry u : removals.unused(host, null)) {
+            if (u.source().equals("hand-written")) {
+                handWritten.add(new UnusedEntry(u.instance(), u.cidr(), u.packets(), u.unusedSince()));
+            }
+        }
+        return new Content(new HostExport(host, entries, shown, handWritten), announce, proposed, due);
+    }
+
+    /** One host's export input, and the removals it announces for the first time or carries out. */
+    private record Content(HostExport export, List<UUID> announce, Instant removeAfter, List<UUID> due) {
+    }
+
     private HostRun dryRun(ExportSettings settings, String host) throws SQLException {
-        List<ExportEntry> entries = store.accepted(host);
+        Content content = content(host);
+        List<ExportEntry> entries = content.export().entries();
         try {
-            ExportPlan plan = settings.git().plan(new HostExport(host, entries));
+            ExportPlan plan = settings.git().plan(content.export());
             return new HostRun(host, "dry-run", change(plan), plan.branch(), null, entries.size(), null, null,
                     plan.diff(), PullRequestBody.title(plan), settings.forge().map(k -> PullRequestBody.body(plan, k,
                             config.reviewUrlTemplate().orElse(null))).orElse(null));
@@ -115,9 +171,12 @@ public class ExportService {
             if (settings.pullRequests().isPresent()) {
                 settle(settings.pullRequests().get(), host, branch, forgeLabel);
             }
-            // 2. The entries in force now, onto the branch.
-            List<ExportEntry> entries = store.accepted(host);
-            ExportPlan plan = settings.git().plan(new HostExport(host, entries));
+            // 2. The entries in force now, onto the branch, with the removals: withdrawn ones first (a counter that
+            // moved), then announced (the entry stays, with its date) or, once announced and due, left out.
+            removals.refresh(host);
+            Content content = content(host);
+            List<ExportEntry> entries = content.export().entries();
+            ExportPlan plan = settings.git().plan(content.export());
             settings.git().push(plan);
             String result = plan.change() == ExportPlan.Change.COMMIT ? "committed" : "unchanged";
             String prState = null;
@@ -153,6 +212,13 @@ public class ExportService {
                 store.move(ids, List.of("accepted", "exported"), "merged");
             } else if (plan.change() == ExportPlan.Change.COMMIT || plan.change() == ExportPlan.Change.BRANCH_CURRENT) {
                 store.move(ids, List.of("accepted"), "exported");
+            }
+            // Removals: announced once the branch carries the announcement; carried out once it lacks the entry.
+            if (plan.change() == ExportPlan.Change.COMMIT || plan.change() == ExportPlan.Change.BRANCH_CURRENT) {
+                removals.markAnnounced(content.announce(), content.removeAfter());
+            }
+            if (plan.change() != ExportPlan.Change.BRANCH_EDITED_BY_OTHERS) {
+                removals.markRemoved(content.due());
             }
             String error = plan.change() == ExportPlan.Change.BRANCH_EDITED_BY_OTHERS
                     ? "the branch " + branch + " has commits by someone else: remove them (or the branch) to let the "
@@ -221,10 +287,11 @@ public class ExportService {
     }
 
     List<ExportEntry> entries(String host) throws SQLException {
-        return store.accepted(host);
+        return content(host).export().entries();
     }
 
-    List<ExportViews.HostStatus> status() throws SQLException {
+    /** Each host's last export run (for the API and the web UI). */
+    public List<ExportViews.HostStatus> status() throws SQLException {
         return store.status();
     }
 }

@@ -126,6 +126,20 @@ public class ExportStore {
         return hosts;
     }
 
+    /** Hosts with an announced removal whose notice period is over: the next run drops the entry. */
+    List<String> hostsWithDueRemovals() throws SQLException {
+        List<String> hosts = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT DISTINCT host FROM suggestion WHERE kind = 'remove'"
+                        + " AND state = 'accepted' AND remove_after <= now() ORDER BY host");
+                ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                hosts.add(r.getString(1));
+            }
+        }
+        return hosts;
+    }
+
     Optional<Long> trackedPullRequest(String host) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT pull_request_number FROM export_status WHERE host = ? AND pull_request_state = 'open'")) {

@@ -10,7 +10,8 @@ import org.jboss.logging.Logger;
 /**
  * Exports automatically: once the newest decision is newer than what the last run saw and has been quiet for
  * {@code tuner.policy.export.debounce} (several decisions in a row make one commit); otherwise, for hosts whose pull
- * request is open, a run that only reads the forge (closed or merged?) and writes nothing when nothing changed.
+ * request is open, a run that only reads the forge (closed or merged?) and writes nothing when nothing changed, and
+ * for hosts with an announced removal whose notice period is over, a run that drops the entry.
  */
 @ApplicationScoped
 public class ExportTrigger {
@@ -41,7 +42,9 @@ public class ExportTrigger {
                 }
                 return;
             }
-            for (String host : store.hostsWithOpenPullRequests()) {
+            java.util.Set<String> hosts = new java.util.TreeSet<>(store.hostsWithOpenPullRequests());
+            hosts.addAll(store.hostsWithDueRemovals()); // a notice period ended: no decision announces that
+            for (String host : hosts) {
                 exports.run(Optional.of(host), false);
             }
         } catch (SQLException | RuntimeException e) {

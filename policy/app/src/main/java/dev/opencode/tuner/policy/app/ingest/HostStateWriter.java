@@ -13,7 +13,8 @@ import javax.sql.DataSource;
 /**
  * Applies a host's reported nftables state in one transaction: the newest report per host wins (a redelivered or
  * older one changes nothing); a clean report replaces the host's {@code allowlist_entry} rows and counters, marks the
- * exported or merged suggestions it enforces as {@code deployed}, and keeps, per allow entry, when its counter last
+ * exported or merged additions it enforces, and the exported or merged removals whose entry it no longer enforces, as
+ * {@code deployed}, and keeps, per allow entry, when its counter last
  * moved. A report with problems is recorded (so they show) and changes nothing else.
  */
 public final class HostStateWriter {
@@ -138,11 +139,20 @@ public final class HostStateWriter {
                 UPDATE suggestion AS s SET state = 'deployed', updated_at = now(), version = s.version + 1
                   FROM unnest(?::text[], ?::text[]) AS u(i, c)
                  WHERE s.host = ? AND s.instance = u.i AND s.accepted_cidr = u.c::cidr
-                   AND s.state IN ('exported', 'merged')""")) {
+                   AND s.state IN ('exported', 'merged') AND s.kind = 'add'""")) {
             s.setArray(1, c.createArrayOf("text", instances));
             s.setArray(2, c.createArrayOf("text", cidrs));
             s.setString(3, state.host());
             deployed = s.executeUpdate();
+        }
+        // A removal is deployed when the host no longer enforces its entry.
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE suggestion AS s SET state = 'deployed', updated_at = now(), version = s.version + 1
+                 WHERE s.host = ? AND s.kind = 'remove' AND s.state IN ('exported', 'merged')
+                   AND NOT EXISTS (SELECT 1 FROM allowlist_entry e
+                                    WHERE e.host = s.host AND e.instance = s.instance AND e.cidr = s.cidr)""")) {
+            s.setString(1, state.host());
+            deployed += s.executeUpdate();
         }
         return new Result(true, allow.size(), deployed);
     }

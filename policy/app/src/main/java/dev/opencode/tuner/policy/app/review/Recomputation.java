@@ -68,9 +68,9 @@ public class Recomputation {
 
     private static final String ROWS = """
             SELECT s.id, s.cidr::text, s.state, s.snoozed_until, s.decided_ports, s.rejected_decision, d.decided_at,
-                   s.accepted_cidr::text
+                   s.accepted_cidr::text, s.updated_at
               FROM suggestion s LEFT JOIN decision d ON d.id = s.rejected_decision
-             WHERE s.host = ? AND s.instance = ?
+             WHERE s.host = ? AND s.instance = ? AND s.kind = 'add'
             """;
 
     private static final String INSERT = """
@@ -238,7 +238,8 @@ public class Recomputation {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     Row row = new Row(r.getObject(1, UUID.class), Cidrs.format(Cidrs.parse(r.getString(2))), r.getString(3),
-                            instant(r, 4), ints(r, 5), (Long) r.getObject(6), instant(r, 7), r.getString(8));
+                            instant(r, 4), ints(r, 5), (Long) r.getObject(6), instant(r, 7), r.getString(8),
+                            instant(r, 9));
                     rows.put(row.cidr, row);
                 }
             }
@@ -250,6 +251,14 @@ public class Recomputation {
         List<String> subtracted = new ArrayList<>(effective);
         List<Row> reopening = new ArrayList<>();
         for (Row row : rows.values()) {
+            if (row.state.equals("removed")) {
+                // An entry taken out by an accepted removal stays out until it is blocked again after that.
+                String removed = row.acceptedCidr != null ? row.acceptedCidr : row.cidr;
+                if (!blockedSince(aggregate, removed, row.updatedAt)) {
+                    subtracted.add(removed);
+                }
+                continue;
+            }
             if (!row.state.equals("rejected")) {
                 continue;
             }
@@ -291,7 +300,8 @@ public class Recomputation {
                 }
                 String state = switch (row.state) {
                     case "snoozed" -> row.snoozedUntil != null && row.snoozedUntil.isAfter(now) ? "snoozed" : "pending";
-                    case "rejected", "superseded" -> "pending"; // a rejection reopened, a fold undone
+                    case "rejected", "superseded", "removed" -> "pending"; // a rejection reopened, a fold undone,
+                                                                          // a removed entry blocked again
                     default -> row.state; // pending, or decided: new events never reopen a decision by themselves
                 };
                 boolean reopened = row.state.equals("rejected") || (row.reopened() && state.equals("pending"));
@@ -372,6 +382,17 @@ public class Recomputation {
         }
     }
 
+    /** Whether a destination inside the CIDR was blocked after {@code since}. */
+    private static boolean blockedSince(InstanceAggregate aggregate, String cidr, Instant since) {
+        IPAddress block = Cidrs.parse(cidr);
+        for (DestinationStats d : aggregate.destinations()) {
+            if (block.contains(d.ip()) && d.lastSeen() != null && since != null && d.lastSeen().isAfter(since)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The ports seen inside a CIDR. */
     private static Set<Integer> ports(InstanceAggregate aggregate, String cidr) {
         IPAddress block = Cidrs.parse(cidr);
@@ -429,7 +450,7 @@ public class Recomputation {
     }
 
     private record Row(UUID id, String cidr, String state, Instant snoozedUntil, Set<Integer> decidedPorts,
-                       Long rejectedDecision, Instant rejectedAt, String acceptedCidr) {
+                       Long rejectedDecision, Instant rejectedAt, String acceptedCidr, Instant updatedAt) {
         boolean reopened() {
             return rejectedDecision != null && !state.equals("rejected");
         }

@@ -45,9 +45,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @APIResponse(responseCode = "403", description = "The account lacks the role the call needs")
 public class ReviewResource {
     private final ReviewService service;
+    private final Removals removals;
 
-    ReviewResource(ReviewService service) {
+    ReviewResource(ReviewService service, Removals removals) {
         this.service = service;
+        this.removals = removals;
     }
 
     @GET
@@ -248,6 +250,38 @@ public class ReviewResource {
             return Response.ok(service.allowlistNix(h), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).build();
         }
         return Response.ok(service.allowlist(h), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @GET
+    @Path("/unused-entries")
+    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
+    @Operation(summary = "Entries in force on the hosts whose counter has not moved for"
+            + " tuner.policy.removal.unused-after: generated ones (with their removal suggestion) and hand-written"
+            + " ones, which are listed for manual removal only and never removed by the exporter")
+    @APIResponse(responseCode = "200", description = "Unused entries, sorted by host, instance and CIDR")
+    @APIResponse(responseCode = "400", description = "host, instance or source is not valid")
+    public ReviewViews.UnusedEntries unusedEntries(
+            @Parameter(description = "Only this host") @QueryParam("host") String host,
+            @Parameter(description = "Only this instance") @QueryParam("instance") String instance,
+            @Parameter(description = "Only generated or hand-written entries") @QueryParam("source") String source)
+            throws SQLException {
+        String only = blankToNull(source);
+        if (only != null && !only.equals("generated") && !only.equals("hand-written")) {
+            throw ReviewErrors.badRequest("source", Untrusted.quote(only, 20) + " is not generated or hand-written");
+        }
+        List<ReviewViews.UnusedEntry> entries = new ArrayList<>();
+        for (Removals.UnusedEntry e : removals.unused(host(host), instance(instance))) {
+            if (only == null || only.equals(e.source())) {
+                entries.add(new ReviewViews.UnusedEntry(e.host(), e.instance(), e.cidr(), e.source(), e.packets(),
+                        text(e.firstReported()), text(e.lastUsed()), text(e.unusedSince()),
+                        e.removal() == null ? null : ReviewIds.hex(e.removal()), e.removalState()));
+            }
+        }
+        return new ReviewViews.UnusedEntries(removals.unusedAfter().toString(), entries);
+    }
+
+    private static String text(Instant t) {
+        return t == null ? null : t.toString();
     }
 
     // ---------------------------------------------------------------------------------------------- validation

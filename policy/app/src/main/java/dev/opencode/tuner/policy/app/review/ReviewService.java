@@ -39,7 +39,7 @@ import javax.sql.DataSource;
 public class ReviewService {
     /** The states of the lifecycle, plus {@code held}: pending but held back by the stabilisation rule. */
     public static final List<String> STATES = List.of("pending", "held", "accepted", "rejected", "snoozed",
-            "superseded", "exported", "merged", "deployed");
+            "superseded", "exported", "merged", "deployed", "removed");
 
     private static final String EFFECTIVE_STATE =
             "CASE WHEN s.state = 'snoozed' AND s.snoozed_until <= now() THEN 'pending' ELSE s.state END";
@@ -49,7 +49,8 @@ public class ReviewService {
             s.first_seen, s.last_seen, %s, s.stable, s.accepted_cidr::text, s.snoozed_until, s.superseded_by,
             s.approved_by, s.approved_cidr::text, s.reopened,
             d.id, d.suggestion_id, d.host, d.instance, d.cidr::text, d.decided_cidr::text, d.outcome, d.actor,
-            d.decided_at, d.comment, d.snoozed_until, d.evidence::text
+            d.decided_at, d.comment, d.snoozed_until, d.evidence::text,
+            s.kind, s.packets, s.last_used, s.unused_since, s.announced_at, s.remove_after, s.removes
             """.formatted(EFFECTIVE_STATE);
 
     private static final String SUGGESTION_FROM = """
@@ -108,7 +109,7 @@ public class ReviewService {
             return new ReviewViews.ReviewSuggestion(s.id(), s.cidr(), json.writeValueAsString(addresses), s.opens(),
                     s.ports(), s.protocols(), s.services(), s.events(), s.firstSeen(), s.lastSeen(), s.state(),
                     s.stable(), s.acceptedCidr(), s.snoozedUntil(), s.supersededBy(), s.approvedBy(),
-                    s.earlierRejection());
+                    s.earlierRejection(), s.kind(), s.removal());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the stored evidence of " + s.id() + " is not JSON", e);
         }
@@ -347,8 +348,8 @@ public class ReviewService {
                 List<UUID> targets = new ArrayList<>();
                 if (ids == null || ids.isEmpty()) {
                     try (PreparedStatement s = c.prepareStatement("SELECT s.id FROM suggestion s"
-                            + " WHERE s.host = ? AND s.instance = ? AND s.stable AND " + EFFECTIVE_STATE
-                            + " = 'pending' ORDER BY family(s.cidr), s.cidr")) {
+                            + " WHERE s.host = ? AND s.instance = ? AND s.stable AND s.kind = 'add' AND "
+                            + EFFECTIVE_STATE + " = 'pending' ORDER BY family(s.cidr), s.cidr")) {
                         s.setString(1, host);
                         s.setString(2, instance);
                         try (ResultSet r = s.executeQuery()) {
@@ -387,7 +388,11 @@ public class ReviewService {
             throws SQLException {
         Current current = lockCurrent(c, id);
         requireOpen(c, id, current, "accept");
-        String cidr = edited == null ? current.cidr : checkEdit(current.cidr, edited);
+        if (edited != null && current.kind.equals("remove") && !edited.strip().equals(current.cidr)) {
+            throw ReviewErrors.unprocessable("cidr", "a removal takes the entry " + current.cidr
+                    + " out as it is: it cannot be edited (reject it, and narrow the entry by another suggestion)");
+        }
+        String cidr = edited == null || current.kind.equals("remove") ? current.cidr : checkEdit(current.cidr, edited);
         Instant now = now(c);
         int required = rules.config().approvalsRequired();
         List<String> approvals = current.approvedBy;
@@ -481,6 +486,15 @@ public class ReviewService {
                 s.setObject(2, id);
                 s.executeUpdate();
             }
+            if (current.kind.equals("remove")) {
+                // The removal's entry goes back into the generated file: its addition is in force again.
+                try (PreparedStatement s = c.prepareStatement("""
+                        UPDATE suggestion t SET state = 'accepted', updated_at = now(), version = t.version + 1
+                          FROM suggestion r WHERE r.id = ? AND t.id = r.removes AND t.state = 'removed'""")) {
+                    s.setObject(1, id);
+                    s.executeUpdate();
+                }
+            }
             Recomputation.markStale(c, current.host, current.instance);
             metrics.decided("rejected", since(current.firstSeen, now(c)));
             return result(c, id, decision, 0);
@@ -535,12 +549,12 @@ public class ReviewService {
     }
 
     private record Current(String host, String instance, String cidr, String state, Instant firstSeen,
-                           List<String> approvedBy, String approvedCidr) {
+                           List<String> approvedBy, String approvedCidr, String kind) {
     }
 
     private static Current lockCurrent(Connection c, UUID id) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT s.host, s.instance, s.cidr::text, " + EFFECTIVE_STATE
-                + ", s.first_seen, s.approved_by, s.approved_cidr::text FROM suggestion s WHERE s.id = ? FOR UPDATE")) {
+                + ", s.first_seen, s.approved_by, s.approved_cidr::text, s.kind FROM suggestion s WHERE s.id = ? FOR UPDATE")) {
             s.setObject(1, id);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
@@ -550,7 +564,7 @@ public class ReviewService {
                 List<String> approvedBy = List.of((String[]) approved.getArray());
                 return new Current(r.getString(1), r.getString(2), Cidrs.format(Cidrs.parse(r.getString(3))),
                         r.getString(4), instant(r, 5), approvedBy,
-                        r.getString(7) == null ? null : Cidrs.format(Cidrs.parse(r.getString(7))));
+                        r.getString(7) == null ? null : Cidrs.format(Cidrs.parse(r.getString(7))), r.getString(8));
             }
         }
     }
@@ -577,7 +591,7 @@ public class ReviewService {
         }
     }
 
-    private static long record(Connection c, UUID id, String decidedCidr, String outcome, String actor,
+    static long record(Connection c, UUID id, String decidedCidr, String outcome, String actor,
                                String comment, Instant snoozedUntil) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(INSERT_DECISION)) {
             s.setString(1, decidedCidr);
@@ -633,7 +647,17 @@ public class ReviewService {
                 accepted == null ? null : Cidrs.format(Cidrs.parse(accepted)),
                 state.equals("snoozed") ? text(instant(r, 15)) : null,
                 supersededBy == null ? null : ReviewIds.hex(supersededBy),
-                List.of((String[]) r.getArray(17).getArray()), rejection);
+                List.of((String[]) r.getArray(17).getArray()), rejection, r.getString(32), removal(r));
+    }
+
+    /** The removal facts of a {@code remove} suggestion (columns 32..38 of SUGGESTION_COLUMNS), else null. */
+    private static ReviewViews.Removal removal(ResultSet r) throws SQLException {
+        if (!"remove".equals(r.getString(32))) {
+            return null;
+        }
+        UUID removes = r.getObject(38, UUID.class);
+        return new ReviewViews.Removal(r.getLong(33), text(instant(r, 34)), text(instant(r, 35)),
+                removes == null ? null : ReviewIds.hex(removes), text(instant(r, 36)), text(instant(r, 37)));
     }
 
     private static List<ReviewViews.DecisionView> decisions(Connection c, String where, List<?> args, int limit)
@@ -718,7 +742,8 @@ public class ReviewService {
             }
         }
         try (PreparedStatement s = c.prepareStatement("SELECT s.cidr::text FROM suggestion s WHERE s.host = ?"
-                + " AND s.instance = ? AND s.id <> ? AND s.stable AND " + EFFECTIVE_STATE + " = 'pending'")) {
+                + " AND s.instance = ? AND s.id <> ? AND s.stable AND s.kind = 'add' AND " + EFFECTIVE_STATE
+                + " = 'pending'")) {
             s.setString(1, host);
             s.setString(2, instance);
             s.setObject(3, id);
@@ -802,6 +827,13 @@ public class ReviewService {
     private static String diff(Connection c, String host, String instance, UUID id, String cidr,
                                ReviewViews.ReviewSuggestion s, Instant now) throws SQLException {
         List<AcceptedLine> accepted = accepted(c, host);
+        if (s.removal() != null) {
+            // A removal: the file as it is, and without the entry (the addition it removes).
+            List<AllowlistFiles.Line> all = lines(accepted, null);
+            UUID addition = s.removal().removes() == null ? null : ReviewIds.parse(s.removal().removes());
+            return AllowlistFiles.diff(host, AllowlistFiles.render(host, all),
+                    AllowlistFiles.render(host, lines(accepted, addition)));
+        }
         List<AllowlistFiles.Line> before = lines(accepted, id);
         List<AllowlistFiles.Line> after = new ArrayList<>(before);
         AllowlistFiles.Line self = null;

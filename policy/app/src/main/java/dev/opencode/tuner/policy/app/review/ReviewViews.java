@@ -1,6 +1,7 @@
 package dev.opencode.tuner.policy.app.review;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
@@ -37,7 +38,7 @@ public final class ReviewViews {
 
     @JsonPropertyOrder({"id", "cidr", "addresses", "opens", "ports", "protocols", "services", "events", "firstSeen",
         "lastSeen", "state", "stable", "acceptedCidr", "snoozedUntil", "supersededBy", "approvedBy",
-        "earlierRejection"})
+        "earlierRejection", "kind", "removal"})
     @Schema(name = "Suggestion")
     public record ReviewSuggestion(
             @Schema(description = "Stable id: 128 bits of SHA-256 over host, instance and CIDR, in hex") String id,
@@ -52,7 +53,8 @@ public final class ReviewViews {
             String firstSeen,
             String lastSeen,
             @Schema(enumeration = {"pending", "accepted", "rejected", "snoozed", "superseded", "exported", "merged",
-                "deployed"}) String state,
+                "deployed", "removed"}, description = "removed: an addition whose entry an accepted removal took out"
+                    + " of the generated file") String state,
             @Schema(description = "Passes the stabilisation rule; a pending suggestion that does not is held back"
                     + " (state filter `held`)") boolean stable,
             @Schema(description = "The CIDR in force when accepted (differs from cidr after an edit)") String
@@ -61,7 +63,53 @@ public final class ReviewViews {
             @Schema(description = "The suggestion that replaced this one") String supersededBy,
             @Schema(description = "Four-eyes: who approved so far while it is still pending") List<String> approvedBy,
             @Schema(description = "The earlier rejection of this destination, when new evidence reopened it")
-            DecisionView earlierRejection) {
+            DecisionView earlierRejection,
+            @Schema(enumeration = {"add", "remove"}, description = "add: allow the CIDR; remove: take an unused"
+                    + " entry out of the generated file (see removal)") String kind,
+            @Schema(description = "For kind remove: the entry's counter and the notice; null for additions")
+            @JsonInclude(JsonInclude.Include.NON_NULL) Removal removal) {
+    }
+
+    /** What a removal suggestion rests on, and where its notice stands. */
+    @JsonPropertyOrder({"packets", "lastUsed", "unusedSince", "removes", "announcedAt", "removeAfter"})
+    @Schema(name = "Removal", description = "A removal suggestion: the generated entry's counter on the host has not"
+            + " moved for tuner.policy.removal.unused-after")
+    public record Removal(
+            @Schema(description = "The entry's packet counter as the host last reported it") long packets,
+            @Schema(description = "When the counter was last seen moving (null: never)") String lastUsed,
+            @Schema(description = "Unused since: the last use, or the first report for an entry never used") String
+                    unusedSince,
+            @Schema(description = "The addition (suggestion id) whose entry this removes") String removes,
+            @Schema(description = "When the exporter announced the accepted removal in the pull request") String
+                    announcedAt,
+            @Schema(description = "From when the generated file drops the entry (announcement + notice period)")
+            String removeAfter) {
+    }
+
+    /** {@code GET /api/v1/unused-entries}. */
+    @Schema(name = "UnusedEntries", description = "Entries in force on the hosts whose counter has not moved for"
+            + " tuner.policy.removal.unused-after")
+    public record UnusedEntries(
+            @Schema(description = "tuner.policy.removal.unused-after, ISO-8601") String unusedAfter,
+            List<UnusedEntry> entries) {
+    }
+
+    @JsonPropertyOrder({"host", "instance", "cidr", "source", "packets", "firstReported", "lastUsed", "unusedSince",
+        "removalId", "removalState"})
+    @Schema(name = "UnusedEntry")
+    public record UnusedEntry(
+            String host,
+            String instance,
+            String cidr,
+            @Schema(enumeration = {"generated", "hand-written"}, description = "generated: in the exporter's file,"
+                    + " reviewed as a removal suggestion; hand-written: the host allows it from the operator's own"
+                    + " files, listed for manual removal only") String source,
+            long packets,
+            String firstReported,
+            String lastUsed,
+            String unusedSince,
+            @Schema(description = "generated: the removal suggestion's id") String removalId,
+            @Schema(description = "generated: the removal suggestion's state") String removalState) {
     }
 
     @JsonPropertyOrder({"id", "suggestionId", "host", "instance", "cidr", "decidedCidr", "outcome", "actor",
@@ -75,7 +123,9 @@ public final class ReviewViews {
             @Schema(description = "The CIDR as suggested") String cidr,
             @Schema(description = "Accepted or approved: the CIDR chosen (an edit, or the suggested one)") String
                     decidedCidr,
-            @Schema(enumeration = {"accepted", "approved", "rejected", "snoozed"}) String outcome,
+            @Schema(enumeration = {"accepted", "approved", "rejected", "snoozed", "withdrawn"}, description =
+                    "withdrawn: the service took back a removal suggestion (actor tuner), e.g. the entry was used"
+                    + " again") String outcome,
             String actor,
             String decidedAt,
             String comment,

@@ -7,6 +7,9 @@ import dev.opencode.tuner.policy.app.auth.Roles;
 import dev.opencode.tuner.policy.app.evidence.AddressLabels;
 import dev.opencode.tuner.policy.app.evidence.ProviderRange;
 import dev.opencode.tuner.policy.app.evidence.ReverseName;
+import dev.opencode.tuner.policy.app.export.ExportService;
+import dev.opencode.tuner.policy.app.export.ExportViews;
+import dev.opencode.tuner.policy.app.review.Removals;
 import dev.opencode.tuner.policy.app.review.ReviewErrors;
 import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
@@ -72,14 +75,16 @@ public class WebPages {
             "accepted", "Accepted: the CIDR is in the generated allowlist.",
             "approval", "Accept recorded: it takes effect when another reviewer approves it.",
             "rejected", "Rejected: it is not suggested again without new evidence.",
-            "snoozed", "Snoozed: it is pending again after the time given.");
+            "snoozed", "Snoozed: it is pending again after the time given.",
+            "removal", "Removal accepted: the next export announces it in the host's pull request; the generated"
+                    + " file drops the entry after the notice period, unless the entry is used again.");
 
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance login(boolean failed);
 
         static native TemplateInstance overview(String user, List<OverviewRow> instances, long pending,
-                                                String chartDays, String chartEvents);
+                                                String chartDays, String chartEvents, ExportPanel export);
 
         static native TemplateInstance instance(String user, InstancePage page);
 
@@ -93,11 +98,28 @@ public class WebPages {
                               String lastSeen) {
     }
 
+    /** Whether export is on, and each host's last export run (all hosts, or the page's host). */
+    public record ExportPanel(boolean enabled, List<ExportRow> hosts) {
+    }
+
+    /**
+     * A host's last export: when, what it did, the commit, the pull request and the last error. {@code
+     * pullRequestUrl} is only set when it is an http(s) URL (it comes from the forge).
+     */
+    public record ExportRow(String host, String lastRun, String lastSuccess, String result, String commit,
+                            String pullRequest, String pullRequestUrl, String lastError) {
+    }
+
+    /** An entry in force that the host reports unused and that the exporter did not write: for manual removal. */
+    public record UnusedRow(String cidr, String unusedSince, long packets) {
+    }
+
     /** Everything the instance page shows. */
     public record InstancePage(String host, String instance, long events, long destinations,
                                List<AllowedRow> allowlist, List<Card> suggestions, List<Card> held,
                                List<SuggestionViews.RefusalView> refused, List<DecisionRow> history,
-                               boolean canDecide, String message, String error, boolean labelsPending, int refresh) {
+                               boolean canDecide, String message, String error, boolean labelsPending, int refresh,
+                               ExportPanel export, List<UnusedRow> unusedHandWritten, String noticePeriod) {
         /** The page's own path, for links and the evidence refresh. */
         public String path() {
             return "/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance);
@@ -120,7 +142,12 @@ public class WebPages {
     public record Card(String id, String cidr, String opens, int observed, long events, String services,
                        String firstSeen, String lastSeen, List<AddressRow> addresses, String impact,
                        String staysBlocked, List<DiffLine> diff, List<DecisionRow> history,
-                       List<DecisionRow> earlier, DecisionRow earlierRejection, String approvedBy) {
+                       List<DecisionRow> earlier, DecisionRow earlierRejection, String approvedBy,
+                       String kind, String removal) {
+        /** A removal suggestion (of an unused generated entry), shown apart from the additions. */
+        public boolean isRemoval() {
+            return "remove".equals(kind);
+        }
     }
 
     /** One observed address of a suggestion, with its labels. */
@@ -143,14 +170,38 @@ public class WebPages {
     private final WebData data;
     private final AddressLabels labels;
     private final SecurityIdentity identity;
+    private final ExportService exports;
+    private final Removals removals;
 
     WebPages(SuggestionService suggestions, ReviewService review, WebData data, AddressLabels labels,
-             SecurityIdentity identity) {
+             SecurityIdentity identity, ExportService exports, Removals removals) {
         this.suggestions = suggestions;
         this.review = review;
         this.data = data;
         this.labels = labels;
         this.identity = identity;
+        this.exports = exports;
+        this.removals = removals;
+    }
+
+    /** The export panel: every host's last run, or only {@code host}'s. */
+    private ExportPanel exportPanel(String host) throws SQLException {
+        List<ExportRow> rows = new ArrayList<>();
+        for (ExportViews.HostStatus h : exports.status()) {
+            if (host != null && !host.equals(h.host())) {
+                continue;
+            }
+            ExportViews.PullRequestView pr = h.pullRequest();
+            String url = pr == null || pr.url() == null ? null : pr.url();
+            if (url != null && !url.startsWith("https://") && !url.startsWith("http://")) {
+                url = null;
+            }
+            rows.add(new ExportRow(h.host(), WebText.time(h.lastRun()), WebText.time(h.lastSuccess()), h.result(),
+                    h.commit() == null ? "" : h.commit().substring(0, Math.min(12, h.commit().length())),
+                    pr == null ? "" : "#" + pr.number() + " (" + pr.state() + ")", url,
+                    h.lastError() == null ? "" : h.lastError()));
+        }
+        return new ExportPanel(exports.enabled(), rows);
     }
 
     @GET
@@ -208,7 +259,7 @@ public class WebPages {
             days.add(day.toString());
             events.add(Long.toString(perDay.getOrDefault(day, 0L)));
         }
-        return Templates.overview(user(), rows, total, days.toString(), events.toString());
+        return Templates.overview(user(), rows, total, days.toString(), events.toString(), exportPanel(null));
     }
 
     @GET
@@ -278,7 +329,8 @@ public class WebPages {
                 case "accept" -> {
                     String edited = cidr == null || cidr.isBlank() ? null : cidr.strip();
                     ReviewViews.DecisionResult result = review.accept(uuid, actor, text, edited);
-                    outcome = result.approvalsNeeded() > 0 ? "approval" : "accepted";
+                    outcome = result.approvalsNeeded() > 0 ? "approval"
+                            : "remove".equals(result.suggestion().kind()) ? "removal" : "accepted";
                 }
                 case "reject" -> {
                     if (text == null) {
@@ -390,6 +442,12 @@ public class WebPages {
                         + "; every pending suggestion of the instance together " + impact.allowedByPatch() + ".";
                 StringJoiner stays = new StringJoiner(", ");
                 impact.staysBlocked().forEach(b -> stays.add(b.destination() + " (" + b.events() + ")"));
+                if (s.removal() != null) {
+                    ReviewViews.Removal r = s.removal();
+                    impactText = "Unused since " + WebText.time(r.unusedSince()) + " (counter " + r.packets()
+                            + " packets" + (r.lastUsed() == null ? ", never used" : ", last used "
+                            + WebText.time(r.lastUsed())) + ").";
+                }
                 Card card = new Card(s.id(), s.cidr(), detail.opens().toString(), detail.observed(), s.events(),
                         WebText.join(s.services()), WebText.time(s.firstSeen()), WebText.time(s.lastSeen()), rows,
                         impactText, impact.staysBlockedDestinations() == 0 ? "" : impact.staysBlockedEvents()
@@ -397,15 +455,23 @@ public class WebPages {
                                 + (impact.staysBlockedDestinations() == 1 ? "" : "s") + " stay blocked: "
                                 + stays, diff(detail.diff()), rows(detail.history()), rows(detail.earlierDecisions()),
                         s.earlierRejection() == null ? null : row(s.earlierRejection()),
-                        s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()));
+                        s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()),
+                        s.kind(), s.removal() == null ? null : impactText);
                 (s.stable() ? cards : held).add(card);
             }
         }
         List<SuggestionViews.RefusalView> refused = view == null ? List.of() : read(view.refused(), REFUSALS);
         boolean canDecide = identity.hasRole(Roles.REVIEWER) || identity.hasRole(Roles.ADMIN);
+        List<UnusedRow> unused = new ArrayList<>();
+        for (Removals.UnusedEntry u : removals.unused(host, instance)) {
+            if (u.source().equals("hand-written")) {
+                unused.add(new UnusedRow(u.cidr(), WebText.time(u.unusedSince() == null ? null
+                        : u.unusedSince().toString()), u.packets()));
+            }
+        }
         return new InstancePage(host, instance, view == null ? 0 : view.events(),
                 view == null ? 0 : view.destinations(), allowed, cards, held, refused, history, canDecide, message,
-                error, pending, refresh);
+                error, pending, refresh, exportPanel(host), unused, WebText.duration(removals.noticePeriod()));
     }
 
     private static List<DecisionRow> rows(List<ReviewViews.DecisionView> decisions) {

@@ -26,4 +26,19 @@ final class WebText {
         }
         return iso.substring(0, 10) + " " + iso.substring(11, 16) + "Z";
     }
+
+    /** A configured duration as it is written in the configuration: {@code 7d}, {@code 12h}, {@code 90s}. */
+    static String duration(java.time.Duration d) {
+        long seconds = d.toSeconds();
+        if (seconds % 86_400 == 0) {
+            return seconds / 86_400 + "d";
+        }
+        if (seconds % 3_600 == 0) {
+            return seconds / 3_600 + "h";
+        }
+        if (seconds % 60 == 0) {
+            return seconds / 60 + "m";
+        }
+        return seconds + "s";
+    }
 }

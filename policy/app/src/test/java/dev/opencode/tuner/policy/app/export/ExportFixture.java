@@ -36,7 +36,9 @@ public class ExportFixture implements QuarkusTestResourceLifecycleManager {
                     "tuner.policy.export.review-url-template", "https://tuner.example.org/ui/suggestions/{id}",
                     // The scheduler stays out of the way; the trigger's logic is called directly by the test.
                     "tuner.policy.export.poll-interval", "1h",
-                    "tuner.policy.export.debounce", "0s");
+                    "tuner.policy.export.debounce", "0s",
+                    // RemovalTest waits out the notice period of removals.
+                    "tuner.policy.removal.notice-period", "8s");
         } catch (Exception e) {
             throw new IllegalStateException("cannot set up the export fixture: " + e.getMessage(), e);
         }

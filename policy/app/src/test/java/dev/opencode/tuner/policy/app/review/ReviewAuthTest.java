@@ -39,6 +39,7 @@ class ReviewAuthTest {
             Map.entry("GET /api/v1/allowlists/{host}", "viewer"),
             Map.entry("GET /api/v1/exports", "viewer"),
             Map.entry("GET /api/v1/host-states", "viewer"),
+            Map.entry("GET /api/v1/unused-entries", "viewer"),
             Map.entry("GET /api/v1/exports/entries", "reviewer"),
             Map.entry("POST /api/v1/exports", "reviewer"),
             Map.entry("GET /api/v1/accounts", "admin"),

@@ -174,6 +174,40 @@ class WebTest {
         assertThat(page).doesNotContain("http://").doesNotContain("https://");
     }
 
+    @jakarta.inject.Inject
+    javax.sql.DataSource dataSource;
+
+    @Test
+    void theExportStatusOfTheHostIsOnTheInstancePageAndTheOverview() throws Exception {
+        // The export is off in this profile: the host's last run is written as the exporter records it.
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement("""
+                INSERT INTO export_status (host, last_run, last_success, result, change, branch, commit_id,
+                                           pull_request_number, pull_request_url, pull_request_state, last_error)
+                VALUES (?, '2026-12-01T10:15:00Z', '2026-11-30T09:00:00Z', 'failed', 'commit', 'opencode-egress/'
+                        || ?, '0123456789abcdef0123456789abcdef01234567', 7,
+                        'https://forge.example.org/ops/infra/pull/7', 'open',
+                        'push of opencode-egress/web-host refused: the branch moved since the fetch')
+                ON CONFLICT (host) DO NOTHING""")) {
+            s.setString(1, HOST);
+            s.setString(2, HOST);
+            s.executeUpdate();
+        }
+        String session = login();
+
+        String page = given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/web").then()
+                .statusCode(200).extract().asString();
+        assertThat(page).contains("Export of " + HOST).contains("Export is off")
+                .contains("2026-12-01 10:15Z: failed").contains("(last success 2026-11-30 09:00Z)")
+                .contains("<code>0123456789ab</code>")
+                .contains("<a href=\"https://forge.example.org/ops/infra/pull/7\" rel=\"noreferrer noopener\">#7 (open)</a>")
+                .contains("push of opencode-egress/web-host refused: the branch moved since the fetch");
+
+        String overview = given().cookie("tuner-session", session).get("/ui").then().statusCode(200).extract()
+                .asString();
+        assertThat(overview).contains("Export to pull requests").contains("<td data-label=\"Host\">" + HOST + "</td>")
+                .contains("#7 (open)").contains("0123456789ab").contains("the branch moved since the fetch");
+    }
+
     /** A page's CSRF cookie and hidden-field token, for posting its forms. */
     record Csrf(String cookie, String token) {
     }
