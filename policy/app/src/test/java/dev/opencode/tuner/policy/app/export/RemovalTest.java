@@ -82,6 +82,16 @@ class RemovalTest {
      * entry is in the generated file, deployed, and unused for longer than unused-after.
      */
     UUID deployedAndUnused(String host, String address) throws Exception {
+        UUID addition = accept(host, address);
+        assertThat(export(host).get("result").asText()).isEqualTo("committed");
+        report(host, Instant.now().minus(Duration.ofDays(31)), address + "/32", 0);
+        Eventually.await("the host's report marks the addition deployed", WAIT,
+                () -> state(addition).equals("deployed"));
+        return addition;
+    }
+
+    /** The addition of {@code address}/32, suggested on two blocked events and accepted through the API. */
+    UUID accept(String host, String address) throws Exception {
         blocked(host, address);
         String id = null;
         for (JsonNode s : Api.parse(as("rita").get("/api/v1/suggestions?host=" + host).then().statusCode(200)
@@ -93,12 +103,7 @@ class RemovalTest {
         assertThat(id).as("the addition of " + address).isNotNull();
         as("rita").body("{\"comment\": \"mirror\"}").post("/api/v1/suggestions/" + id + "/accept").then()
                 .statusCode(200);
-        assertThat(export(host).get("result").asText()).isEqualTo("committed");
-        report(host, Instant.now().minus(Duration.ofDays(31)), address + "/32", 0);
-        UUID addition = uuid(id);
-        Eventually.await("the host's report marks the addition deployed", WAIT,
-                () -> state(addition).equals("deployed"));
-        return addition;
+        return uuid(id);
     }
 
     /** A clean report of the host's table: the accepted entry with its counter, and the hand-written entry. */
@@ -124,7 +129,9 @@ class RemovalTest {
                         now() - interval '1 hour', now() - interval '50 minutes')""", host, address);
         sql("""
                 INSERT INTO instance_aggregate (host, instance, events, first_seen, last_seen, updated_at)
-                VALUES (?, 'web', 2, now() - interval '1 hour', now() - interval '50 minutes', now())""", host);
+                VALUES (?, 'web', 2, now() - interval '1 hour', now() - interval '50 minutes', now())
+                ON CONFLICT (host, instance) DO UPDATE
+                   SET events = instance_aggregate.events + excluded.events, updated_at = now()""", host);
     }
 
     @Test
@@ -176,6 +183,7 @@ class RemovalTest {
         String host = "rm-drop";
         String file = "hosts/" + host + "/opencode-egress-allowlist.nix";
         UUID addition = deployedAndUnused(host, "192.0.2.20");
+        accept(host, "192.0.2.99"); // a second entry, newer: it stays in the file
         removals.refresh(host);
         UUID removal = Removals.id(host, "web", "192.0.2.20/32");
         as("rita").body("{\"cidr\": \"192.0.2.0/24\"}").post("/api/v1/suggestions/" + hex(removal) + "/accept")
@@ -212,13 +220,14 @@ class RemovalTest {
 
         assertThat(drop.get("result").asText()).isEqualTo("committed");
         assertThat(Remotes.read(ExportFixture.bare, "opencode-egress/" + host, file))
-                .doesNotContain("192.0.2.20/32");
+                .doesNotContain("192.0.2.20/32").contains("\"192.0.2.99/32\"");
         assertThat(pullRequest(host).body).contains("| removed | web | `192.0.2.20/32` |");
         assertThat(state(removal)).isEqualTo("exported");
         assertThat(state(addition)).isEqualTo("removed");
-        assertThat(count("SELECT count(*) FROM accepted_entry WHERE host = '" + host + "'")).isZero();
+        assertThat(count("SELECT count(*) FROM accepted_entry WHERE host = '" + host
+                + "' AND cidr = '192.0.2.20/32'")).isZero();
         // Once the host no longer enforces it, the removal is deployed; the old evidence does not re-suggest it.
-        report(host, Instant.now().minusSeconds(5), HAND_WRITTEN, 0);
+        report(host, Instant.now().minusSeconds(5), "192.0.2.99/32", 0);
         Eventually.await("the removal is deployed", WAIT, () -> state(removal).equals("deployed"));
         Api.parse(as("rita").get("/api/v1/suggestions?host=" + host).then().statusCode(200).extract().asString())
                 .at("/instances/0/suggestions").forEach(s -> assertThat(s.get("cidr").asText())
