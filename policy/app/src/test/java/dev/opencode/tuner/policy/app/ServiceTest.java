@@ -58,7 +58,10 @@ class ServiceTest {
         suggestion.fieldNames().forEachRemaining(properties::add);
         assertThat(properties).containsExactlyInAnyOrder("id", "cidr", "addresses", "opens", "ports", "protocols",
                 "services", "events", "firstSeen", "lastSeen", "state", "stable", "acceptedCidr", "snoozedUntil",
-                "supersededBy", "approvedBy", "earlierRejection");
+                "supersededBy", "approvedBy", "earlierRejection", "kind", "removal");
+        assertThat(doc.at("/components/schemas/Removal/properties").toString()).contains("unusedSince")
+                .contains("removeAfter");
+        assertThat(doc.get("paths").has("/api/v1/unused-entries")).isTrue();
         assertThat(doc.at("/components/securitySchemes").toString()).contains("basic");
     }
 }
