@@ -268,6 +268,44 @@ class RemovalTest {
         assertThat(audit.at("/decisions/0/actor").asText()).isEqualTo("tuner");
     }
 
+    @Test
+    void theInstancePageShowsRemovalsApartWithTheHandWrittenEntriesAndTheExportStatus() throws Exception {
+        String host = "rm-ui";
+        deployedAndUnused(host, "192.0.2.40");
+        removals.refresh(host);
+        UUID removal = Removals.id(host, "web", "192.0.2.40/32");
+        io.restassured.response.Response login = given().redirects().follow(false)
+                .contentType(io.restassured.http.ContentType.URLENC).formParam("j_username", "admin")
+                .formParam("j_password", Api.adminPassword()).post("/j_security_check");
+        String session = login.cookie("tuner-session");
+        io.restassured.response.Response response = given().cookie("tuner-session", session)
+                .get("/ui/instances/" + host + "/web");
+        String page = response.then().statusCode(200).extract().asString();
+
+        assertThat(page).contains("<article class=\"card removal\" id=\"s-" + hex(removal) + "\"")
+                .contains("Remove <code>192.0.2.40/32</code>").contains("never used")
+                .contains("drops the entry 8s after that announcement")
+                .contains("value=\"accept\">Accept removal</button>")
+                .contains("Unused hand-written entries").contains("<code>" + HAND_WRITTEN + "</code>: unused since")
+                .contains("Export of " + host).contains(": committed")
+                .containsPattern("<a href=\"https://forge.example.org/ops/infra/pull/\\d+\"");
+
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"")
+                .matcher(page);
+        assertThat(token.find()).isTrue();
+        io.restassured.response.Response decided = given().redirects().follow(false).cookie("tuner-session", session)
+                .cookie("tuner-csrf", response.cookie("tuner-csrf"))
+                .contentType(io.restassured.http.ContentType.URLENC).formParam("csrf-token", token.group(1))
+                .formParam("host", host).formParam("instance", "web").formParam("action", "accept")
+                .formParam("comment", "decommissioned").post("/ui/suggestions/" + hex(removal) + "/decide");
+        assertThat(decided.statusCode()).isEqualTo(303);
+        assertThat(decided.header("Location")).contains("done=removal");
+        assertThat(state(removal)).isEqualTo("accepted");
+        assertThat(given().cookie("tuner-session", session).get(decided.header("Location").replace("#history", ""))
+                .asString())
+                .contains("Removal accepted: the next export announces it");
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
 
     static FakeForge.Pr pullRequest(String host) {
