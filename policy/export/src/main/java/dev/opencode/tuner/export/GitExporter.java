@@ -12,6 +12,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLException;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -40,6 +43,7 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
@@ -62,6 +66,16 @@ public final class GitExporter {
     public static final String BRANCH_PREFIX = "opencode-egress/";
     private static final String REMOTE_PREFIX = "refs/remotes/origin/";
 
+    /**
+     * The JDK's HttpURLConnection, under JGit's HTTPS transport, logs every request header at FINE: the Authorization
+     * header too, which holds the token. Pinned at INFO, so that a debug level on the root logger cannot put the token
+     * into a log (held in a field: java.util.logging forgets the level of a logger nobody references).
+     */
+    private static final Logger JDK_HTTP_LOG = quiet("sun.net.www.protocol.http.HttpURLConnection");
+
+    /** Apache MINA sshd's key file parsers hex-dump the private key file they read at TRACE: pinned at INFO too. */
+    private static final Logger SSHD_KEY_LOG = quiet("org.apache.sshd.common.config.keys.loader");
+
     private final GitRemote remote;
     private final Path cacheDirectory;
     private final GeneratedFile file;
@@ -77,6 +91,12 @@ public final class GitExporter {
         this.cacheDirectory = Objects.requireNonNull(cacheDirectory);
         this.file = Objects.requireNonNull(file);
         this.identity = new PersonIdent(botName, botEmail);
+    }
+
+    private static Logger quiet(String name) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(Level.INFO);
+        return logger;
     }
 
     /** The bot's branch for {@code host}. */
@@ -177,8 +197,73 @@ public final class GitExporter {
 
     private ExportException failure(String what, Exception e) {
         // The cause is not attached: a transport exception's message can hold a URL; only its redacted text is kept.
-        return new ExportException(what + " failed: " + e.getClass().getSimpleName() + ": "
-                + Secret.redact(String.valueOf(e.getMessage()), remote.httpsToken()));
+        String jgit = e.getClass().getSimpleName() + ": " + e.getMessage();
+        String hint = hint(e);
+        return new ExportException(Secret.redact(what + " failed: " + (hint == null ? jgit : hint + " (" + jgit + ")"),
+                remote.httpsToken()));
+    }
+
+    /**
+     * What went wrong and what to do, for the failures an operator meets when setting a remote up (host key, SSH key,
+     * token, certificate), or null. JGit's own words are terse ("Server key did not validate", "not authorized").
+     */
+    private String hint(Throwable e) {
+        String where = where();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof SSLException) {
+                return "the TLS certificate of " + where + " is not trusted (" + message + "): "
+                        + (remote.httpsCaFile() == null
+                                ? "it does not chain to a CA the JDK trusts; for a private CA, set the HTTPS CA file "
+                                        + "to its certificate (PEM)"
+                                : "it does not chain to a certificate of the CA file " + remote.httpsCaFile()
+                                        + "; put the CA that signed it there (PEM)")
+                        + "; the token was not sent";
+            }
+            if (message.contains("Server key did not validate")) {
+                String file = remote.knownHostsFile() == null ? "~/.ssh/known_hosts" : remote.knownHostsFile().toString();
+                return "the SSH host key of " + where + " is not the one the known_hosts file " + file
+                        + " lists for it (the host is missing there, or its key changed: a new server, or someone in "
+                        + "between): compare the key's fingerprint with the one the server's admin publishes, then "
+                        + "fix the file; no key was offered, nothing was fetched or pushed";
+            }
+            if (message.contains("Cannot log in at") || message.contains("No more authentication methods")) {
+                String key = remote.sshKeyFile() == null ? "the keys of ~/.ssh" : "the SSH key " + remote.sshKeyFile();
+                return where + " refused " + key + " for user "
+                        + userOf(remote.uri()) + ": give that key (its .pub) write access to the repository, e.g. as a "
+                        + "deploy key, or set the SSH key file to a key that has it";
+            }
+            if (message.contains("not authorized") || message.contains("Authentication is required")) {
+                return remote.httpsToken() == null
+                        ? where + " wants credentials: set the HTTPS token file (a token with write access)"
+                        : where + " refused the token of user " + remote.httpsUser() + " (HTTP 401): check that the "
+                                + "token file holds a current token with write access to the repository, and the "
+                                + "user name (GitHub: x-access-token, GitLab: oauth2)";
+            }
+        }
+        return null;
+    }
+
+    /** The server as host:port, or the URI when it has no host. */
+    private String where() {
+        try {
+            URIish uri = new URIish(remote.uri());
+            if (uri.getHost() == null) {
+                return remote.uri();
+            }
+            return "the server " + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        } catch (java.net.URISyntaxException e) {
+            return remote.uri();
+        }
+    }
+
+    private static String userOf(String uri) {
+        try {
+            String user = new URIish(uri).getUser();
+            return user == null ? System.getProperty("user.name") : user;
+        } catch (java.net.URISyntaxException e) {
+            return "?";
+        }
     }
 
     private Repository openCache() throws IOException {
@@ -214,8 +299,9 @@ public final class GitExporter {
                     .setTransportConfigCallback(transportConfig())
                     .call();
         } catch (GitAPIException e) {
+            // The cause stays for failure(), which reads the chain for a hint but never attaches it.
             throw new IOException(e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + (e.getCause() instanceof TransportException t ? " (" + t.getMessage() + ")" : ""));
+                    + (e.getCause() instanceof TransportException t ? " (" + t.getMessage() + ")" : ""), e);
         }
         if (remote.defaultBranch() != null) {
             return remote.defaultBranch();
@@ -316,6 +402,14 @@ public final class GitExporter {
         }
         if (transport instanceof SshTransport ssh && (remote.sshKeyFile() != null || remote.knownHostsFile() != null)) {
             ssh.setSshSessionFactory(sshSessions());
+        }
+        if (transport instanceof TransportHttp http && remote.httpsCaFile() != null) {
+            try {
+                // Read again for each connection: a renewed CA file is taken without a restart.
+                http.setHttpConnectionFactory(CaCertificates.read(remote.httpsCaFile(), "HTTPS CA file").connections());
+            } catch (IllegalArgumentException e) {
+                throw new ExportException(e.getMessage());
+            }
         }
     }
 

@@ -18,9 +18,11 @@ import org.eclipse.jgit.transport.URIish;
  *        GitLab, any name for Gitea)
  * @param httpsToken the HTTPS token, or null
  * @param defaultBranch the branch pull requests go into, or null to take the remote's HEAD
+ * @param httpsCaFile PEM certificates of the authorities the HTTPS server's certificate must chain to, instead of the
+ *        JDK's trusted roots (git's {@code http.sslCAInfo}, for a private CA), or null for the JDK's
  */
 public record GitRemote(String uri, Path sshKeyFile, Path knownHostsFile, String httpsUser, Secret httpsToken,
-        String defaultBranch) {
+        String defaultBranch, Path httpsCaFile) {
 
     public GitRemote {
         if (uri == null || uri.isBlank()) {
@@ -44,15 +46,28 @@ public record GitRemote(String uri, Path sshKeyFile, Path knownHostsFile, String
         if (sshKeyFile != null && !Files.isReadable(sshKeyFile)) {
             throw new IllegalArgumentException("SSH key file " + sshKeyFile + " is not readable");
         }
+        if (knownHostsFile != null && !Files.isReadable(knownHostsFile)) {
+            throw new IllegalArgumentException("known_hosts file " + knownHostsFile + " is not readable: write the "
+                    + "server's host key into it (ssh-keyscan, checked against what the server's admin says)");
+        }
         httpsUser = httpsUser == null || httpsUser.isBlank() ? "x-access-token" : httpsUser;
         if (defaultBranch != null && defaultBranch.isBlank()) {
             defaultBranch = null;
         }
+        if (httpsCaFile != null) {
+            CaCertificates.read(httpsCaFile, "HTTPS CA file");
+        }
+    }
+
+    /** A remote whose HTTPS server, if any, has a certificate from a CA the JDK trusts. */
+    public GitRemote(String uri, Path sshKeyFile, Path knownHostsFile, String httpsUser, Secret httpsToken,
+            String defaultBranch) {
+        this(uri, sshKeyFile, knownHostsFile, httpsUser, httpsToken, defaultBranch, null);
     }
 
     /** A repository reached without credentials: a path or a {@code file://} URL. */
     public static GitRemote local(String uri) {
-        return new GitRemote(uri, null, null, null, null, null);
+        return new GitRemote(uri, null, null, null, null, null, null);
     }
 
     /** The URI as it may be shown: never holds the token (the record refuses passwords in URLs). */
