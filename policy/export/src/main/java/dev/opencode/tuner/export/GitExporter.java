@@ -221,7 +221,8 @@ public final class GitExporter {
                         + "; the token was not sent";
             }
             if (message.contains("Server key did not validate")) {
-                String file = remote.knownHostsFile() == null ? "~/.ssh/known_hosts" : remote.knownHostsFile().toString();
+                String file = remote.knownHostsFile() == null ? "~/.ssh/known_hosts"
+                        : remote.knownHostsFile().toString();
                 return "the SSH host key of " + where + " is not the one the known_hosts file " + file
                         + " lists for it (the host is missing there, or its key changed: a new server, or someone in "
                         + "between): compare the key's fingerprint with the one the server's admin publishes, then "
@@ -229,8 +230,8 @@ public final class GitExporter {
             }
             if (message.contains("Cannot log in at") || message.contains("No more authentication methods")) {
                 String key = remote.sshKeyFile() == null ? "the keys of ~/.ssh" : "the SSH key " + remote.sshKeyFile();
-                return where + " refused " + key + " for user "
-                        + userOf(remote.uri()) + ": give that key (its .pub) write access to the repository, e.g. as a "
+                return where + " refused " + key + " for user " + userOf(remote.uri())
+                        + ": give that key (its .pub) write access to the repository, e.g. as a "
                         + "deploy key, or set the SSH key file to a key that has it";
             }
             if (message.contains("not authorized") || message.contains("Authentication is required")) {

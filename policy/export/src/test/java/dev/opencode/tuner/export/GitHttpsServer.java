@@ -22,8 +22,9 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * git's smart HTTP over TLS on loopback: Debian's {@code git http-backend} run as a CGI program for each request, behind
- * the JDK's HTTPS server, which accepts one user and token through HTTP Basic (401 with a Basic challenge otherwise).
+ * git's smart HTTP over TLS on loopback: Debian's {@code git http-backend} run as a CGI program for each request,
+ * behind the JDK's HTTPS server, which accepts one user and token through HTTP Basic (otherwise 401 with a Basic
+ * challenge).
  * The certificate is made by {@link #certificate} with the JDK's keytool.
  */
 final class GitHttpsServer implements AutoCloseable {
