@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.cli.CliException;
 import dev.opencode.tuner.cli.stack.StateDirectory;
+import dev.opencode.tuner.export.CaCertificates;
 import dev.opencode.tuner.export.ExportEntry;
 import dev.opencode.tuner.export.ExportException;
 import dev.opencode.tuner.export.ExportPlan;
@@ -89,6 +90,16 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--ssh-key-file", paramLabel = "F", description = "With an ssh:// --repo: the private key.")
     Path sshKeyFile;
 
+    @Option(names = "--known-hosts-file", paramLabel = "F",
+            description = "With an ssh:// --repo: the known_hosts file holding the server's host key (default: "
+                    + "~/.ssh/known_hosts).")
+    Path knownHostsFile;
+
+    @Option(names = "--https-ca-file", paramLabel = "F",
+            description = "With an https:// --repo: the PEM certificate(s) of the private CA the server's certificate "
+                    + "chains to (default: the JDK's trusted CAs).")
+    Path httpsCaFile;
+
     @Option(names = "--policy-url", paramLabel = "URL",
             description = "The policy service (default: the one ./tuner up started).")
     String policyUrl;
@@ -110,12 +121,20 @@ public final class ExportCommand implements Callable<Integer> {
         }
         boolean local = repo != null;
         if (!local && (forge != null || forgeUrl != null || forgeRepo != null || tokenFile != null
-                || sshKeyFile != null || defaultBranch != null)) {
-            throw CliException.usage("--forge, --forge-url, --forge-repo, --token-file, --ssh-key-file and "
-                    + "--default-branch go with --repo; without --repo the policy service uses its own configuration");
+                || sshKeyFile != null || knownHostsFile != null || httpsCaFile != null || defaultBranch != null)) {
+            throw CliException.usage("--forge, --forge-url, --forge-repo, --token-file, --ssh-key-file, "
+                    + "--known-hosts-file, --https-ca-file and --default-branch go with --repo; without --repo the "
+                    + "policy service uses its own configuration");
         }
         if (local && host == null) {
             throw CliException.usage("--repo needs --host: the CLI exports one host at a time");
+        }
+        if (httpsCaFile != null) {
+            try {
+                CaCertificates.read(httpsCaFile, "--https-ca-file");
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
         }
         ForgeKind kind = null;
         if (forge != null) {
@@ -213,8 +232,9 @@ public final class ExportCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Secret token = tokenFile == null ? null : secret();
         try {
-            GitRemote remote = new GitRemote(repo, sshKeyFile, null, kind == ForgeKind.GITLAB ? "oauth2" : null,
-                    repo.toLowerCase(Locale.ROOT).startsWith("https://") ? token : null, defaultBranch);
+            GitRemote remote = new GitRemote(repo, sshKeyFile, knownHostsFile,
+                    kind == ForgeKind.GITLAB ? "oauth2" : null,
+                    repo.toLowerCase(Locale.ROOT).startsWith("https://") ? token : null, defaultBranch, httpsCaFile);
             GitExporter git = new GitExporter(remote, cacheDirectory(), new GeneratedFile(pathTemplate),
                     "opencode-egress-tuner", "opencode-egress-tuner@localhost");
             ExportPlan plan = git.plan(new HostExport(host, entries));

@@ -27,7 +27,10 @@ class ExportCommandTest {
         "--repo /tmp/x --host h --forge bitbucket; --forge: 'bitbucket' is not a forge: use github, gitlab or gitea",
         "--repo /tmp/x --host h --forge github; --forge needs --forge-repo OWNER/NAME and --token-file F",
         "--repo /tmp/x --host h --forge gitea --forge-repo o/r --token-file /tmp/t; --forge gitea needs --forge-url",
-        "--repo /tmp/x --host h --forge-repo o/r; --forge-url and --forge-repo need --forge"})
+        "--repo /tmp/x --host h --forge-repo o/r; --forge-url and --forge-repo need --forge",
+        "--known-hosts-file /tmp/k; go with --repo",
+        "--repo /tmp/x --host h --https-ca-file /nonexistent/ca.pem; --https-ca-file: cannot read the CA file "
+                + "/nonexistent/ca.pem"})
     void usageErrorsExitTwoNamingTheFlag(String args, String message) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -84,4 +84,24 @@ class GeneratedFileTest {
         assertThatThrownBy(() -> GitRemote.local("http://git.example.org/infra.git"))
                 .hasMessageContaining("plain http");
     }
+
+    @Test
+    void aCaFileThatIsMissingOrHoldsNoCertificateIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("missing.pem");
+        Path notPem = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
+
+        assertThatThrownBy(() -> new GitRemote("https://git.example.org/infra.git", null, null, null, null, null,
+                missing)).hasMessageContaining("cannot read the CA file " + missing);
+        assertThatThrownBy(() -> CaCertificates.read(notPem, "tuner.policy.export.https-ca-file"))
+                .hasMessageStartingWith("tuner.policy.export.https-ca-file: the CA file " + notPem)
+                .hasMessageContaining("in PEM");
+    }
+
+    @Test
+    void anUnreadableKnownHostsFileIsRefusedNamingTheFile(@TempDir Path dir) {
+        Path missing = dir.resolve("known_hosts");
+
+        assertThatThrownBy(() -> new GitRemote("ssh://git@git.example.org/infra.git", null, missing, null, null, null))
+                .hasMessageContaining("known_hosts file " + missing + " is not readable");
+    }
 }

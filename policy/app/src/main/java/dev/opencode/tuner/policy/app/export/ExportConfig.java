@@ -38,6 +38,9 @@ public interface ExportConfig {
     @NotBlank
     String httpsUser();
 
+    /** HTTPS: PEM certificates of the private CA the server's certificate chains to (git's http.sslCAInfo). */
+    Optional<Path> httpsCaFile();
+
     /** The committer of the exporter's commits; commits by anyone else on the bot branch stop the exporter. */
     @WithDefault("opencode-egress-tuner")
     @NotBlank

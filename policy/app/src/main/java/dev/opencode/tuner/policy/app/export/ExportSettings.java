@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app.export;
 
+import dev.opencode.tuner.export.CaCertificates;
 import dev.opencode.tuner.export.GeneratedFile;
 import dev.opencode.tuner.export.GitExporter;
 import dev.opencode.tuner.export.GitRemote;
@@ -32,11 +33,12 @@ record ExportSettings(GitExporter git, Optional<PullRequestSync> pullRequests, O
         }
         Secret httpsToken = config.httpsTokenFile().map(f -> Secret.fromFile(f, PREFIX + "https-token-file"))
                 .orElse(null);
+        config.httpsCaFile().ifPresent(f -> CaCertificates.read(f, PREFIX + "https-ca-file"));
         GitRemote remote;
         try {
             remote = new GitRemote(config.repository().get(), config.sshKeyFile().orElse(null),
                     config.knownHostsFile().orElse(null), config.httpsUser(), httpsToken,
-                    config.defaultBranch().orElse(null));
+                    config.defaultBranch().orElse(null), config.httpsCaFile().orElse(null));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PREFIX + "repository: " + Secret.redact(e.getMessage(), httpsToken));
         }
