@@ -38,7 +38,8 @@ public final class PullRequestBody {
         out.append("Allowlist entries for **").append(cell(host)).append("**, accepted in the review of "
                 + "opencode-egress-tuner. This changes only `").append(plan.path()).append("`.\n\n");
         out.append("- **Merge** and deploy to put them in force; the entries are then marked `merged`.\n");
-        out.append("- **Close without merging** to reject the entries this adds: they are recorded as rejected by `forge:")
+        out.append("- **Close without merging** to reject the entries this adds (and the removals it announces or"
+                + " makes): they are recorded as rejected by `forge:")
                 .append(forge.label()).append("` and not suggested again.\n");
         out.append("- Do not push to this branch: the exporter leaves a branch with other people's commits alone.\n\n");
         out.append("| | instance | CIDR | opens | evidence | accepted by | comment |\n");

@@ -261,12 +261,15 @@ public class ExportService {
             LOG.infof("pull request %s of %s merged: %d entries merged", pr.url(), host, n);
         } else {
             String actor = "forge:" + forgeLabel;
-            for (UUID id : proposed) {
+            // What it proposed: the entries it adds or drops, and the removals it only announced so far.
+            List<UUID> rejected = new ArrayList<>(proposed);
+            rejected.addAll(store.announcedRemovals(host));
+            for (UUID id : rejected) {
                 review.rejectInForce(id, actor, "pull request #" + pr.number() + " closed without merging: "
                         + pr.url());
             }
             LOG.infof("pull request %s of %s closed without merging: %d entries rejected as %s", pr.url(), host,
-                    proposed.size(), actor);
+                    rejected.size(), actor);
         }
         store.record(new HostStatusRow(host, "unchanged", null, branch, null, pr.number(), pr.url(),
                 pr.state().name().toLowerCase(Locale.ROOT), null, 0));

@@ -126,6 +126,21 @@ public class ExportStore {
         return hosts;
     }
 
+    /** Removal suggestions of the host that are accepted and announced, their entry still in the file. */
+    List<UUID> announcedRemovals(String host) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("SELECT id FROM"
+                + " suggestion WHERE host = ? AND kind = 'remove' AND state = 'accepted' AND announced_at IS NOT NULL")) {
+            s.setString(1, host);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    ids.add(r.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
     /** Hosts with an announced removal whose notice period is over: the next run drops the entry. */
     List<String> hostsWithDueRemovals() throws SQLException {
         List<String> hosts = new ArrayList<>();

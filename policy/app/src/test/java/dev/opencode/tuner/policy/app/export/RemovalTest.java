@@ -269,6 +269,31 @@ class RemovalTest {
     }
 
     @Test
+    void closingThePullRequestThatAnnouncesARemovalRejectsItAsTheForge() throws Exception {
+        String host = "rm-close";
+        UUID addition = deployedAndUnused(host, "192.0.2.50");
+        removals.refresh(host);
+        UUID removal = Removals.id(host, "web", "192.0.2.50/32");
+        as("rita").body("{}").post("/api/v1/suggestions/" + hex(removal) + "/accept").then().statusCode(200);
+        long number = export(host).at("/pullRequest/number").asLong();
+        assertThat(pullRequest(host).body).contains("will be removed after");
+        ExportFixture.forge.close(number);
+
+        export(host);
+
+        assertThat(state(removal)).isEqualTo("rejected");
+        assertThat(decisions(removal)).last().isEqualTo("rejected by forge:github: pull request #" + number
+                + " closed without merging: https://forge.example.org/ops/infra/pull/" + number);
+        // The addition had been deployed before that pull request: it stays in force.
+        assertThat(state(addition)).isEqualTo("deployed");
+        assertThat(Remotes.read(ExportFixture.bare, "opencode-egress/" + host,
+                "hosts/" + host + "/opencode-egress-allowlist.nix")).contains("\"192.0.2.50/32\"")
+                .doesNotContain("to be removed");
+        removals.refresh(host);
+        assertThat(state(removal)).as("a rejected removal is remembered").isEqualTo("rejected");
+    }
+
+    @Test
     void theInstancePageShowsRemovalsApartWithTheHandWrittenEntriesAndTheExportStatus() throws Exception {
         String host = "rm-ui";
         deployedAndUnused(host, "192.0.2.40");
