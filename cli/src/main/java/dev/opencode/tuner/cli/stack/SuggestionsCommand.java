@@ -39,7 +39,7 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
     @Option(names = "--state", paramLabel = "STATES", defaultValue = "pending,held",
             description = "Comma-separated review states (default: ${DEFAULT-VALUE}, every open suggestion; held ="
                     + " pending but held back by the stabilisation rule): pending, held, accepted, rejected, snoozed,"
-                    + " superseded, exported, merged, deployed, all.")
+                    + " superseded, exported, merged, deployed, removed, all. Removal suggestions print as 'remove'.")
     String states;
 
     @Option(names = "--user", defaultValue = "admin", description = "Account (default: ${DEFAULT-VALUE}).")

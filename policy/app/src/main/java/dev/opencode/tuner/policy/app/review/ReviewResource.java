@@ -64,7 +64,8 @@ public class ReviewResource {
             @Parameter(description = "Only this instance") @QueryParam("instance") String instance,
             @Parameter(description = "Comma-separated states (default pending): pending, held (pending but held back"
                     + " by the stabilisation rule), accepted, rejected, snoozed, superseded, exported, merged,"
-                    + " deployed, or all") @QueryParam("state") String state) throws SQLException {
+                    + " deployed, removed, or all. Removal suggestions (kind remove) are listed with the additions")
+            @QueryParam("state") String state) throws SQLException {
         return service.list(host(host), instance(instance), states(state));
     }
 
