@@ -6,6 +6,7 @@ import dev.opencode.tuner.stack.Stack;
 import dev.opencode.tuner.stack.StackOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,12 +28,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ./tuner bench --only review}: the review API under load. PostgreSQL gets {@code instances} instances with
- * {@code perInstance} destination aggregates each (generate_series, set-based), the policy service of the stack
- * computes their suggestions, then {@code wrk} (Debian package), a second process, calls
- * {@code GET /api/v1/suggestions?host=&instance=} for random instances with HTTP Basic. Then new events are written
- * into a share of the instances and the incremental recomputation's cost per new event is read from the service's
- * own timer ({@code tuner_policy_suggestions_recompute_duration_seconds}).
+ * {@code ./tuner bench --only review}: the review API and the review UI under load. PostgreSQL gets {@code instances}
+ * instances with {@code perInstance} destination aggregates each (generate_series, set-based), the policy service of
+ * the stack computes their suggestions, then {@code wrk} (Debian package), a second process, calls
+ * {@code GET /api/v1/suggestions?host=&instance=} for random instances with HTTP Basic, and then the instance page
+ * {@code /ui/instances/{host}/{instance}} with a session cookie from one form login. Any answer but a 2xx counts as
+ * an error (wrk itself counts only 4xx and 5xx: a redirect to the login page would pass as a fast answer). Then new
+ * events are written into a share of the instances and the incremental recomputation's cost per new event is read
+ * from the service's own timer ({@code tuner_policy_suggestions_recompute_duration_seconds}).
+ *
+ * <p>The service's reverse DNS asks a dnsmasq started here on a loopback port (no upstream; the bench's reverse
+ * zones answer NXDOMAIN), never the machine's resolver: the page labels each address it shows.
  */
 final class ReviewBench {
     private static final int HOSTS = 100;
@@ -45,7 +51,14 @@ final class ReviewBench {
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = root.resolve("state");
         List<String> out = new ArrayList<>();
+        String jvmOptions = "tuner.stack.policy.jvm-options";
+        String previousOptions = System.getProperty(jvmOptions);
+        Process dnsmasq = null;
         try {
+            int dnsPort = freeUdpPort();
+            dnsmasq = dnsmasq(root, dnsPort);
+            System.setProperty(jvmOptions, ((previousOptions == null ? "" : previousOptions + " ")
+                    + "-Dtuner.policy.evidence.dns.server=127.0.0.1:" + dnsPort).strip());
             Stack.up(state, StackOptions.defaults().withParts("kafka", "postgres", "policy"));
             String api = address(state, "policy");
             String password = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password"))
@@ -74,7 +87,16 @@ final class ReviewBench {
                 long suggestions = count(c, "SELECT count(*) FROM suggestion");
                 System.err.printf("first computation: %.1f s (%,d suggestions)%n", firstSeconds, suggestions);
 
-                String[] wrk = wrk(root, api, password, instances, seconds, connections);
+                String basic = Base64.getEncoder().encodeToString(("admin:" + password)
+                        .getBytes(StandardCharsets.UTF_8));
+                String[] wrk = wrk(root, "suggestions", api, "Authorization", "Basic " + basic,
+                        "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
+                                .formatted(HOSTS, HOSTS), instances, seconds, connections);
+                String cookie = "tuner-session=" + login(api, password);
+                requirePage(api, cookie);
+                String[] page = wrk(root, "page", api, "Cookie", cookie,
+                        "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)".formatted(HOSTS,
+                                HOSTS), instances, seconds, connections);
 
                 // Incremental: new events for a tenth of the instances (new destinations and more events on old
                 // ones), then the recomputation of exactly those instances, measured by the service's timer.
@@ -104,6 +126,9 @@ final class ReviewBench {
                 out.add(String.format(Locale.ROOT, "| GET /api/v1/suggestions?host=&instance= (random instance,"
                         + " Basic auth) | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |", wrk[0], wrk[1],
                         wrk[2], wrk[3]));
+                out.add(String.format(Locale.ROOT, "| GET /ui/instances/{host}/{instance} (random instance, session"
+                        + " cookie) | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |", page[0], page[1],
+                        page[2], page[3]));
                 out.add(String.format(Locale.ROOT, "| first computation of every instance | %.1f s wall, %.1f s"
                         + " in recomputation (%.1f ms per instance) | scheduled job, one transaction per instance |",
                         firstSeconds, firstCpu, firstCpu * 1000 / instances));
@@ -115,8 +140,20 @@ final class ReviewBench {
                 out.add("");
             }
         } finally {
-            Stack.down(state);
-            deleteTree(root); // 1.4 GB of PostgreSQL and Kafka data
+            try {
+                Stack.down(state);
+            } finally {
+                if (previousOptions == null) {
+                    System.clearProperty(jvmOptions);
+                } else {
+                    System.setProperty(jvmOptions, previousOptions);
+                }
+                if (dnsmasq != null) {
+                    dnsmasq.destroy();
+                    dnsmasq.waitFor(10, TimeUnit.SECONDS);
+                }
+                deleteTree(root); // 1.4 GB of PostgreSQL and Kafka data
+            }
         }
         return out;
     }
@@ -172,21 +209,45 @@ final class ReviewBench {
         }
     }
 
-    /** p50, p99, requests/s and errors from wrk's --latency report. */
-    private static String[] wrk(Path root, String api, String password, int instances, int seconds,
-                                int connections) throws Exception {
-        String basic = Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
-        Path script = root.resolve("suggestions.lua");
-        // The password reaches only this 0600 file and wrk's memory, never a command line.
+    /**
+     * p50, p99, requests/s and errors of {@code GET path} for random instances, from wrk's --latency report. The
+     * credential ({@code header: value}) reaches only a 0600 script file and wrk's memory, never a command line.
+     * {@code path} is a Lua expression of {@code k}, the random instance's number.
+     */
+    private static String[] wrk(Path root, String name, String api, String header, String value, String path,
+                                int instances, int seconds, int connections) throws Exception {
+        Path script = root.resolve(name + ".lua");
+        // Every answer but a 2xx is an error here; wrk's own count has only 4xx and 5xx. Each thread has its own
+        // Lua state: the counts are summed in done(), and each thread seeds its own random numbers.
         Files.writeString(script, """
-                wrk.headers["Authorization"] = "Basic %s"
-                math.randomseed(os.time())
-                request = function()
-                  local k = math.random(0, %d - 1)
-                  local path = "/api/v1/suggestions?host=bench-" .. (k %% %d) .. "&instance=inst-" .. math.floor(k / %d)
-                  return wrk.format("GET", path)
+                wrk.headers["%1$s"] = "%2$s"
+                local threads = {}
+                function setup(thread)
+                  table.insert(threads, thread)
+                  thread:set("id", #threads)
                 end
-                """.formatted(basic, instances, HOSTS, HOSTS));
+                function init(args)
+                  bad = 0
+                  math.randomseed(os.time() * 100 + id)
+                end
+                request = function()
+                  local k = math.random(0, %3$d - 1)
+                  return wrk.format("GET", "%4$s)
+                end
+                response = function(status, headers, body)
+                  if status < 200 or status > 299 then
+                    bad = bad + 1
+                  end
+                end
+                function done(summary, latency, requests)
+                  local n = 0
+                  for _, t in ipairs(threads) do
+                    n = n + t:get("bad")
+                  end
+                  io.write(string.format("non-2xx answers: %%d\\nbytes per answer: %%d\\n", n,
+                    math.floor(summary.bytes / math.max(1, summary.requests))))
+                end
+                """.formatted(header, value, instances, path));
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         // Warm-up, not measured: the JIT, the pool, and the first bcrypt verification of the password (16
         // connections asking at once would otherwise all pay bcrypt's 0.25 s before the first one is remembered).
@@ -194,27 +255,94 @@ final class ReviewBench {
                 .redirectErrorStream(true).start();
         warm.getInputStream().readAllBytes();
         warm.waitFor(60, TimeUnit.SECONDS);
+        // A 10 s timeout instead of wrk's 2 s: a slow answer is measured, not dropped from the percentiles.
         Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
-                "-s", script.toString(), api).redirectErrorStream(true).start();
+                "--timeout", "10s", "-s", script.toString(), api).redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("wrk failed: " + report);
         }
-        System.err.println(report);
+        System.err.println(name + ":\n" + report);
         List<String> problems = new ArrayList<>();
-        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(report);
-        if (non2xx.find()) {
-            problems.add(non2xx.group(1) + " non-2xx answers");
+        String non2xx = group(report, "non-2xx answers: (\\d+)");
+        if (!non2xx.equals("0")) {
+            problems.add(non2xx + " answers not 2xx");
         }
         Matcher socket = Pattern.compile("Socket errors: (.*)").matcher(report);
         if (socket.find()) {
-            problems.add("socket errors: " + socket.group(1).strip() + " (wrk's timeout is 2 s)");
+            problems.add("socket errors: " + socket.group(1).strip() + " (timeout: no answer within 10 s)");
         }
-        Matcher bytes = Pattern.compile("Transfer/sec:\\s+(\\S+)").matcher(report);
-        String errors = (problems.isEmpty() ? "no errors" : String.join(", ", problems))
-                + (bytes.find() ? "; " + bytes.group(1) + "/s of JSON" : "");
+        String bytes = group(report, "bytes per answer: (\\d+)");
+        String size = bytes.equals("?") ? "" : String.format(Locale.ROOT, "; %,d bytes per answer",
+                Long.parseLong(bytes));
+        String errors = (problems.isEmpty() ? "no errors" : String.join(", ", problems)) + size;
         return new String[] {group(report, "\\s50%\\s+(\\S+)"), group(report, "\\s99%\\s+(\\S+)"),
             group(report, "Requests/sec:\\s+(\\S+)"), errors};
+    }
+
+    /** Logs in through the form login as the browser does; answers the session cookie's value. */
+    private static String login(String api, String password) throws IOException, InterruptedException {
+        String form = "j_username=admin&j_password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
+        try (HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(api + "/j_security_check"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (String c : answer.headers().allValues("Set-Cookie")) {
+                if (c.startsWith("tuner-session=") && !c.startsWith("tuner-session=;")) {
+                    return c.substring("tuner-session=".length(), c.indexOf(';') < 0 ? c.length() : c.indexOf(';'));
+                }
+            }
+            throw new IllegalStateException("the form login answered " + answer.statusCode() + " without a session"
+                    + " cookie: " + answer.headers().allValues("Location"));
+        }
+    }
+
+    /** One instance page with the cookie must be the page itself (200 and its heading), not the login page. */
+    private static void requirePage(String api, String cookie) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(api
+                    + "/ui/instances/bench-0/inst-0")).header("Cookie", cookie).timeout(Duration.ofSeconds(60))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 200 || !answer.body().contains("<h1>inst-0")) {
+                throw new IllegalStateException("the instance page answered " + answer.statusCode() + " "
+                        + answer.headers().allValues("Location") + " with the session cookie, not the page");
+            }
+        }
+    }
+
+    /**
+     * dnsmasq (Debian's package) on a loopback port, for the service's reverse DNS: no upstream, no hosts file, and
+     * every reverse name local, so each lookup is a quick NXDOMAIN and nothing leaves the machine.
+     */
+    private static Process dnsmasq(Path root, int port) throws IOException, InterruptedException {
+        Path binary = Path.of("/usr/sbin/dnsmasq");
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException(binary + " is missing: apt-get install dnsmasq"
+                    + " (build/debian-packages.txt)");
+        }
+        Process p = new ProcessBuilder(binary.toString(), "--keep-in-foreground", "--conf-file=/dev/null",
+                "--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces", "--listen-address=127.0.0.1",
+                "--port=" + port, "--pid-file=", "--user=" + System.getProperty("user.name"),
+                "--local=/in-addr.arpa/", "--local=/ip6.arpa/", "--log-facility=-")
+                .redirectErrorStream(true).redirectOutput(root.resolve("dnsmasq.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                return p; // dnsmasq listens on TCP and UDP together: TCP up means ready
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        p.destroy();
+        throw new IllegalStateException("dnsmasq did not start: " + Files.readString(root.resolve("dnsmasq.log")));
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     private static String group(String text, String regex) {

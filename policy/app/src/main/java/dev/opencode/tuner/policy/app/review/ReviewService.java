@@ -18,7 +18,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +39,10 @@ public class ReviewService {
     /** The states of the lifecycle, plus {@code held}: pending but held back by the stabilisation rule. */
     public static final List<String> STATES = List.of("pending", "held", "accepted", "rejected", "snoozed",
             "superseded", "exported", "merged", "deployed", "removed");
+
+    /** Thread-safe once configured; one instance keeps Jackson's caches warm. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static final String EFFECTIVE_STATE =
             "CASE WHEN s.state = 'snoozed' AND s.snoozed_until <= now() THEN 'pending' ELSE s.state END";
@@ -94,8 +97,7 @@ public class ReviewService {
      */
     private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s) {
         try {
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            com.fasterxml.jackson.databind.JsonNode addresses = json.readTree(s.addresses());
+            com.fasterxml.jackson.databind.JsonNode addresses = JSON.readTree(s.addresses());
             for (com.fasterxml.jackson.databind.JsonNode a : addresses) {
                 AddressLabels.Labels l = labels.labels(a.path("address").asText());
                 var node = (com.fasterxml.jackson.databind.node.ObjectNode) a;
@@ -106,7 +108,7 @@ public class ReviewService {
                             .put("region", p.region());
                 }
             }
-            return new ReviewViews.ReviewSuggestion(s.id(), s.cidr(), json.writeValueAsString(addresses), s.opens(),
+            return new ReviewViews.ReviewSuggestion(s.id(), s.cidr(), JSON.writeValueAsString(addresses), s.opens(),
                     s.ports(), s.protocols(), s.services(), s.events(), s.firstSeen(), s.lastSeen(), s.state(),
                     s.stable(), s.acceptedCidr(), s.snoozedUntil(), s.supersededBy(), s.approvedBy(),
                     s.earlierRejection(), s.kind(), s.removal());
@@ -122,7 +124,42 @@ public class ReviewService {
      * instances that got new events. Every instance with events is listed, with or without suggestions.
      */
     public ReviewViews.ReviewList list(String host, String instance, Set<String> states) throws SQLException {
-        return reading(() -> listOnce(host, instance, states));
+        return reading(() -> listOnce(host, instance, states, true));
+    }
+
+    /**
+     * {@link #list} without the evidence: each suggestion's {@code addresses} is null. For pages that show the
+     * evidence of some of the suggestions only ({@link #withEvidence}).
+     */
+    public ReviewViews.ReviewList summaries(String host, String instance, Set<String> states) throws SQLException {
+        return reading(() -> listOnce(host, instance, states, false));
+    }
+
+    /** The suggestions given with their evidence as it is now (a suggestion no longer stored keeps none). */
+    public List<ReviewViews.ReviewSuggestion> withEvidence(List<ReviewViews.ReviewSuggestion> suggestions)
+            throws SQLException {
+        if (suggestions.isEmpty()) {
+            return suggestions;
+        }
+        Map<String, String> evidence = new java.util.HashMap<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT id, evidence::text FROM suggestion WHERE id = ANY (?::uuid[])")) {
+            s.setArray(1, c.createArrayOf("text", suggestions.stream()
+                    .map(g -> ReviewIds.parse(g.id()).toString()).toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    evidence.put(ReviewIds.hex(r.getObject(1, UUID.class)), r.getString(2));
+                }
+            }
+        }
+        List<ReviewViews.ReviewSuggestion> with = new ArrayList<>();
+        for (ReviewViews.ReviewSuggestion g : suggestions) {
+            with.add(new ReviewViews.ReviewSuggestion(g.id(), g.cidr(), evidence.getOrDefault(g.id(), "[]"),
+                    g.opens(), g.ports(), g.protocols(), g.services(), g.events(), g.firstSeen(), g.lastSeen(),
+                    g.state(), g.stable(), g.acceptedCidr(), g.snoozedUntil(), g.supersededBy(), g.approvedBy(),
+                    g.earlierRejection(), g.kind(), g.removal()));
+        }
+        return with;
     }
 
     /**
@@ -142,55 +179,72 @@ public class ReviewService {
         }
     }
 
-    private ReviewViews.ReviewList listOnce(String host, String instance, Set<String> states) throws SQLException {
+    private ReviewViews.ReviewList listOnce(String host, String instance, Set<String> states, boolean evidence)
+            throws SQLException {
         recomputation.recomputeStale(host, instance);
         List<String> plain = states.stream().filter(s -> !s.equals("pending") && !s.equals("held")).toList();
-        // Only the filters given, so that PostgreSQL uses the (host, instance, state) index for one instance.
-        String sql = "SELECT " + SUGGESTION_COLUMNS + SUGGESTION_FROM + " WHERE " + filters("s", host, instance)
-                + """
+        // One statement, hence one snapshot for the runs and their suggestions, without a transaction to begin, set
+        // to repeatable read and end (three more round trips, each waiting for PostgreSQL's turn on a busy machine).
+        // Each instance's run comes with its suggestions joined; the run's JSON only on its first row. Only the
+        // filters given, so that PostgreSQL uses the (host, instance, state) index for one instance.
+        String sql = """
+                SELECT r.host, r.instance, r.events, r.destinations,
+                       CASE WHEN row_number() OVER w = 1 THEN r.refused::text END,
+                       CASE WHEN row_number() OVER w = 1 THEN r.already_allowed::text END,
+                       %2$s
+                  FROM suggestion_run r
+                  LEFT JOIN (suggestion s LEFT JOIN decision d ON d.id = s.rejected_decision AND s.reopened)
+                    ON s.host = r.host AND s.instance = r.instance
                    AND (%1$s = ANY (?) OR (%1$s = 'pending' AND s.stable AND ?)
                         OR (%1$s = 'pending' AND NOT s.stable AND ?))
-                 ORDER BY s.host, s.instance, family(s.cidr), s.cidr
-                """.formatted(EFFECTIVE_STATE);
-        Map<String, List<ReviewViews.ReviewSuggestion>> byInstance = new LinkedHashMap<>();
+                 WHERE %3$s
+                WINDOW w AS (PARTITION BY r.host, r.instance ORDER BY family(s.cidr), s.cidr)
+                 ORDER BY r.host, r.instance, family(s.cidr), s.cidr
+                """.formatted(EFFECTIVE_STATE, evidence ? SUGGESTION_COLUMNS
+                        : SUGGESTION_COLUMNS.replace("s.evidence::text", "NULL::text"), filters("r", host, instance));
         List<ReviewViews.ReviewInstance> instances = new ArrayList<>();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false); // one snapshot for the runs and the suggestions
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try {
-                try (PreparedStatement s = c.prepareStatement(sql)) {
-                    int i = bind(s, host, instance);
-                    s.setArray(i++, c.createArrayOf("text", plain.toArray()));
-                    s.setBoolean(i++, states.contains("pending"));
-                    s.setBoolean(i, states.contains("held"));
-                    try (ResultSet r = s.executeQuery()) {
-                        while (r.next()) {
-                            byInstance.computeIfAbsent(key(r.getString(2), r.getString(3)), k -> new ArrayList<>())
-                                    .add(suggestion(r));
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setArray(1, c.createArrayOf("text", plain.toArray()));
+            s.setBoolean(2, states.contains("pending"));
+            s.setBoolean(3, states.contains("held"));
+            bindFrom(s, 4, host, instance);
+            try (ResultSet r = s.executeQuery()) {
+                String h = null;
+                String i = null;
+                long events = 0;
+                int destinations = 0;
+                String refused = null;
+                String alreadyAllowed = null;
+                List<ReviewViews.ReviewSuggestion> suggestions = new ArrayList<>();
+                while (r.next()) {
+                    if (!r.getString(1).equals(h) || !r.getString(2).equals(i)) {
+                        if (h != null) {
+                            instances.add(new ReviewViews.ReviewInstance(h, i, events, destinations, suggestions,
+                                    refused, alreadyAllowed));
                         }
+                        h = r.getString(1);
+                        i = r.getString(2);
+                        events = r.getLong(3);
+                        destinations = r.getInt(4);
+                        refused = r.getString(5);
+                        alreadyAllowed = r.getString(6);
+                        suggestions = new ArrayList<>();
+                    }
+                    if (r.getObject(LIST_AT + 1) != null) {
+                        suggestions.add(suggestion(r, LIST_AT));
                     }
                 }
-                try (PreparedStatement s = c.prepareStatement("SELECT host, instance, events, destinations,"
-                        + " refused::text, already_allowed::text FROM suggestion_run r WHERE "
-                        + filters("r", host, instance) + " ORDER BY host, instance")) {
-                    bind(s, host, instance);
-                    try (ResultSet r = s.executeQuery()) {
-                        while (r.next()) {
-                            String h = r.getString(1);
-                            String i = r.getString(2);
-                            instances.add(new ReviewViews.ReviewInstance(h, i, r.getLong(3), r.getInt(4),
-                                    byInstance.getOrDefault(key(h, i), List.of()), r.getString(5), r.getString(6)));
-                        }
-                    }
+                if (h != null) {
+                    instances.add(new ReviewViews.ReviewInstance(h, i, events, destinations, suggestions, refused,
+                            alreadyAllowed));
                 }
-            } finally {
-                c.rollback();
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-                c.setAutoCommit(true);
             }
         }
         return new ReviewViews.ReviewList(instances);
     }
+
+    /** Where the suggestion's columns start in a row of the list (after the run's six). */
+    private static final int LIST_AT = 6;
 
     /** One suggestion, or null. */
     public ReviewViews.ReviewSuggestion suggestion(UUID id) throws SQLException {
@@ -216,29 +270,69 @@ public class ReviewService {
             throw ReviewErrors.notFound("no suggestion " + ReviewIds.hex(id));
         }
         String[] hostInstance = hostInstance(id);
-        String host = hostInstance[0];
-        String instance = hostInstance[1];
         String cidr = s.acceptedCidr() != null ? s.acceptedCidr() : s.cidr();
         if (editedCidr != null) {
             cidr = checkEdit(s.cidr(), editedCidr);
         }
-        IPAddress block = Cidrs.parse(cidr);
         int window = days == null ? rules.config().impactDays() : days;
+        ReviewViews.SuggestionDetail detail = details(hostInstance[0], hostInstance[1], List.of(new Target(s, cidr)),
+                window).get(0);
+        return new ReviewViews.SuggestionDetail(detail.host(), detail.instance(), labelled(s), detail.opens(),
+                detail.observed(), detail.history(), detail.earlierDecisions(), detail.impact(), detail.diff());
+    }
+
+    /**
+     * {@link #detail} of several suggestions of one instance at once, as the instance page shows them, in one
+     * transaction that reads each table once for all of them (one detail per suggestion read all the instance's
+     * blocked destinations and its host's accepted entries again each time). Each answer is what
+     * {@code detail(id, null, null)} answers, except that its {@code suggestion} is the one given, without the
+     * address labels.
+     */
+    public List<ReviewViews.SuggestionDetail> details(String host, String instance,
+                                                      List<ReviewViews.ReviewSuggestion> suggestions)
+            throws SQLException {
+        List<Target> targets = new ArrayList<>();
+        for (ReviewViews.ReviewSuggestion s : suggestions) {
+            targets.add(new Target(s, s.acceptedCidr() != null ? s.acceptedCidr() : s.cidr()));
+        }
+        return reading(() -> details(host, instance, targets, rules.config().impactDays()));
+    }
+
+    /** A suggestion and the CIDR whose impact and diff are shown (the suggested, accepted or previewed one). */
+    private record Target(ReviewViews.ReviewSuggestion suggestion, String cidr) {
+        UUID id() {
+            return ReviewIds.parse(suggestion.id());
+        }
+    }
+
+    private List<ReviewViews.SuggestionDetail> details(String host, String instance, List<Target> targets,
+                                                       int window) throws SQLException {
+        if (targets.isEmpty()) {
+            return List.of();
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             c.setReadOnly(true);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
-                int observed = observed(s, block);
-                List<ReviewViews.DecisionView> history = decisions(c, "d.suggestion_id = ?", List.of(id), 200);
-                List<ReviewViews.DecisionView> earlier = decisions(c, """
-                        d.host = ? AND d.instance = ? AND d.suggestion_id <> ?
-                        AND (d.cidr && ?::cidr OR d.decided_cidr && ?::cidr)""",
-                        List.of(host, instance, id, cidr, s.cidr()), 50);
-                ReviewViews.Impact impact = impact(c, host, instance, id, cidr, window);
-                String diff = diff(c, host, instance, id, cidr, s, now(c));
-                return new ReviewViews.SuggestionDetail(host, instance, labelled(s), block.getCount(), observed, history,
-                        earlier, impact, diff);
+                Map<UUID, List<ReviewViews.DecisionView>> history = histories(c, targets);
+                List<List<ReviewViews.DecisionView>> earlier = earlierDecisions(c, host, instance, targets);
+                ImpactBase impact = impactBase(c, host, instance, window);
+                Instant now = now(c);
+                List<AcceptedLine> accepted = accepted(c, host);
+                String beforeAll = AllowlistFiles.render(host, lines(accepted, null));
+                List<ReviewViews.SuggestionDetail> details = new ArrayList<>();
+                for (int k = 0; k < targets.size(); k++) {
+                    Target t = targets.get(k);
+                    IPAddress block = Cidrs.parse(t.cidr());
+                    int observed = observed(t.suggestion(), Range.of(block));
+                    String diff = diff(host, instance, t.id(), t.cidr(), t.suggestion(), observed, now, accepted,
+                            beforeAll);
+                    details.add(new ReviewViews.SuggestionDetail(host, instance, t.suggestion(), block.getCount(),
+                            observed, history.getOrDefault(t.id(), List.of()), earlier.get(k),
+                            impact.of(t.id(), t.cidr()), diff));
+                }
+                return details;
             } finally {
                 c.rollback();
                 c.setReadOnly(false);
@@ -246,6 +340,59 @@ public class ReviewService {
                 c.setAutoCommit(true);
             }
         }
+    }
+
+    /** Each target's decisions, newest first, at most 200 each. */
+    private static Map<UUID, List<ReviewViews.DecisionView>> histories(Connection c, List<Target> targets)
+            throws SQLException {
+        Map<UUID, List<ReviewViews.DecisionView>> history = new java.util.HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT " + DECISION_COLUMNS
+                + " FROM decision d WHERE d.suggestion_id = ANY (?::uuid[]) ORDER BY d.id DESC")) {
+            s.setArray(1, c.createArrayOf("text", targets.stream().map(t -> t.id().toString()).toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    ReviewViews.DecisionView d = decision(r, 1);
+                    List<ReviewViews.DecisionView> list = history.computeIfAbsent(ReviewIds.parse(d.suggestionId()),
+                            k -> new ArrayList<>());
+                    if (list.size() < 200) {
+                        list.add(d);
+                    }
+                }
+            }
+        }
+        return history;
+    }
+
+    /**
+     * Per target, the decisions on the instance's other suggestions whose CIDR overlaps the target's CIDR (or whose
+     * decided CIDR overlaps the suggested one), newest first, at most 50 each.
+     */
+    private static List<List<ReviewViews.DecisionView>> earlierDecisions(Connection c, String host, String instance,
+                                                                         List<Target> targets) throws SQLException {
+        List<List<ReviewViews.DecisionView>> earlier = new ArrayList<>();
+        for (int k = 0; k < targets.size(); k++) {
+            earlier.add(new ArrayList<>());
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT x.n, " + DECISION_COLUMNS + """
+                  FROM unnest(?::uuid[], ?::cidr[], ?::cidr[]) WITH ORDINALITY AS x (id, cidr, suggested, n)
+                 CROSS JOIN LATERAL (
+                       SELECT * FROM decision d
+                        WHERE d.host = ? AND d.instance = ? AND d.suggestion_id <> x.id
+                          AND (d.cidr && x.cidr OR d.decided_cidr && x.suggested)
+                        ORDER BY d.id DESC LIMIT 50) d
+                 ORDER BY x.n, d.id DESC""")) {
+            s.setArray(1, c.createArrayOf("text", targets.stream().map(t -> t.id().toString()).toArray()));
+            s.setArray(2, c.createArrayOf("text", targets.stream().map(Target::cidr).toArray()));
+            s.setArray(3, c.createArrayOf("text", targets.stream().map(t -> t.suggestion().cidr()).toArray()));
+            s.setString(4, host);
+            s.setString(5, instance);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    earlier.get(r.getInt(1) - 1).add(decision(r, 2));
+                }
+            }
+        }
+        return earlier;
     }
 
     /** The audit trail of the selected instances (null selects all), newest first. */
@@ -635,29 +782,36 @@ public class ReviewService {
     }
 
     private static ReviewViews.ReviewSuggestion suggestion(ResultSet r) throws SQLException {
-        String cidr = Cidrs.format(Cidrs.parse(r.getString(4)));
-        ReviewViews.DecisionView rejection = r.getObject(20) == null ? null : decision(r, 20);
-        UUID supersededBy = r.getObject(16, UUID.class);
-        String accepted = r.getString(14);
-        String state = r.getString(12);
-        return new ReviewViews.ReviewSuggestion(ReviewIds.hex(r.getObject(1, UUID.class)), cidr, r.getString(5),
-                Cidrs.parse(cidr).getCount(), Arrays.asList((Integer[]) r.getArray(6).getArray()),
-                Arrays.asList((String[]) r.getArray(7).getArray()), Arrays.asList((String[]) r.getArray(8).getArray()),
-                r.getLong(9), text(instant(r, 10)), text(instant(r, 11)), state, r.getBoolean(13),
+        return suggestion(r, 0);
+    }
+
+    /** The suggestion of {@link #SUGGESTION_COLUMNS} in the row, after {@code at} other columns. */
+    private static ReviewViews.ReviewSuggestion suggestion(ResultSet r, int at) throws SQLException {
+        IPAddress block = Cidrs.parse(r.getString(at + 4));
+        ReviewViews.DecisionView rejection = r.getObject(at + 20) == null ? null : decision(r, at + 20);
+        UUID supersededBy = r.getObject(at + 16, UUID.class);
+        String accepted = r.getString(at + 14);
+        String state = r.getString(at + 12);
+        return new ReviewViews.ReviewSuggestion(ReviewIds.hex(r.getObject(at + 1, UUID.class)), Cidrs.format(block),
+                r.getString(at + 5), block.getCount(), Arrays.asList((Integer[]) r.getArray(at + 6).getArray()),
+                Arrays.asList((String[]) r.getArray(at + 7).getArray()),
+                Arrays.asList((String[]) r.getArray(at + 8).getArray()), r.getLong(at + 9), text(instant(r, at + 10)),
+                text(instant(r, at + 11)), state, r.getBoolean(at + 13),
                 accepted == null ? null : Cidrs.format(Cidrs.parse(accepted)),
-                state.equals("snoozed") ? text(instant(r, 15)) : null,
+                state.equals("snoozed") ? text(instant(r, at + 15)) : null,
                 supersededBy == null ? null : ReviewIds.hex(supersededBy),
-                List.of((String[]) r.getArray(17).getArray()), rejection, r.getString(32), removal(r));
+                List.of((String[]) r.getArray(at + 17).getArray()), rejection, r.getString(at + 32),
+                removal(r, at));
     }
 
     /** The removal facts of a {@code remove} suggestion (columns 32..38 of SUGGESTION_COLUMNS), else null. */
-    private static ReviewViews.Removal removal(ResultSet r) throws SQLException {
-        if (!"remove".equals(r.getString(32))) {
+    private static ReviewViews.Removal removal(ResultSet r, int at) throws SQLException {
+        if (!"remove".equals(r.getString(at + 32))) {
             return null;
         }
-        UUID removes = r.getObject(38, UUID.class);
-        return new ReviewViews.Removal(r.getLong(33), text(instant(r, 34)), text(instant(r, 35)),
-                removes == null ? null : ReviewIds.hex(removes), text(instant(r, 36)), text(instant(r, 37)));
+        UUID removes = r.getObject(at + 38, UUID.class);
+        return new ReviewViews.Removal(r.getLong(at + 33), text(instant(r, at + 34)), text(instant(r, at + 35)),
+                removes == null ? null : ReviewIds.hex(removes), text(instant(r, at + 36)), text(instant(r, at + 37)));
     }
 
     private static List<ReviewViews.DecisionView> decisions(Connection c, String where, List<?> args, int limit)
@@ -686,12 +840,26 @@ public class ReviewService {
                 r.getString(at + 11));
     }
 
-    private static int observed(ReviewViews.ReviewSuggestion s, IPAddress block) {
+    /** How many of the suggestion's observed addresses the block holds. */
+    private static int observed(ReviewViews.ReviewSuggestion s, Range block) {
         int observed = 0;
-        try {
-            for (var address : new com.fasterxml.jackson.databind.ObjectMapper().readTree(s.addresses())) {
-                if (block.contains(Cidrs.address(address.get("address").asText()))) {
-                    observed++;
+        // The stored evidence is an array of objects whose "address" is the first field; only those are read.
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(s.addresses())) {
+            int depth = 0;
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                switch (t) {
+                    case START_OBJECT, START_ARRAY -> depth++;
+                    case END_OBJECT, END_ARRAY -> depth--;
+                    case FIELD_NAME -> {
+                        if (depth == 2 && p.currentName().equals("address")) {
+                            p.nextToken();
+                            if (block.contains(Key.of(p.getText()))) {
+                                observed++;
+                            }
+                        }
+                    }
+                    default -> {
+                    }
                 }
             }
         } catch (java.io.IOException e) {
@@ -700,25 +868,28 @@ public class ReviewService {
         return observed;
     }
 
-    private ReviewViews.Impact impact(Connection c, String host, String instance, UUID id, String cidr, int days)
-            throws SQLException {
-        LocalDate since;
-        Map<String, Long> blocked = new LinkedHashMap<>();
+    /**
+     * What the impact of any suggestion of one instance is computed from, read once: the blocked events per
+     * destination of the window, the effective allowlist, and the instance's pending, stable suggestions (the patch).
+     */
+    private ImpactBase impactBase(Connection c, String host, String instance, int days) throws SQLException {
+        List<BlockedCount> blocked = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT destination, sum(events)::bigint, (now() AT TIME ZONE 'UTC')::date - ? + 1
+                SELECT destination, sum(events)::bigint
                   FROM destination_day
                  WHERE host = ? AND instance = ? AND day >= (now() AT TIME ZONE 'UTC')::date - ? + 1
                  GROUP BY destination""")) {
-            s.setInt(1, days);
-            s.setString(2, host);
-            s.setString(3, instance);
-            s.setInt(4, days);
+            s.setString(1, host);
+            s.setString(2, instance);
+            s.setInt(3, days);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    blocked.put(r.getString(1), r.getLong(2));
+                    String destination = r.getString(1);
+                    blocked.add(new BlockedCount(destination, r.getLong(2), Key.of(destination)));
                 }
             }
         }
+        LocalDate since;
         try (PreparedStatement s = c.prepareStatement("SELECT (now() AT TIME ZONE 'UTC')::date - ? + 1")) {
             s.setInt(1, days);
             try (ResultSet r = s.executeQuery()) {
@@ -727,7 +898,6 @@ public class ReviewService {
             }
         }
         List<String> effective = new ArrayList<>();
-        List<String> patch = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT cidr::text FROM allowlist_entry WHERE host = ? AND instance = ?
                 UNION SELECT cidr::text FROM accepted_entry WHERE host = ? AND instance = ?""")) {
@@ -741,47 +911,175 @@ public class ReviewService {
                 }
             }
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT s.cidr::text FROM suggestion s WHERE s.host = ?"
-                + " AND s.instance = ? AND s.id <> ? AND s.stable AND s.kind = 'add' AND " + EFFECTIVE_STATE
-                + " = 'pending'")) {
+        List<UUID> patchIds = new ArrayList<>();
+        List<Range> patch = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT s.id, s.cidr::text FROM suggestion s WHERE s.host = ?"
+                + " AND s.instance = ? AND s.stable AND s.kind = 'add' AND " + EFFECTIVE_STATE + " = 'pending'")) {
             s.setString(1, host);
             s.setString(2, instance);
-            s.setObject(3, id);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    patch.add(r.getString(1));
+                    patchIds.add(r.getObject(1, UUID.class));
+                    patch.add(Range.of(Cidrs.parse(r.getString(2))));
                 }
             }
         }
-        patch.add(cidr);
+        // Most events first, then by destination: the order of the destinations that stay blocked.
+        blocked.sort((x, y) -> x.events() != y.events() ? Long.compare(y.events(), x.events())
+                : x.destination().compareTo(y.destination()));
         Allowlist now = Allowlist.of(effective);
-        Allowlist withPatch = Allowlist.of(patch);
-        IPAddress block = Cidrs.parse(cidr);
-        long total = 0;
-        long bySuggestion = 0;
-        long byPatch = 0;
-        long allowedNow = 0;
-        List<ReviewViews.BlockedDestination> stays = new ArrayList<>();
-        for (var e : blocked.entrySet()) {
-            IPAddress address = Cidrs.address(e.getKey());
-            long events = e.getValue();
-            total += events;
-            if (block.contains(address)) {
-                bySuggestion += events;
+        int[][] coveredBy = new int[blocked.size()][];
+        boolean[] allowedNow = new boolean[blocked.size()];
+        for (int d = 0; d < blocked.size(); d++) {
+            BlockedCount b = blocked.get(d);
+            allowedNow[d] = b.address().family() == 4 ? now.coversIpv4(b.address().low())
+                    : now.covers(Cidrs.address(b.destination()));
+            coveredBy[d] = new int[] {-1, -1};
+        }
+        // Each suggestion of the patch finds the destinations it covers by binary search in address order.
+        Integer[] byAddress = new Integer[blocked.size()];
+        for (int d = 0; d < byAddress.length; d++) {
+            byAddress[d] = d;
+        }
+        Arrays.sort(byAddress, (x, y) -> blocked.get(x).address().compareTo(blocked.get(y).address()));
+        for (int p = 0; p < patch.size(); p++) {
+            Range range = patch.get(p);
+            int lo = 0;
+            int hi = byAddress.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (blocked.get(byAddress[mid]).address().compareTo(range.lower()) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
-            if (withPatch.covers(address)) {
-                byPatch += events;
-            } else if (now.covers(address)) {
-                allowedNow += events;
-            } else {
-                stays.add(new ReviewViews.BlockedDestination(e.getKey(), events));
+            for (int i = lo; i < byAddress.length && range.contains(blocked.get(byAddress[i]).address()); i++) {
+                int[] covers = coveredBy[byAddress[i]];
+                if (covers[0] < 0) {
+                    covers[0] = p;
+                } else if (covers[1] < 0) {
+                    covers[1] = p;
+                }
             }
         }
-        stays.sort(Comparator.comparingLong(ReviewViews.BlockedDestination::events).reversed()
-                .thenComparing(ReviewViews.BlockedDestination::destination));
-        long staysEvents = stays.stream().mapToLong(ReviewViews.BlockedDestination::events).sum();
-        return new ReviewViews.Impact(days, since.toString(), cidr, total, bySuggestion, byPatch, patch.size(),
-                allowedNow, staysEvents, stays.size(), List.copyOf(stays.subList(0, Math.min(20, stays.size()))));
+        return new ImpactBase(days, since, blocked, allowedNow, coveredBy, patchIds);
+    }
+
+    /** The blocked events of one destination over the window. */
+    private record BlockedCount(String destination, long events, Key address) {
+    }
+
+    /**
+     * The impact inputs of one instance. {@code coveredBy[d]} holds the first two suggestions of the patch that
+     * cover destination {@code d} (-1 for none), so whether the patch without one suggestion still covers it is
+     * known without asking every suggestion again.
+     */
+    private record ImpactBase(int days, LocalDate since, List<BlockedCount> blocked, boolean[] allowedNow,
+                              int[][] coveredBy, List<UUID> patchIds) {
+        /** The impact of a suggestion of the instance (of the patch or not) with this CIDR. */
+        ReviewViews.Impact of(UUID id, String cidr) {
+            Range block = Range.of(Cidrs.parse(cidr));
+            int self = patchIds.indexOf(id);
+            int patchSize = patchIds.size() - (self < 0 ? 0 : 1) + 1;
+            long total = 0;
+            long bySuggestion = 0;
+            long byPatch = 0;
+            long allowed = 0;
+            long staysEvents = 0;
+            int staysCount = 0;
+            List<ReviewViews.BlockedDestination> stays = new ArrayList<>();
+            for (int d = 0; d < blocked.size(); d++) {
+                BlockedCount b = blocked.get(d);
+                total += b.events();
+                boolean inBlock = block.contains(b.address());
+                if (inBlock) {
+                    bySuggestion += b.events();
+                }
+                int[] covers = coveredBy[d];
+                boolean byOthers = covers[0] >= 0 && (covers[0] != self || covers[1] >= 0);
+                if (inBlock || byOthers) {
+                    byPatch += b.events();
+                } else if (allowedNow[d]) {
+                    allowed += b.events();
+                } else {
+                    staysEvents += b.events();
+                    staysCount++;
+                    if (stays.size() < 20) {
+                        stays.add(new ReviewViews.BlockedDestination(b.destination(), b.events()));
+                    }
+                }
+            }
+            return new ReviewViews.Impact(days, since.toString(), cidr, total, bySuggestion, byPatch,
+                    patchSize, allowed, staysEvents, staysCount, List.copyOf(stays));
+        }
+    }
+
+    /**
+     * An address as a 128-bit number and its family (4 or 6), for containment tests by comparison: the impact of
+     * every suggestion of an instance tests each of its destinations against each suggestion.
+     */
+    record Key(int family, long high, long low) {
+        /** A canonical address ({@code 192.0.2.1}, {@code 2001:db8::1}), as the aggregates hold them. */
+        static Key of(String address) {
+            long v = 0;
+            int part = -1;
+            int dots = 0;
+            for (int i = 0; i < address.length(); i++) {
+                char ch = address.charAt(i);
+                if (ch >= '0' && ch <= '9') {
+                    part = (part < 0 ? 0 : part * 10) + (ch - '0');
+                    if (part > 255) {
+                        return parsed(address);
+                    }
+                } else if (ch == '.' && part >= 0 && dots < 3) {
+                    v = v << 8 | part;
+                    part = -1;
+                    dots++;
+                } else {
+                    return parsed(address);
+                }
+            }
+            return dots == 3 && part >= 0 ? new Key(4, 0, v << 8 | part) : parsed(address);
+        }
+
+        private static Key parsed(String address) {
+            return of(Cidrs.address(address).getBytes());
+        }
+
+        static Key of(byte[] bytes) {
+            long high = 0;
+            long low = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes.length == 16 && i < 8) {
+                    high = high << 8 | (bytes[i] & 0xff);
+                } else {
+                    low = low << 8 | (bytes[i] & 0xff);
+                }
+            }
+            return new Key(bytes.length == 4 ? 4 : 6, high, low);
+        }
+
+        /** Address order: IPv4 before IPv6, then by value. */
+        int compareTo(Key other) {
+            int c = Integer.compare(family, other.family);
+            if (c == 0) {
+                c = Long.compareUnsigned(high, other.high);
+            }
+            return c != 0 ? c : Long.compareUnsigned(low, other.low);
+        }
+    }
+
+    /** A prefix block as its first and last address. */
+    record Range(Key lower, Key upper) {
+        static Range of(IPAddress block) {
+            return new Range(Key.of(block.getLower().getBytes()), Key.of(block.getUpper().getBytes()));
+        }
+
+        /** Whether the address is in the block: of the same family, and between the bounds. */
+        boolean contains(Key address) {
+            return lower.compareTo(address) <= 0 && address.compareTo(upper) <= 0;
+        }
     }
 
     private record AcceptedLine(String instance, String cidr, UUID suggestionId, String acceptedBy,
@@ -823,16 +1121,17 @@ public class ReviewService {
         return lines;
     }
 
-    /** The host's file without this suggestion, and with it (as previewed, or as accepted). */
-    private static String diff(Connection c, String host, String instance, UUID id, String cidr,
-                               ReviewViews.ReviewSuggestion s, Instant now) throws SQLException {
-        List<AcceptedLine> accepted = accepted(c, host);
+    /**
+     * The host's file without this suggestion, and with it (as previewed, or as accepted); for a removal, the file
+     * as it is and without the entry. {@code beforeAll} is the file of every accepted line, which is the file
+     * without this suggestion when it is not accepted.
+     */
+    private static String diff(String host, String instance, UUID id, String cidr, ReviewViews.ReviewSuggestion s,
+                               int observed, Instant now, List<AcceptedLine> accepted, String beforeAll) {
         if (s.removal() != null) {
             // A removal: the file as it is, and without the entry (the addition it removes).
-            List<AllowlistFiles.Line> all = lines(accepted, null);
             UUID addition = s.removal().removes() == null ? null : ReviewIds.parse(s.removal().removes());
-            return AllowlistFiles.diff(host, AllowlistFiles.render(host, all),
-                    AllowlistFiles.render(host, lines(accepted, addition)));
+            return AllowlistFiles.diff(host, beforeAll, AllowlistFiles.render(host, lines(accepted, addition)));
         }
         List<AllowlistFiles.Line> before = lines(accepted, id);
         List<AllowlistFiles.Line> after = new ArrayList<>(before);
@@ -842,27 +1141,17 @@ public class ReviewService {
                 self = a.line();
             }
         }
+        String beforeText = self == null ? beforeAll : AllowlistFiles.render(host, before);
         if (self == null || !self.cidr().equals(cidr)) {
-            IPAddressCount count = new IPAddressCount(cidr);
             self = new AllowlistFiles.Line(instance, cidr, s.id(), "(pending review)", now, null,
-                    AllowlistFiles.evidence(s.events(), s.services(), count.observed(s), count.opens(),
+                    AllowlistFiles.evidence(s.events(), s.services(), observed, Cidrs.parse(cidr).getCount(),
                             s.firstSeen() == null ? null : Instant.parse(s.firstSeen()),
                             s.lastSeen() == null ? null : Instant.parse(s.lastSeen())));
         }
         after.add(self);
-        return AllowlistFiles.diff(host, AllowlistFiles.render(host, before), AllowlistFiles.render(host, after));
+        return AllowlistFiles.diff(host, beforeText, AllowlistFiles.render(host, after));
     }
 
-    /** What a CIDR opens, and how many of a suggestion's observed addresses it covers. */
-    private record IPAddressCount(String cidr) {
-        java.math.BigInteger opens() {
-            return Cidrs.parse(cidr).getCount();
-        }
-
-        int observed(ReviewViews.ReviewSuggestion s) {
-            return ReviewService.observed(s, Cidrs.parse(cidr));
-        }
-    }
 
     /** {@code alias.host = ? AND alias.instance = ?} for the filters given (true when none). */
     static String filters(String alias, String host, String instance) {
@@ -878,7 +1167,11 @@ public class ReviewService {
 
     /** Binds the filters given; answers the next parameter index. */
     static int bind(PreparedStatement s, String host, String instance) throws SQLException {
-        int i = 1;
+        return bindFrom(s, 1, host, instance);
+    }
+
+    /** Binds the filters given from parameter {@code i} on; answers the next parameter index. */
+    private static int bindFrom(PreparedStatement s, int i, String host, String instance) throws SQLException {
         if (host != null) {
             s.setString(i++, host);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
 import java.math.BigInteger;
 import java.util.List;
@@ -44,7 +45,8 @@ public final class ReviewViews {
             @Schema(description = "Stable id: 128 bits of SHA-256 over host, instance and CIDR, in hex") String id,
             @Schema(description = "Canonical CIDR suggested", examples = "140.82.112.0/24") String cidr,
             @Schema(type = SchemaType.ARRAY, implementation = SuggestionViews.DestinationView.class,
-                    description = "The observed destinations it covers, sorted") @JsonRawValue String addresses,
+                    description = "The observed destinations it covers, sorted") @JsonSerialize(using = RawJson.class)
+            String addresses,
             @Schema(description = "How many addresses the CIDR opens, observed or not") BigInteger opens,
             List<Integer> ports,
             List<String> protocols,

@@ -70,6 +70,13 @@ public class WebPages {
     static final int LABEL_REFRESHES = 5;
     /** Decisions shown in an instance's history. */
     static final int HISTORY = 50;
+    /**
+     * Pending suggestions per page of an instance, each with its evidence, impact, diff and form. An instance of
+     * the review benchmark has 50 suggestions of 20 addresses; on one page that is 1,000 table rows.
+     */
+    static final int SUGGESTIONS_PER_PAGE = 10;
+    /** Observed addresses shown per suggestion; the rest are counted, and the API and CLI list them all. */
+    static final int ADDRESSES_SHOWN = 50;
     /** The outcomes a redirect may announce; anything else shows nothing (no reflected text). */
     private static final Map<String, String> DONE = Map.of(
             "accepted", "Accepted: the CIDR is in the generated allowlist.",
@@ -114,15 +121,36 @@ public class WebPages {
     public record UnusedRow(String cidr, String unusedSince, long packets) {
     }
 
-    /** Everything the instance page shows. */
+    /**
+     * Everything the instance page shows: {@code suggestions} are those of page {@code pageNumber} (of
+     * {@code pages}), {@code pending} counts them all.
+     */
     public record InstancePage(String host, String instance, long events, long destinations,
-                               List<AllowedRow> allowlist, List<Card> suggestions, List<Card> held,
-                               List<SuggestionViews.RefusalView> refused, List<DecisionRow> history,
-                               boolean canDecide, String message, String error, boolean labelsPending, int refresh,
-                               ExportPanel export, List<UnusedRow> unusedHandWritten, String noticePeriod) {
+                               List<AllowedRow> allowlist, List<Card> suggestions, int pending, int pageNumber,
+                               int pages, List<HeldRow> held, List<SuggestionViews.RefusalView> refused,
+                               List<DecisionRow> history, boolean canDecide, String message, String error,
+                               boolean labelsPending, int refresh, ExportPanel export,
+                               List<UnusedRow> unusedHandWritten, String noticePeriod) {
         /** The page's own path, for links and the evidence refresh. */
         public String path() {
             return "/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance);
+        }
+
+        /** The first suggestion of this page, counted from 1. */
+        public int firstShown() {
+            return (pageNumber - 1) * SUGGESTIONS_PER_PAGE + 1;
+        }
+
+        public int lastShown() {
+            return firstShown() + suggestions.size() - 1;
+        }
+
+        public int previousPage() {
+            return pageNumber - 1;
+        }
+
+        public int nextPage() {
+            return pageNumber + 1;
         }
 
         public int nextRefresh() {
@@ -138,10 +166,13 @@ public class WebPages {
     public record AllowedRow(String cidr, String source, String acceptedBy, String acceptedAt, String comment) {
     }
 
-    /** A suggestion with its evidence, impact, diff and history. */
+    /**
+     * A suggestion with its evidence (the first {@link #ADDRESSES_SHOWN} addresses, and how many more there are),
+     * impact, diff and history.
+     */
     public record Card(String id, String cidr, String opens, int observed, long events, String services,
-                       String firstSeen, String lastSeen, List<AddressRow> addresses, String impact,
-                       String staysBlocked, List<DiffLine> diff, List<DecisionRow> history,
+                       String firstSeen, String lastSeen, List<AddressRow> addresses, int moreAddresses,
+                       String impact, String staysBlocked, List<DiffLine> diff, List<DecisionRow> history,
                        List<DecisionRow> earlier, DecisionRow earlierRejection, String approvedBy,
                        String kind, String removal) {
         /** A removal suggestion (of an unused generated entry), shown apart from the additions. */
@@ -150,10 +181,18 @@ public class WebPages {
         }
     }
 
+    /** A suggestion held back by the stabilisation rule: listed, folded, without its evidence. */
+    public record HeldRow(String cidr, long events, String firstSeen, String lastSeen) {
+    }
+
     /** One observed address of a suggestion, with its labels. */
     public record AddressRow(String address, long events, String ports, String protocols, String firstSeen,
                              String lastSeen, String sampleSources, String reverseDns, String reverseStatus,
                              boolean reverseFound, List<String> providers) {
+        /** The address as a CIDR of its own ({@code /32} or {@code /128}), offered to narrow a suggestion to. */
+        public String hostCidr() {
+            return address + (address.indexOf(':') >= 0 ? "/128" : "/32");
+        }
     }
 
     /** One decision of the audit trail. */
@@ -236,7 +275,7 @@ public class WebPages {
     public TemplateInstance overview() throws SQLException {
         Map<String, Integer> pending = new HashMap<>();
         long total = 0;
-        for (ReviewViews.ReviewInstance view : review.list(null, null, Set.of("pending")).instances()) {
+        for (ReviewViews.ReviewInstance view : review.summaries(null, null, Set.of("pending")).instances()) {
             pending.put(view.host() + "\0" + view.instance(), view.suggestions().size());
             total += view.suggestions().size();
         }
@@ -267,8 +306,10 @@ public class WebPages {
     @Path("ui/instances/{host}/{instance}")
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public Response instance(@PathParam("host") String host, @PathParam("instance") String instance,
-                             @QueryParam("done") String done) throws SQLException {
-        InstancePage page = page(host, instance, 0, done == null ? null : DONE.get(done), null);
+                             @QueryParam("done") String done, @QueryParam("page") String pageNumber)
+            throws SQLException {
+        InstancePage page = page(host, instance, pageNumber(pageNumber), 0, done == null ? null : DONE.get(done),
+                null);
         if (page == null) {
             return notFound(host, instance);
         }
@@ -281,8 +322,10 @@ public class WebPages {
     @Path("ui/instances/{host}/{instance}/suggestions")
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public Response suggestionsFragment(@PathParam("host") String host, @PathParam("instance") String instance,
-                                        @QueryParam("refresh") int refresh) throws SQLException {
-        InstancePage page = page(host, instance, Math.max(0, Math.min(refresh, LABEL_REFRESHES)), null, null);
+                                        @QueryParam("refresh") int refresh, @QueryParam("page") String pageNumber)
+            throws SQLException {
+        InstancePage page = page(host, instance, pageNumber(pageNumber),
+                Math.max(0, Math.min(refresh, LABEL_REFRESHES)), null, null);
         if (page == null) {
             return Response.status(404).build();
         }
@@ -362,8 +405,16 @@ public class WebPages {
         }
     }
 
+    /** A page number from the query: 1 when absent or not a positive number (a number past the end: the last). */
+    static int pageNumber(String value) {
+        if (value == null || value.isBlank() || value.length() > 6 || !value.chars().allMatch(Character::isDigit)) {
+            return 1;
+        }
+        return Math.max(1, Integer.parseInt(value));
+    }
+
     private Response error(String host, String instance, int status, String message) throws SQLException {
-        InstancePage page = page(host, instance, 0, null, message);
+        InstancePage page = page(host, instance, 1, 0, null, message);
         if (page == null) {
             return notFound(host, instance);
         }
@@ -396,12 +447,14 @@ public class WebPages {
                 && InstanceName.isValid(instance);
     }
 
-    private InstancePage page(String host, String instance, int refresh, String message, String error)
-            throws SQLException {
+    private InstancePage page(String host, String instance, int pageNumber, int refresh, String message,
+                              String error) throws SQLException {
         if (!validName(host, instance)) {
             return null;
         }
-        List<ReviewViews.ReviewInstance> views = review.list(host, instance, Set.of("pending", "held")).instances();
+        // Only the suggestions on this page get their evidence: an instance may have hundreds of them.
+        List<ReviewViews.ReviewInstance> views = review.summaries(host, instance, Set.of("pending", "held"))
+                .instances();
         List<AllowedRow> allowed = new ArrayList<>();
         for (ReviewViews.InstanceAllowlist list : review.allowlist(host).instances()) {
             if (list.instance().equals(instance)) {
@@ -416,49 +469,67 @@ public class WebPages {
             return null;
         }
         ReviewViews.ReviewInstance view = views.isEmpty() ? null : views.get(0);
-        List<Card> cards = new ArrayList<>();
-        List<Card> held = new ArrayList<>();
-        boolean pending = false;
+        List<ReviewViews.ReviewSuggestion> stable = new ArrayList<>();
+        List<HeldRow> held = new ArrayList<>();
         if (view != null) {
             for (ReviewViews.ReviewSuggestion s : view.suggestions()) {
-                List<AddressRow> rows = new ArrayList<>();
-                for (SuggestionViews.DestinationView d : read(s.addresses(), DESTINATIONS)) {
-                    AddressLabels.Labels l = labels.labels(d.address());
-                    pending |= l.reverseName().status() == ReverseName.Status.PENDING;
-                    List<String> providers = new ArrayList<>();
-                    for (ProviderRange r : l.providers()) {
-                        providers.add(r.provider() + " " + r.service() + (r.region() == null ? "" : " " + r.region())
-                                + " (" + r.cidr() + ")");
-                    }
-                    rows.add(new AddressRow(d.address(), d.events(), WebText.join(d.ports()),
-                            WebText.join(d.protocols()), WebText.time(d.firstSeen()), WebText.time(d.lastSeen()),
-                            WebText.join(d.sampleSources()), l.reverseName().describe(),
-                            l.reverseName().status().text(), l.reverseDns() != null, providers));
+                if (s.stable()) {
+                    stable.add(s);
+                } else {
+                    held.add(new HeldRow(s.cidr(), s.events(), WebText.time(s.firstSeen()),
+                            WebText.time(s.lastSeen())));
                 }
-                ReviewViews.SuggestionDetail detail = review.detail(ReviewIds.parse(s.id()), null, null);
-                ReviewViews.Impact impact = detail.impact();
-                String impactText = "Of " + impact.blockedEvents() + " blocked events in the last " + impact.days()
-                        + " days, this would have allowed " + impact.allowedBySuggestion()
-                        + "; every pending suggestion of the instance together " + impact.allowedByPatch() + ".";
-                StringJoiner stays = new StringJoiner(", ");
-                impact.staysBlocked().forEach(b -> stays.add(b.destination() + " (" + b.events() + ")"));
-                if (s.removal() != null) {
-                    ReviewViews.Removal r = s.removal();
-                    impactText = "Unused since " + WebText.time(r.unusedSince()) + " (counter " + r.packets()
-                            + " packets" + (r.lastUsed() == null ? ", never used" : ", last used "
-                            + WebText.time(r.lastUsed())) + ").";
-                }
-                Card card = new Card(s.id(), s.cidr(), detail.opens().toString(), detail.observed(), s.events(),
-                        WebText.join(s.services()), WebText.time(s.firstSeen()), WebText.time(s.lastSeen()), rows,
-                        impactText, impact.staysBlockedDestinations() == 0 ? "" : impact.staysBlockedEvents()
-                                + " events to " + impact.staysBlockedDestinations() + " destination"
-                                + (impact.staysBlockedDestinations() == 1 ? "" : "s") + " stay blocked: "
-                                + stays, diff(detail.diff()), rows(detail.history()), rows(detail.earlierDecisions()),
-                        s.earlierRejection() == null ? null : row(s.earlierRejection()),
-                        s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()),
-                        s.kind(), s.removal() == null ? null : impactText);
-                (s.stable() ? cards : held).add(card);
             }
+        }
+        int pages = Math.max(1, (stable.size() + SUGGESTIONS_PER_PAGE - 1) / SUGGESTIONS_PER_PAGE);
+        int shown = Math.min(pageNumber, pages);
+        List<ReviewViews.ReviewSuggestion> onPage = review.withEvidence(stable.subList(
+                (shown - 1) * SUGGESTIONS_PER_PAGE, Math.min(stable.size(), shown * SUGGESTIONS_PER_PAGE)));
+        // Impact, diff and decisions of the page's suggestions in one go: one read of each table for all of them.
+        List<ReviewViews.SuggestionDetail> details = review.details(host, instance, onPage);
+        List<Card> cards = new ArrayList<>();
+        boolean pending = false;
+        for (int k = 0; k < onPage.size(); k++) {
+            ReviewViews.ReviewSuggestion s = onPage.get(k);
+            List<SuggestionViews.DestinationView> addresses = read(s.addresses(), DESTINATIONS);
+            List<AddressRow> rows = new ArrayList<>();
+            int shownAddresses = Math.min(addresses.size(), ADDRESSES_SHOWN);
+            for (SuggestionViews.DestinationView d : addresses.subList(0, shownAddresses)) {
+                AddressLabels.Labels l = labels.labels(d.address());
+                pending |= l.reverseName().status() == ReverseName.Status.PENDING;
+                List<String> providers = new ArrayList<>();
+                for (ProviderRange r : l.providers()) {
+                    providers.add(r.provider() + " " + r.service() + (r.region() == null ? "" : " " + r.region())
+                            + " (" + r.cidr() + ")");
+                }
+                rows.add(new AddressRow(d.address(), d.events(), WebText.join(d.ports()),
+                        WebText.join(d.protocols()), WebText.time(d.firstSeen()), WebText.time(d.lastSeen()),
+                        WebText.join(d.sampleSources()), l.reverseName().describe(),
+                        l.reverseName().status().text(), l.reverseDns() != null, providers));
+            }
+            ReviewViews.SuggestionDetail detail = details.get(k);
+            ReviewViews.Impact impact = detail.impact();
+            String impactText = "Of " + impact.blockedEvents() + " blocked events in the last " + impact.days()
+                    + " days, this would have allowed " + impact.allowedBySuggestion()
+                    + "; every pending suggestion of the instance together " + impact.allowedByPatch() + ".";
+            StringJoiner stays = new StringJoiner(", ");
+            impact.staysBlocked().forEach(b -> stays.add(b.destination() + " (" + b.events() + ")"));
+            if (s.removal() != null) {
+                ReviewViews.Removal r = s.removal();
+                impactText = "Unused since " + WebText.time(r.unusedSince()) + " (counter " + r.packets()
+                        + " packets" + (r.lastUsed() == null ? ", never used" : ", last used "
+                        + WebText.time(r.lastUsed())) + ").";
+            }
+            cards.add(new Card(s.id(), s.cidr(), detail.opens().toString(), detail.observed(), s.events(),
+                    WebText.join(s.services()), WebText.time(s.firstSeen()), WebText.time(s.lastSeen()), rows,
+                    addresses.size() - rows.size(), impactText, impact.staysBlockedDestinations() == 0 ? ""
+                            : impact.staysBlockedEvents() + " events to " + impact.staysBlockedDestinations()
+                            + " destination" + (impact.staysBlockedDestinations() == 1 ? "" : "s")
+                            + " stay blocked: " + stays, diff(detail.diff()), rows(detail.history()),
+                    rows(detail.earlierDecisions()),
+                    s.earlierRejection() == null ? null : row(s.earlierRejection()),
+                    s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()),
+                    s.kind(), s.removal() == null ? null : impactText));
         }
         List<SuggestionViews.RefusalView> refused = view == null ? List.of() : read(view.refused(), REFUSALS);
         boolean canDecide = identity.hasRole(Roles.REVIEWER) || identity.hasRole(Roles.ADMIN);
@@ -470,8 +541,9 @@ public class WebPages {
             }
         }
         return new InstancePage(host, instance, view == null ? 0 : view.events(),
-                view == null ? 0 : view.destinations(), allowed, cards, held, refused, history, canDecide, message,
-                error, pending, refresh, exportPanel(host), unused, WebText.duration(removals.noticePeriod()));
+                view == null ? 0 : view.destinations(), allowed, cards, stable.size(), shown, pages, held, refused,
+                history, canDecide, message, error, pending, refresh, exportPanel(host), unused,
+                WebText.duration(removals.noticePeriod()));
     }
 
     private static List<DecisionRow> rows(List<ReviewViews.DecisionView> decisions) {

@@ -6,6 +6,7 @@ import static dev.opencode.tuner.policy.app.review.ReviewLifecycleTest.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.policy.app.Api;
 import dev.opencode.tuner.policy.app.PolicyStack;
 import io.quarkus.test.common.TestResourceScope;
@@ -14,6 +15,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +28,9 @@ class ReviewDetailTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    ReviewService service;
 
     @Test
     void showsEvidenceImpactEarlierDecisionsAndTheDiffOfTheGeneratedFile() {
@@ -133,5 +139,51 @@ class ReviewDetailTest {
         assertThat(detail.get("earlierDecisions").get(0).get("cidr").asText()).isEqualTo("192.0.2.77/32");
         assertThat(detail.get("earlierDecisions").get(0).get("actor").asText()).isEqualTo("bob");
         assertThat(list(host, "superseded").toString()).contains("192.0.2.77/32");
+    }
+
+    @Test
+    void theDetailsOfAllSuggestionsOfAnInstanceAtOnceEqualEachDetail() throws Exception {
+        Blocked blocked = new Blocked(dataSource);
+        String host = "rv-details";
+        for (int i = 1; i <= 4; i++) {
+            blocked.add(host, "web", "140.82.113." + (i * 3), 443, i, T, T.plusSeconds(60L * i));
+        }
+        blocked.add(host, "web", "151.101.0.223", 443, 7, T, T.plusSeconds(30));
+        blocked.add(host, "web", "198.51.100.5", 443, 3, T, T.plusSeconds(30));
+        blocked.add(host, "web", "203.0.113.77", 22, 1, T, T); // held back
+        blocked.add(host, "web", "192.0.2.77", 443, 2, T, T.plusSeconds(1));
+        JsonNode first = list(host, null);
+        post("alice", "/api/v1/suggestions/" + ReviewLifecycleTest.find(first, "198.51.100.5/32").get("id").asText()
+                + "/accept", "{\"comment\": \"cdn\"}", 200);
+        post("bob", "/api/v1/suggestions/" + ReviewLifecycleTest.find(first, "192.0.2.77/32").get("id").asText()
+                + "/reject", "{\"comment\": \"not this one\"}", 200);
+        for (int i = 1; i <= 4; i++) {
+            blocked.add(host, "web", "192.0.2." + (i * 10), 443, 2, T, T.plusSeconds(i));
+        }
+        blocked.add(host, "web", "192.0.2.77", 8443, 1, T, T.plusSeconds(9)); // reopens the rejection in a /24
+        List<ReviewViews.ReviewSuggestion> suggestions = service.list(host, "web", Set.of("pending", "held"))
+                .instances().get(0).suggestions();
+        assertThat(suggestions.stream().map(ReviewViews.ReviewSuggestion::cidr)).contains("140.82.113.0/24",
+                "151.101.0.223/32", "192.0.2.0/24", "203.0.113.77/32");
+
+        List<ReviewViews.SuggestionDetail> all = service.details(host, "web", suggestions);
+
+        assertThat(all).hasSize(suggestions.size());
+        ObjectMapper json = new ObjectMapper();
+        for (int k = 0; k < suggestions.size(); k++) {
+            ReviewViews.SuggestionDetail one = service.detail(ReviewIds.parse(suggestions.get(k).id()), null, null);
+            assertThat(all.get(k).suggestion()).isSameAs(suggestions.get(k));
+            assertThat(json.writeValueAsString(withoutSuggestion(all.get(k))))
+                    .as(suggestions.get(k).cidr()).isEqualTo(json.writeValueAsString(withoutSuggestion(one)));
+        }
+        ReviewViews.SuggestionDetail reopened = all.get(suggestions.stream().map(ReviewViews.ReviewSuggestion::cidr)
+                .toList().indexOf("192.0.2.0/24"));
+        assertThat(reopened.earlierDecisions()).hasSize(1);
+        assertThat(reopened.impact().allowedNow()).isEqualTo(3);
+    }
+
+    private static ReviewViews.SuggestionDetail withoutSuggestion(ReviewViews.SuggestionDetail d) {
+        return new ReviewViews.SuggestionDetail(d.host(), d.instance(), null, d.opens(), d.observed(), d.history(),
+                d.earlierDecisions(), d.impact(), d.diff());
     }
 }

@@ -340,6 +340,41 @@ class WebTest {
         assertThat(providers.get(0).get("region").asText()).isEqualTo("us-east-1");
     }
 
+    @Test
+    void anInstanceWithManySuggestionsShowsThemTenToAPage() {
+        String host = "paged-host";
+        List<BlockedEvent> events = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) { // twelve /32s in twelve /16s: nothing folds
+            events.add(TestEvents.tcp(host, "web", "45." + (i * 10) + ".0.1", 443, 2 * i));
+            events.add(TestEvents.tcp(host, "web", "45." + (i * 10) + ".0.1", 443, 2 * i + 1));
+        }
+        try (TestEvents producer = new TestEvents()) {
+            producer.send(events);
+        }
+        Eventually.await("the suggestions of " + host + " are served", Duration.ofSeconds(60),
+                () -> Api.suggestions(host).get("instances").size() == 1
+                        && Api.suggestions(host).get("instances").get(0).get("suggestions").size() == 12);
+        String session = login();
+        String path = "/ui/instances/" + host + "/web";
+
+        String first = given().cookie("tuner-session", session).get(path).then().statusCode(200).extract()
+                .asString();
+        assertThat(first).contains("12 pending suggestions").contains("Suggestions 1–10 of 12 (page 1 of 2)")
+                .contains("href=\"" + path + "?page=2#suggestions\" rel=\"next\"").doesNotContain("rel=\"prev\"");
+        assertThat(Pattern.compile("<article class=\"card\"").matcher(first).results().count()).isEqualTo(10);
+
+        String second = given().cookie("tuner-session", session).get(path + "?page=2").then().statusCode(200)
+                .extract().asString();
+        assertThat(second).contains("Suggestions 11–12 of 12 (page 2 of 2)").contains("rel=\"prev\"")
+                .doesNotContain("rel=\"next\"");
+        assertThat(Pattern.compile("<article class=\"card\"").matcher(second).results().count()).isEqualTo(2);
+        // Past the end is the last page; anything but a number is the first.
+        assertThat(given().cookie("tuner-session", session).get(path + "?page=99").asString())
+                .contains("Suggestions 11–12 of 12");
+        assertThat(given().cookie("tuner-session", session).get(path + "?page=x").asString())
+                .contains("Suggestions 1–10 of 12");
+    }
+
     /** Events that make one /24 suggestion (four addresses) and /32s labelled by AWS and GitHub ranges. */
     static final class WebFixtures {
         static void produce(String host) {
