@@ -61,6 +61,7 @@ final class ReviewBench {
                     + "-Dtuner.policy.evidence.dns.server=127.0.0.1:" + dnsPort).strip());
             Stack.up(state, StackOptions.defaults().withParts("kafka", "postgres", "policy"));
             String api = address(state, "policy");
+            long[] pids = {pid(state, "policy"), pid(state, "postgres")};
             String password = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password"))
                     .strip();
             PostgresCredentials db = PostgresCredentials.load(state.resolve("credentials")
@@ -89,12 +90,12 @@ final class ReviewBench {
 
                 String basic = Base64.getEncoder().encodeToString(("admin:" + password)
                         .getBytes(StandardCharsets.UTF_8));
-                String[] wrk = wrk(root, "suggestions", api, "Authorization", "Basic " + basic,
+                String[] wrk = wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
                         "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
                                 .formatted(HOSTS, HOSTS), instances, seconds, connections);
                 String cookie = "tuner-session=" + login(api, password);
                 requirePage(api, cookie);
-                String[] page = wrk(root, "page", api, "Cookie", cookie,
+                String[] page = wrk(root, "page", pids, api, "Cookie", cookie,
                         "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)".formatted(HOSTS,
                                 HOSTS), instances, seconds, connections);
 
@@ -214,8 +215,8 @@ final class ReviewBench {
      * credential ({@code header: value}) reaches only a 0600 script file and wrk's memory, never a command line.
      * {@code path} is a Lua expression of {@code k}, the random instance's number.
      */
-    private static String[] wrk(Path root, String name, String api, String header, String value, String path,
-                                int instances, int seconds, int connections) throws Exception {
+    private static String[] wrk(Path root, String name, long[] pids, String api, String header, String value,
+                                String path, int instances, int seconds, int connections) throws Exception {
         Path script = root.resolve(name + ".lua");
         // Every answer but a 2xx is an error here; wrk's own count has only 4xx and 5xx. Each thread has its own
         // Lua state: the counts are summed in done(), and each thread seeds its own random numbers.
@@ -256,12 +257,18 @@ final class ReviewBench {
         warm.getInputStream().readAllBytes();
         warm.waitFor(60, TimeUnit.SECONDS);
         // A 10 s timeout instead of wrk's 2 s: a slow answer is measured, not dropped from the percentiles.
+        String loadBefore = loadAverage();
+        long serviceBefore = cpuTicks(pids[0], false);
+        long databaseBefore = cpuTicks(pids[1], true);
         Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
                 "--timeout", "10s", "-s", script.toString(), api).redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("wrk failed: " + report);
         }
+        long serviceTicks = cpuTicks(pids[0], false) - serviceBefore;
+        long databaseTicks = cpuTicks(pids[1], true) - databaseBefore;
+        String loadAfter = loadAverage();
         System.err.println(name + ":\n" + report);
         List<String> problems = new ArrayList<>();
         String non2xx = group(report, "non-2xx answers: (\\d+)");
@@ -275,9 +282,45 @@ final class ReviewBench {
         String bytes = group(report, "bytes per answer: (\\d+)");
         String size = bytes.equals("?") ? "" : String.format(Locale.ROOT, "; %,d bytes per answer",
                 Long.parseLong(bytes));
-        String errors = (problems.isEmpty() ? "no errors" : String.join(", ", problems)) + size;
+        long requests = Long.parseLong(group(report, "(\\d+) requests in").replace("?", "0"));
+        // CPU time per answer (clock ticks of 10 ms, from /proc): what the closed loop's latency is made of on 2
+        // cores, however busy the machine is (a busy machine makes it longer, but less than the latency).
+        String cpu = requests == 0 ? "" : String.format(Locale.ROOT, "; CPU per answer: service %.1f ms,"
+                + " PostgreSQL %.1f ms", serviceTicks * 10.0 / requests, databaseTicks * 10.0 / requests);
+        String errors = (problems.isEmpty() ? "no errors" : String.join(", ", problems)) + size + cpu
+                + "; load average " + loadBefore + " before, " + loadAfter + " after";
         return new String[] {group(report, "\\s50%\\s+(\\S+)"), group(report, "\\s99%\\s+(\\S+)"),
             group(report, "Requests/sec:\\s+(\\S+)"), errors};
+    }
+
+    /** The 1-minute load average ({@code /proc/loadavg}): the machine is shared, and this says how much. */
+    private static String loadAverage() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    }
+
+    /**
+     * User and system CPU time of a process, in clock ticks ({@code /proc/<pid>/stat}), with that of its children
+     * still running when asked (PostgreSQL's backends).
+     */
+    private static long cpuTicks(long pid, boolean children) throws IOException {
+        long ticks = 0;
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path dir : processes.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .toList()) {
+                String[] fields;
+                try {
+                    String stat = Files.readString(dir.resolve("stat"));
+                    fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                } catch (IOException e) {
+                    continue; // it ended meanwhile
+                }
+                long self = Long.parseLong(dir.getFileName().toString());
+                if (self == pid || (children && Long.parseLong(fields[1]) == pid)) {
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                }
+            }
+        }
+        return ticks;
     }
 
     /** Logs in through the form login as the browser does; answers the session cookie's value. */
@@ -376,6 +419,15 @@ final class ReviewBench {
         try (var files = Files.walk(root)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
+    }
+
+    private static long pid(Path state, String part) {
+        for (PartStatus p : Stack.status(state).parts()) {
+            if (p.part().equals(part) && p.pid() != null) {
+                return p.pid();
+            }
+        }
+        throw new IllegalStateException(part + " has no process in " + state);
     }
 
     private static String address(Path state, String part) {
