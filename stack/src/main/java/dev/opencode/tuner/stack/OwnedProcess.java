@@ -32,14 +32,36 @@ public record OwnedProcess(long pid, long startTicks, String marker) {
     return new OwnedProcess(pid, stat.startTicks(), marker);
   }
 
-  /** True when the pid is alive (not a zombie), started when recorded, and its command line holds the marker. */
+  /**
+   * True when the pid is alive (not a zombie), started when recorded, and its command line holds the marker. While
+   * the process is in the middle of an {@code execve} (as {@code setsid} becomes {@code java} right after the start)
+   * the kernel shows an empty or half-copied command line ({@code "s"}) for a moment, so a command line without the
+   * marker is read again, up to {@value #EXEC_READS} times {@value #EXEC_PAUSE_MILLIS} ms apart, before the process
+   * counts as another one.
+   */
   public boolean isRunning() {
-    Optional<ProcStat> stat = ProcStat.read(pid);
-    if (stat.isEmpty() || stat.get().zombie() || stat.get().startTicks() != startTicks) {
-      return false;
+    for (int read = 1; ; read++) {
+      Optional<ProcStat> stat = ProcStat.read(pid);
+      if (stat.isEmpty() || stat.get().zombie() || stat.get().startTicks() != startTicks) {
+        return false;
+      }
+      if (commandLine(pid).map(line -> line.contains(marker)).orElse(false)) {
+        return true;
+      }
+      if (read >= EXEC_READS) {
+        return false;
+      }
+      try {
+        Thread.sleep(EXEC_PAUSE_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
     }
-    return commandLine(pid).map(line -> line.contains(marker)).orElse(false);
   }
+
+  private static final int EXEC_READS = 5;
+  private static final int EXEC_PAUSE_MILLIS = 10;
 
   /** Sends SIGTERM, waits up to {@code grace}, then SIGKILL; never signals a pid that is not this process. */
   public StopOutcome stop(Duration grace) {
