@@ -106,14 +106,15 @@ public final class ReverseDns {
             resolver.sendAsync(query).whenComplete((answer, failure) -> {
                 inFlight.release();
                 ReverseName result = failure == null ? read(answer) : failed(failure);
-                cache.put(key, result);
+                // Counted before it becomes visible: whoever sees the answer also sees it counted.
                 outcomes.accept(result.status());
+                cache.put(key, result);
             });
         } catch (RuntimeException e) {
             inFlight.release();
             ReverseName result = failed(e);
-            cache.put(key, result);
             outcomes.accept(result.status());
+            cache.put(key, result);
             return result;
         }
         return ReverseName.PENDING;
