@@ -271,7 +271,10 @@ in
           Secrets as environment variables, e.g. a database password when PostgreSQL is not
           local (`TUNER_POLICY_DATABASE_PASSWORD`). Outside the Nix store. The exporter's
           tokens are files named in `settings` (`tuner.policy.export.forge.token-file`,
-          `tuner.policy.export.https-token-file`), also outside the store.
+          `tuner.policy.export.https-token-file`, and for SSH `tuner.policy.export.ssh-key-file`),
+          also outside the store. Not secrets, and so fine in the store: the SSH server's
+          `tuner.policy.export.known-hosts-file` and the CA file `tuner.policy.export.https-ca-file`
+          of a forge whose HTTPS certificate comes from a private CA.
         '';
       };
 
