@@ -15,8 +15,19 @@ final class Sh {
     }
 
     static Result run(List<String> command, String stdin, Map<String, String> env, int timeoutSeconds) {
+        return run(command, stdin, env, timeoutSeconds, null);
+    }
+
+    /** {@code stderr} null: standard error mixed into the output; else written to that file. */
+    private static Result run(List<String> command, String stdin, Map<String, String> env, int timeoutSeconds,
+                              java.io.File stderr) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(command);
+            if (stderr == null) {
+                pb.redirectErrorStream(true);
+            } else {
+                pb.redirectError(stderr);
+            }
             pb.environment().putAll(env);
             Process p = pb.start();
             if (stdin != null) {
@@ -60,26 +71,18 @@ final class Sh {
         try {
             java.nio.file.Path err = java.nio.file.Files.createTempFile("sh-stderr", ".txt");
             try {
-                Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-                p.getOutputStream().close();
-                byte[] out = p.getInputStream().readAllBytes();
-                if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError("timed out after 120 s: " + String.join(" ", command));
+                Result r = run(List.of(command), null, Map.of(), 120, err.toFile());
+                if (r.code() != 0) {
+                    throw new AssertionError("command failed (exit " + r.code() + "): " + String.join(" ", command)
+                            + "\n" + r.output() + java.nio.file.Files.readString(err));
                 }
-                if (p.exitValue() != 0) {
-                    throw new AssertionError("command failed (exit " + p.exitValue() + "): " + String.join(" ", command)
-                            + "\n" + new String(out, StandardCharsets.UTF_8) + java.nio.file.Files.readString(err));
-                }
-                return new String(out, StandardCharsets.UTF_8);
+                return r.output();
             } finally {
                 java.nio.file.Files.deleteIfExists(err);
             }
         } catch (IOException e) {
-            throw new AssertionError("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted: " + String.join(" ", command), e);
+            throw new AssertionError("cannot read the standard error of " + String.join(" ", command) + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.opencode.tuner.policy.app.export;
 
+import dev.opencode.tuner.policy.app.TestAccounts;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.export.Remotes;
 import dev.opencode.tuner.policy.app.Api;
@@ -13,9 +13,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,19 +39,13 @@ class ExportApiTest {
     @Inject
     ExportTrigger trigger;
 
-    static synchronized void accounts() throws Exception {
-        var file = PolicyStack.policyState().resolve("accounts");
-        if (Files.readString(file).contains("\nerin:")) {
-            return;
-        }
-        String hash = BCrypt.withDefaults().hashToString(4, PASSWORD.toCharArray());
-        Files.writeString(file, "erin:" + hash + ":reviewer\nvic:" + hash + ":viewer\n", StandardCharsets.UTF_8,
-                StandardOpenOption.APPEND);
+    static void accounts() {
+        TestAccounts.ensure(PASSWORD, "erin:reviewer", "vic:viewer");
     }
 
-    static RequestSpecification as(String who) throws Exception {
+    static RequestSpecification as(String who) {
         accounts();
-        return given().auth().preemptive().basic(who, PASSWORD).contentType("application/json");
+        return TestAccounts.as(who, PASSWORD);
     }
 
     static JsonNode export(String body) throws Exception {

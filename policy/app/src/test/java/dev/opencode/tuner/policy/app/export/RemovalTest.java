@@ -1,9 +1,9 @@
 package dev.opencode.tuner.policy.app.export;
 
+import dev.opencode.tuner.policy.app.TestAccounts;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.export.Remotes;
 import dev.opencode.tuner.export.forge.FakeForge;
@@ -18,9 +18,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -56,19 +53,9 @@ class RemovalTest {
     @Inject
     Removals removals;
 
-    static synchronized void accounts() throws Exception {
-        var file = PolicyStack.policyState().resolve("accounts");
-        if (Files.readString(file).contains("\nrita:")) {
-            return;
-        }
-        String hash = BCrypt.withDefaults().hashToString(4, PASSWORD.toCharArray());
-        Files.writeString(file, "rita:" + hash + ":reviewer\nvera:" + hash + ":viewer\n", StandardCharsets.UTF_8,
-                StandardOpenOption.APPEND);
-    }
-
-    static RequestSpecification as(String who) throws Exception {
-        accounts();
-        return given().auth().preemptive().basic(who, PASSWORD).contentType("application/json");
+    static RequestSpecification as(String who) {
+        TestAccounts.ensure(PASSWORD, "rita:reviewer", "vera:viewer");
+        return TestAccounts.as(who, PASSWORD);
     }
 
     static JsonNode export(String host) throws Exception {
