@@ -22,7 +22,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   <li>JMH: parser lines/s on one core; CIDR engine on 1,000,000 addresses, against {@code iprange --optimize}
  *   on the same addresses.</li>
  * </ol>
- * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency|review}.
+ * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency|review}, {@code --connections 1,4,16} (the
+ * review bench's loads).
  */
 public final class BenchMain {
     record Row(String what, String command, double seconds, String note) {
@@ -32,6 +33,7 @@ public final class BenchMain {
         int entries = 1_000_000;
         int runs = 3;
         String only = "";
+        int[] connections = {1, 4, 16};
         Path root = Path.of(System.getProperty("tuner.root", ".")).toAbsolutePath().normalize();
         Path work = Path.of(System.getProperty("tuner.cache", System.getProperty("java.io.tmpdir"))).resolve("bench");
         for (int i = 0; i < args.length; i++) {
@@ -39,8 +41,10 @@ public final class BenchMain {
                 case "--entries" -> entries = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(","))
+                        .mapToInt(Integer::parseInt).toArray();
                 default -> {
-                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review]");
+                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review] [--connections 1,4,16]");
                     System.exit(2);
                 }
             }
@@ -67,7 +71,7 @@ public final class BenchMain {
             table.addAll(LatencyBench.run(1_000, 30, 5));
         }
         if (only.equals("review")) { // the review API under load (not in the default run: it loads 1M rows)
-            table.addAll(ReviewBench.run(1_000, 1_000, 30, 16));
+            table.addAll(ReviewBench.run(1_000, 1_000, 30, connections));
         }
         if (only.equals("policy")) { // the policy service's consumption alone, for profiling it
             table.addAll(PipelineBench.policyAlone(work, entries));

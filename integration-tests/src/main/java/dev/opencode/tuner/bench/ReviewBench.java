@@ -46,7 +46,7 @@ final class ReviewBench {
     private ReviewBench() {
     }
 
-    static List<String> run(int instances, int perInstance, int seconds, int connections) throws Exception {
+    static List<String> run(int instances, int perInstance, int seconds, int[] connectionCounts) throws Exception {
         Path root = Files.createTempDirectory(Path.of("/tmp"), "review-bench");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = root.resolve("state");
@@ -90,14 +90,20 @@ final class ReviewBench {
 
                 String basic = Base64.getEncoder().encodeToString(("admin:" + password)
                         .getBytes(StandardCharsets.UTF_8));
-                String[] wrk = wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
-                        "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
-                                .formatted(HOSTS, HOSTS), instances, seconds, connections);
+                // Each load from 1 client to many: with no think time the latency of a closed loop is about
+                // connections x CPU per answer / cores, so one number at one load says little.
                 String cookie = "tuner-session=" + login(api, password);
                 requirePage(api, cookie);
-                String[] page = wrk(root, "page", pids, api, "Cookie", cookie,
-                        "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)".formatted(HOSTS,
-                                HOSTS), instances, seconds, connections);
+                List<String[]> lists = new ArrayList<>();
+                List<String[]> pages = new ArrayList<>();
+                for (int connections : connectionCounts) {
+                    lists.add(wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
+                            "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
+                                    .formatted(HOSTS, HOSTS), instances, seconds, connections));
+                    pages.add(wrk(root, "page", pids, api, "Cookie", cookie,
+                            "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)".formatted(HOSTS,
+                                    HOSTS), instances, seconds, connections));
+                }
 
                 // Incremental: new events for a tenth of the instances (new destinations and more events on old
                 // ones), then the recomputation of exactly those instances, measured by the service's timer.
@@ -120,16 +126,22 @@ final class ReviewBench {
                         - countBefore;
 
                 out.add(String.format(Locale.ROOT, "Review API: %,d instances x %,d destination aggregates = %,d"
-                        + " rows (%,d suggestions), wrk %d connections for %d s from a second process:",
-                        instances, perInstance, (long) instances * perInstance, suggestions, connections, seconds));
+                        + " rows (%,d suggestions), wrk from a second process for %d s per load, random instances:",
+                        instances, perInstance, (long) instances * perInstance, suggestions, seconds));
                 out.add("| what | result | notes |");
                 out.add("|---|---|---|");
-                out.add(String.format(Locale.ROOT, "| GET /api/v1/suggestions?host=&instance= (random instance,"
-                        + " Basic auth) | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |", wrk[0], wrk[1],
-                        wrk[2], wrk[3]));
-                out.add(String.format(Locale.ROOT, "| GET /ui/instances/{host}/{instance} (random instance, session"
-                        + " cookie) | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |", page[0], page[1],
-                        page[2], page[3]));
+                for (int k = 0; k < connectionCounts.length; k++) {
+                    String[] wrk = lists.get(k);
+                    out.add(String.format(Locale.ROOT, "| GET /api/v1/suggestions?host=&instance= (Basic auth), %d"
+                            + " connections | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |",
+                            connectionCounts[k], wrk[0], wrk[1], wrk[2], wrk[3]));
+                }
+                for (int k = 0; k < connectionCounts.length; k++) {
+                    String[] page = pages.get(k);
+                    out.add(String.format(Locale.ROOT, "| GET /ui/instances/{host}/{instance} (session cookie), %d"
+                            + " connections | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |",
+                            connectionCounts[k], page[0], page[1], page[2], page[3]));
+                }
                 out.add(String.format(Locale.ROOT, "| first computation of every instance | %.1f s wall, %.1f s"
                         + " in recomputation (%.1f ms per instance) | scheduled job, one transaction per instance |",
                         firstSeconds, firstCpu, firstCpu * 1000 / instances));
@@ -260,7 +272,7 @@ final class ReviewBench {
         String loadBefore = loadAverage();
         long serviceBefore = cpuTicks(pids[0], false);
         long databaseBefore = cpuTicks(pids[1], true);
-        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+        Process p = new ProcessBuilder("wrk", "-t" + Math.min(2, connections), "-c" + connections, "-d" + seconds + "s", "--latency",
                 "--timeout", "10s", "-s", script.toString(), api).redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
