@@ -6,21 +6,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.cli.review.PolicyClient;
+import dev.opencode.tuner.hoststate.HostState;
+import dev.opencode.tuner.hoststate.HostStateJson;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.stack.PartStatus;
+import dev.opencode.tuner.stack.Stack;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
  * The review through {@code ./tuner} against the real stack ({@code ./tuner up}: Kafka, PostgreSQL, the policy
  * service, the collector on a journal written by the test): suggestions, show, accept with an edit, reject, snooze,
- * decisions, allowlist, users, and status --format json; as the local admin and as TUNER_USER/TUNER_PASSWORD.
+ * decisions, allowlist, users, and status --format json; as the local admin and as TUNER_USER/TUNER_PASSWORD. Then
+ * the host reports the accepted entry unused (a host-state record read 31 days ago, on the stack's Kafka), and the
+ * removal suggestion goes through suggestions, show and accept.
  */
 class ReviewCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,8 +63,15 @@ class ReviewCliTest {
                     .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "203.0.113.9", 443, 990));
         }
         fx.writeJournal(journal.resolve("system.journal"));
+        // Removal suggestions are brought up to date every second instead of every 10 minutes.
+        System.setProperty("tuner.stack.policy.jvm-options", "-Dtuner.policy.removal.check-interval=1s");
         try {
-            Run up = tuner("up", "--state-dir", state, "--journal-dir", journal.toString());
+            Run up;
+            try {
+                up = tuner("up", "--state-dir", state, "--journal-dir", journal.toString());
+            } finally {
+                System.clearProperty("tuner.stack.policy.jvm-options");
+            }
             assertThat(up.code()).as(up.err()).isZero();
 
             Run status = tuner("status", "--state-dir", state, "--format", "json");
@@ -131,11 +150,53 @@ class ReviewCliTest {
             assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isZero();
             assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isEqualTo(1);
             assertThat(tuner("show", "--state-dir", state, "not-an-id").code()).isEqualTo(2);
+
+            // The host reports the accepted 192.0.2.0/26 in force, its counter at 0 since a report 31 days ago
+            // (unused-after is 30 days): it becomes a removal suggestion, listed, shown and accepted through the CLI.
+            String kafka = Stack.status(Path.of(state)).parts().stream().filter(p -> p.part().equals("kafka"))
+                    .map(PartStatus::address).findFirst().orElseThrow();
+            reportUnused(kafka, "review-host", "web", "192.0.2.0/26", Instant.now().minus(Duration.ofDays(31)));
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                Thread.sleep(500);
+                list = tuner("suggestions", "--state-dir", state, "--host", "review-host");
+            } while (!list.out().contains("remove 192.0.2.0/26") && System.nanoTime() < deadline);
+            Matcher removal = Pattern.compile("([0-9a-f]{32})  remove 192\\.0\\.2\\.0/26 +unused since (\\S+),"
+                    + " counter 0 packets").matcher(list.out());
+            assertThat(removal.find()).as(list.out() + list.err()).isTrue();
+            String removalId = removal.group(1);
+            Run showRemoval = tuner("show", "--state-dir", state, removalId);
+            assertThat(showRemoval.code()).as(showRemoval.err()).isZero();
+            assertThat(showRemoval.out()).contains(removalId + "  review-host / web  remove 192.0.2.0/26  (pending)")
+                    .contains("unused since " + removal.group(2) + ": counter 0 packets, never used; announced not"
+                            + " yet, removed after (the announcement + the notice period)");
+            Run acceptRemoval = tuner("accept", "--state-dir", state, removalId, "--comment", "unused");
+            assertThat(acceptRemoval.code()).as(acceptRemoval.err()).isZero();
+            assertThat(acceptRemoval.out()).contains(removalId + "  accepted the removal of 192.0.2.0/26: announced"
+                    + " in the next export");
+            Run accepted2 = tuner("suggestions", "--state-dir", state, "--host", "review-host", "--state",
+                    "accepted");
+            assertThat(accepted2.out()).as(accepted2.err()).contains(removalId + "  remove 192.0.2.0/26")
+                    .contains("(accepted)");
         } finally {
             tuner("down", "--state-dir", state);
             try (var files = Files.walk(root)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
+        }
+    }
+
+    /** A host-state record as the collector publishes it: {@code cidr} in force for the instance, never used. */
+    private static void reportUnused(String kafka, String host, String instance, String cidr, Instant readAt)
+            throws Exception {
+        HostState report = new HostState(host, readAt, List.of(), List.of(new HostState.InstanceState(instance,
+                List.of(new HostState.AllowEntry(cidr, 0, 0)), List.of())));
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>("opencode.egress.host-state", host, HostStateJson.write(report)))
+                    .get();
         }
     }
 
