@@ -34,10 +34,14 @@ import org.junit.jupiter.api.Test;
  * commit to a real bare repository and a pull request on a fake GitHub → the generated file evaluates with
  * {@code nix-instantiate} and is merged with the hand-written base list → the ruleset is rendered again with
  * {@code nix/lib} and loaded with {@code nft} → the same connection now succeeds → the collector reports the entry's
- * counter rising and the policy service marks the suggestion {@code deployed}.
+ * counter rising and the policy service marks the suggestion {@code deployed}. Then the counter stays flat for the
+ * short removal window configured here ({@value #UNUSED_AFTER} instead of 30 days): the entry becomes a removal
+ * suggestion, which is accepted and announced in the same pull request.
  */
 class ClosedLoopTest {
     private static final String INSTANCE = "loop";
+    /** tuner.policy.removal.unused-after for this test: long enough for the connection, short enough to wait for. */
+    private static final String UNUSED_AFTER = "20s";
     private static final String USER = "opencode-" + INSTANCE;
     private static final String SUFFIX = Long.toString(ProcessHandle.current().pid() % 100_000);
     private static final String CLIENT = "tuner-loop-c" + SUFFIX;
@@ -111,7 +115,9 @@ class ClosedLoopTest {
                 "-Dtuner.policy.export.forge.repository=ops/infra",
                 "-Dtuner.policy.export.forge.token-file=" + tokenFile,
                 "-Dtuner.policy.export.auto=false",
-                "-Dtuner.policy.review.stable-events=1"));
+                "-Dtuner.policy.review.stable-events=1",
+                "-Dtuner.policy.removal.unused-after=" + UNUSED_AFTER,
+                "-Dtuner.policy.removal.check-interval=1s"));
         try {
             Stack.up(state, StackOptions.defaults()); // the collector follows this machine's journal
         } finally {
@@ -196,21 +202,6 @@ class ClosedLoopTest {
         });
         assertThat(deployed.at("/suggestion/cidr").asText()).isEqualTo(PEER4 + "/32");
         long deployedAt = System.nanoTime();
-        // Measurements of this live run, not assertions: the README's closed-loop table comes from here.
-        String table = String.join("\n",
-                "| closed loop, live (ClosedLoopTest) | seconds |",
-                "|---|---|",
-                String.format(java.util.Locale.ROOT, "| first blocked packet -> suggestion visible in the API (includes the client's two dropped 2-s"
-                        + " connection attempts) | %.1f |",
-                        (suggestedAt - blockedAt) / 1e9),
-                String.format(java.util.Locale.ROOT, "| accept -> pull request open (export asked at once; the"
-                        + " automatic trigger adds its debounce, 2 min by default) | %.1f |",
-                        (pullRequestAt - suggestedAt) / 1e9),
-                String.format(java.util.Locale.ROOT, "| merged file deployed (nft loaded) -> deployed reported (host"
-                        + " state read every 1 s here, 60 s by default) | %.1f |",
-                        (deployedAt - deployedRulesetAt) / 1e9));
-        System.out.println(table);
-        Files.writeString(Path.of("target", "closed-loop-timings.md"), table + "\n");
         JsonNode counter = awaitJson("the entry's counter rising", () -> {
             for (JsonNode h : get("/api/v1/host-states").get("hosts")) {
                 for (JsonNode a : h.get("allow")) {
@@ -223,6 +214,53 @@ class ClosedLoopTest {
             return null;
         });
         assertThat(counter.get("lastUsed").isNull()).isFalse();
+        long usedAt = System.nanoTime();
+
+        // The agent does not connect again: after UNUSED_AFTER of flat counters on the host, the entry is suggested
+        // for removal with the counter the host reported; accepted, the next export announces it in the pull request.
+        JsonNode removal = awaitJson("the removal suggestion after " + UNUSED_AFTER + " of flat counters", () -> {
+            for (JsonNode s : get("/api/v1/suggestions?host=" + host + "&instance=" + INSTANCE).at(
+                    "/instances/0/suggestions")) {
+                if (s.path("kind").asText().equals("remove") && s.get("cidr").asText().equals(PEER4 + "/32")) {
+                    return s;
+                }
+            }
+            return null;
+        });
+        long removalAt = System.nanoTime();
+        assertThat(removal.at("/removal/removes").asText()).isEqualTo(id);
+        assertThat(removal.at("/removal/packets").asLong()).isPositive();
+        assertThat(removal.at("/removal/lastUsed").isNull()).as(removal.toString()).isFalse();
+        HttpResponse<String> acceptRemoval = post("/api/v1/suggestions/" + removal.get("id").asText() + "/accept",
+                "{\"comment\": \"the agent stopped using the mirror\"}");
+        assertThat(acceptRemoval.statusCode()).as(acceptRemoval.body()).isEqualTo(200);
+        HttpResponse<String> announce = post("/api/v1/exports", "{\"host\": \"" + host + "\"}");
+        assertThat(announce.statusCode()).as(announce.body()).isEqualTo(200);
+        assertThat(JSON.readTree(announce.body()).at("/runs/0/result").asText()).as(announce.body())
+                .isEqualTo("committed");
+        assertThat(forge.pulls).as("the same pull request, updated").hasSize(1);
+        assertThat(forge.pulls.get(0).body).contains("will be removed after").contains(PEER4 + "/32")
+                .contains("the agent stopped using the mirror");
+        assertThat(Sh.ok("git", "--git-dir=" + bare, "show", "opencode-egress/" + host + ":" + path))
+                .contains("\"" + PEER4 + "/32\"").contains("to be removed after ");
+        // Measurements of this live run, not assertions: the README's closed-loop table comes from here.
+        String table = String.join("\n",
+                "| closed loop, live (ClosedLoopTest) | seconds |",
+                "|---|---|",
+                String.format(java.util.Locale.ROOT, "| first blocked packet -> suggestion visible in the API (includes the client's two dropped 2-s"
+                        + " connection attempts) | %.1f |",
+                        (suggestedAt - blockedAt) / 1e9),
+                String.format(java.util.Locale.ROOT, "| accept -> pull request open (export asked at once; the"
+                        + " automatic trigger adds its debounce, 2 min by default) | %.1f |",
+                        (pullRequestAt - suggestedAt) / 1e9),
+                String.format(java.util.Locale.ROOT, "| merged file deployed (nft loaded) -> deployed reported (host"
+                        + " state read every 1 s here, 60 s by default) | %.1f |",
+                        (deployedAt - deployedRulesetAt) / 1e9),
+                String.format(java.util.Locale.ROOT, "| counter seen rising -> removal suggested (unused-after %s"
+                        + " here, 30 days by default; removals checked every 1 s here, 10 min by default) | %.1f |",
+                        UNUSED_AFTER, (removalAt - usedAt) / 1e9));
+        System.out.println(table);
+        Files.writeString(Path.of("target", "closed-loop-timings.md"), table + "\n");
         String logs = Files.readString(state.resolve("logs/policy.log"));
         assertThat(logs).doesNotContain(TOKEN);
     }

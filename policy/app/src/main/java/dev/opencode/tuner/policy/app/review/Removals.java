@@ -2,6 +2,9 @@ package dev.opencode.tuner.policy.app.review;
 
 import dev.opencode.tuner.policy.app.PolicyConfig;
 import dev.opencode.tuner.suggest.Cidrs;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -75,17 +79,32 @@ public class Removals {
     private final ReviewRules rules;
     private final Duration unusedAfter;
     private final Duration noticePeriod;
+    /** {@code tuner_policy_removals_total{step}}: what this service instance did to removal suggestions. */
+    private final Map<String, Counter> steps;
 
     @Inject
-    Removals(DataSource dataSource, ReviewRules rules, PolicyConfig config) {
-        this(dataSource, rules, config.removal().unusedAfter(), config.removal().noticePeriod());
+    Removals(DataSource dataSource, ReviewRules rules, PolicyConfig config, MeterRegistry registry) {
+        this(dataSource, rules, config.removal().unusedAfter(), config.removal().noticePeriod(), registry);
     }
 
-    Removals(DataSource dataSource, ReviewRules rules, Duration unusedAfter, Duration noticePeriod) {
+    Removals(DataSource dataSource, ReviewRules rules, Duration unusedAfter, Duration noticePeriod,
+             MeterRegistry registry) {
         this.dataSource = dataSource;
         this.rules = rules;
         this.unusedAfter = positive("tuner.policy.removal.unused-after", unusedAfter);
         this.noticePeriod = positive("tuner.policy.removal.notice-period", noticePeriod);
+        MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
+        this.steps = Map.of(
+                "suggested", step(meters, "suggested", "unused generated entries suggested for removal"),
+                "withdrawn", step(meters, "withdrawn", "removals withdrawn because the entry was used again or left"
+                        + " the generated file"),
+                "announced", step(meters, "announced", "accepted removals announced in a pull request"),
+                "removed", step(meters, "removed", "removals whose entry the generated file dropped"));
+    }
+
+    private static Counter step(MeterRegistry registry, String step, String what) {
+        return Counter.builder("tuner.policy.removals").tag("step", step)
+                .description("Removal suggestions by step (" + step + ": " + what + ")").register(registry);
     }
 
     static Duration positive(String key, Duration value) {
@@ -158,6 +177,8 @@ public class Removals {
             suggested += one.suggested();
             withdrawn += one.withdrawn();
         }
+        steps.get("suggested").increment(suggested);
+        steps.get("withdrawn").increment(withdrawn);
         return new Refresh(suggested, withdrawn);
     }
 
@@ -396,7 +417,9 @@ public class Removals {
                  WHERE id = ANY (?) AND kind = 'remove' AND state = 'accepted' AND announced_at IS NULL""")) {
             s.setObject(1, time(removeAfter));
             s.setArray(2, c.createArrayOf("uuid", ids.toArray()));
-            return s.executeUpdate();
+            int n = s.executeUpdate();
+            steps.get("announced").increment(n);
+            return n;
         }
     }
 
@@ -437,6 +460,7 @@ public class Removals {
                     }
                 }
                 c.commit();
+                steps.get("removed").increment(n);
                 return n;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

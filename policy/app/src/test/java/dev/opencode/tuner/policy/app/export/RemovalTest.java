@@ -94,6 +94,11 @@ class RemovalTest {
     }
 
     /** A clean report of the host's table: the accepted entry with its counter, and the hand-written entry. */
+    /** The service's {@code tuner_policy_removals_total} of one step (0 before the first). */
+    static double removals(String step) {
+        return Api.metric("tuner_policy_removals_total{step=\"" + step + "\"}");
+    }
+
     static void report(String host, Instant readAt, String cidr, long packets) throws Exception {
         HostState state = new HostState(host, readAt, List.of(), List.of(new HostState.InstanceState("web",
                 List.of(new HostState.AllowEntry(cidr, packets, packets * 60),
@@ -169,10 +174,15 @@ class RemovalTest {
     void anAcceptedRemovalIsAnnouncedKeptForTheNoticePeriodThenDroppedFromTheFile() throws Exception {
         String host = "rm-drop";
         String file = "hosts/" + host + "/opencode-egress-allowlist.nix";
+        double suggested = removals("suggested");
+        double announcedBefore = removals("announced");
+        double removed = removals("removed");
         UUID addition = deployedAndUnused(host, "192.0.2.20");
         accept(host, "192.0.2.99"); // a second entry, newer: it stays in the file
         removals.refresh(host);
         UUID removal = Removals.id(host, "web", "192.0.2.20/32");
+        assertThat(removals("suggested")).as("tuner_policy_removals_total{step=suggested}")
+                .isGreaterThanOrEqualTo(suggested + 1);
         as("rita").body("{\"cidr\": \"192.0.2.0/24\"}").post("/api/v1/suggestions/" + hex(removal) + "/accept")
                 .then().statusCode(422);
         JsonNode accepted = Api.parse(as("rita").body("{\"comment\": \"mirror moved\"}")
@@ -183,6 +193,8 @@ class RemovalTest {
         JsonNode announce = export(host);
 
         assertThat(announce.get("result").asText()).as(announce.toString()).isEqualTo("committed");
+        assertThat(removals("announced")).as("tuner_policy_removals_total{step=announced}")
+                .isGreaterThanOrEqualTo(announcedBefore + 1);
         String announced = Remotes.read(ExportFixture.bare, "opencode-egress/" + host, file);
         assertThat(announced).contains("\"192.0.2.20/32\"").contains("to be removed after ");
         Instant removeAfter = Instant.parse(suggestion(host, removal).at("/removal/removeAfter").asText());
@@ -211,6 +223,8 @@ class RemovalTest {
         assertThat(pullRequest(host).body).contains("| removed | web | `192.0.2.20/32` |");
         assertThat(state(removal)).isEqualTo("exported");
         assertThat(state(addition)).isEqualTo("removed");
+        assertThat(removals("removed")).as("tuner_policy_removals_total{step=removed}")
+                .isGreaterThanOrEqualTo(removed + 1);
         assertThat(count("SELECT count(*) FROM accepted_entry WHERE host = '" + host
                 + "' AND cidr = '192.0.2.20/32'")).isZero();
         // Once the host no longer enforces it, the removal is deployed; the old evidence does not re-suggest it.
@@ -225,6 +239,7 @@ class RemovalTest {
     void aCounterMovingDuringTheNoticeWithdrawsTheRemovalAndTheEntryStays() throws Exception {
         String host = "rm-used";
         String file = "hosts/" + host + "/opencode-egress-allowlist.nix";
+        double withdrawn = removals("withdrawn");
         UUID addition = deployedAndUnused(host, "192.0.2.30");
         removals.refresh(host);
         UUID removal = Removals.id(host, "web", "192.0.2.30/32");
@@ -240,6 +255,8 @@ class RemovalTest {
         JsonNode run = export(host); // the export brings the removals up to date first
 
         assertThat(state(removal)).isEqualTo("superseded");
+        assertThat(removals("withdrawn")).as("tuner_policy_removals_total{step=withdrawn}")
+                .isGreaterThanOrEqualTo(withdrawn + 1);
         List<String> trail = decisions(removal);
         assertThat(trail).hasSize(2).first().isEqualTo("accepted by rita: ");
         assertThat(trail.get(1)).startsWith("withdrawn by tuner: used again: the host reported its counter moving at "

@@ -10,14 +10,14 @@ class RemovalsConfigTest {
     @Test
     void refusesANonPositiveUnusedAfterOrNoticePeriodNamingTheKey() {
         for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofDays(-1)}) {
-            assertThatThrownBy(() -> new Removals(null, null, bad, Duration.ofDays(7)))
+            assertThatThrownBy(() -> new Removals(null, null, bad, Duration.ofDays(7), null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("tuner.policy.removal.unused-after").hasMessageContaining(bad.toString());
-            assertThatThrownBy(() -> new Removals(null, null, Duration.ofDays(30), bad))
+            assertThatThrownBy(() -> new Removals(null, null, Duration.ofDays(30), bad, null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("tuner.policy.removal.notice-period").hasMessageContaining(bad.toString());
         }
-        assertThat(new Removals(null, null, Duration.ofDays(30), Duration.ofDays(7)).noticePeriod())
+        assertThat(new Removals(null, null, Duration.ofDays(30), Duration.ofDays(7), null).noticePeriod())
                 .isEqualTo(Duration.ofDays(7));
     }
 
