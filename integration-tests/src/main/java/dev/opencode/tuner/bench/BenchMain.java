@@ -23,7 +23,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   on the same addresses.</li>
  * </ol>
  * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency|review}, {@code --connections 1,4,16} (the
- * review bench's loads).
+ * review bench's loads). {@code ./tuner bench --only closed-loop} runs integration-tests' ClosedLoopTest instead (the
+ * tuner script does that, not this class) and prints its timings.
  */
 public final class BenchMain {
     record Row(String what, String command, double seconds, String note) {
@@ -44,7 +45,7 @@ public final class BenchMain {
                 case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(","))
                         .mapToInt(Integer::parseInt).toArray();
                 default -> {
-                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review] [--connections 1,4,16]");
+                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review|closed-loop] [--connections 1,4,16]");
                     System.exit(2);
                 }
             }
