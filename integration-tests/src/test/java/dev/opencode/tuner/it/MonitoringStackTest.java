@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.dashboards.DashboardFiles;
 import dev.opencode.tuner.hoststate.HostState;
-import dev.opencode.tuner.hoststate.HostStateJson;
 import dev.opencode.tuner.stack.PostgresCredentials;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -104,7 +103,7 @@ class MonitoringStackTest {
             Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
             assertThat(kafka.find()).isTrue();
             String bootstrap = kafka.group(1);
-            publishHostState(bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
+            HostStateTopic.publish(bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
                     new HostState.InstanceState(traffic.instance,
                             List.of(new HostState.AllowEntry("192.0.2.0/24", 12, 720),
                                     new HostState.AllowEntry("198.51.100.7/32", 0, 0)),
@@ -283,18 +282,6 @@ class MonitoringStackTest {
                     Files.delete(p);
                 }
             }
-        }
-    }
-
-    /** Publishes a host's nftables state to the host-state topic, as the host's collector does. */
-    private static void publishHostState(String bootstrap, HostState state) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>("opencode.egress.host-state", state.host().getBytes(
-                    StandardCharsets.UTF_8), HostStateJson.write(state).getBytes(StandardCharsets.UTF_8)))
-                    .get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.cli.review.PolicyClient;
 import dev.opencode.tuner.hoststate.HostState;
-import dev.opencode.tuner.hoststate.HostStateJson;
 import dev.opencode.tuner.journal.JournalFixture;
 import dev.opencode.tuner.stack.PartStatus;
 import dev.opencode.tuner.stack.Stack;
@@ -19,12 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,12 +78,7 @@ class ReviewCliTest {
                 assertThat(p.has("name") && p.has("url")).isTrue();
             });
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            Run list;
-            do {
-                Thread.sleep(500);
-                list = tuner("suggestions", "--state-dir", state, "--host", "review-host");
-            } while (!list.out().contains("203.0.113.9/32") && System.nanoTime() < deadline);
+            Run list = awaitSuggestions(state, "203.0.113.9/32", Duration.ofSeconds(90));
             assertThat(list.out()).as(list.err()).contains("allow 192.0.2.0/24").contains("allow 198.51.100.7/32")
                     .contains("3 pending suggestions.");
             String group = id(list.out(), "192.0.2.0/24");
@@ -155,12 +145,10 @@ class ReviewCliTest {
             // (unused-after is 30 days): it becomes a removal suggestion, listed, shown and accepted through the CLI.
             String kafka = Stack.status(Path.of(state)).parts().stream().filter(p -> p.part().equals("kafka"))
                     .map(PartStatus::address).findFirst().orElseThrow();
-            reportUnused(kafka, "review-host", "web", "192.0.2.0/26", Instant.now().minus(Duration.ofDays(31)));
-            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            do {
-                Thread.sleep(500);
-                list = tuner("suggestions", "--state-dir", state, "--host", "review-host");
-            } while (!list.out().contains("remove 192.0.2.0/26") && System.nanoTime() < deadline);
+            HostStateTopic.publish(kafka, new HostState("review-host", Instant.now().minus(Duration.ofDays(31)),
+                    List.of(), List.of(new HostState.InstanceState("web",
+                            List.of(new HostState.AllowEntry("192.0.2.0/26", 0, 0)), List.of()))));
+            list = awaitSuggestions(state, "remove 192.0.2.0/26", Duration.ofSeconds(60));
             Matcher removal = Pattern.compile("([0-9a-f]{32})  remove 192\\.0\\.2\\.0/26 +unused since (\\S+),"
                     + " counter 0 packets").matcher(list.out());
             assertThat(removal.find()).as(list.out() + list.err()).isTrue();
@@ -186,18 +174,15 @@ class ReviewCliTest {
         }
     }
 
-    /** A host-state record as the collector publishes it: {@code cidr} in force for the instance, never used. */
-    private static void reportUnused(String kafka, String host, String instance, String cidr, Instant readAt)
-            throws Exception {
-        HostState report = new HostState(host, readAt, List.of(), List.of(new HostState.InstanceState(instance,
-                List.of(new HostState.AllowEntry(cidr, 0, 0)), List.of())));
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new StringSerializer())) {
-            producer.send(new ProducerRecord<>("opencode.egress.host-state", host, HostStateJson.write(report)))
-                    .get();
-        }
+    /** {@code ./tuner suggestions --host review-host}, asked every 500 ms until it prints {@code text} or time is up. */
+    private static Run awaitSuggestions(String state, String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Run list;
+        do {
+            Thread.sleep(500);
+            list = tuner("suggestions", "--state-dir", state, "--host", "review-host");
+        } while (!list.out().contains(text) && System.nanoTime() < deadline);
+        return list;
     }
 
     private static String id(String text, String cidr) {

@@ -19,7 +19,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -80,7 +79,10 @@ public class Removals {
     private final Duration unusedAfter;
     private final Duration noticePeriod;
     /** {@code tuner_policy_removals_total{step}}: what this service instance did to removal suggestions. */
-    private final Map<String, Counter> steps;
+    private final Counter suggestedCount;
+    private final Counter withdrawnCount;
+    private final Counter announcedCount;
+    private final Counter removedCount;
 
     @Inject
     Removals(DataSource dataSource, ReviewRules rules, PolicyConfig config, MeterRegistry registry) {
@@ -94,12 +96,11 @@ public class Removals {
         this.unusedAfter = positive("tuner.policy.removal.unused-after", unusedAfter);
         this.noticePeriod = positive("tuner.policy.removal.notice-period", noticePeriod);
         MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
-        this.steps = Map.of(
-                "suggested", step(meters, "suggested", "unused generated entries suggested for removal"),
-                "withdrawn", step(meters, "withdrawn", "removals withdrawn because the entry was used again or left"
-                        + " the generated file"),
-                "announced", step(meters, "announced", "accepted removals announced in a pull request"),
-                "removed", step(meters, "removed", "removals whose entry the generated file dropped"));
+        this.suggestedCount = step(meters, "suggested", "unused generated entries suggested for removal");
+        this.withdrawnCount = step(meters, "withdrawn", "removals withdrawn because the entry was used again or left"
+                + " the generated file");
+        this.announcedCount = step(meters, "announced", "accepted removals announced in a pull request");
+        this.removedCount = step(meters, "removed", "removals whose entry the generated file dropped");
     }
 
     private static Counter step(MeterRegistry registry, String step, String what) {
@@ -177,8 +178,8 @@ public class Removals {
             suggested += one.suggested();
             withdrawn += one.withdrawn();
         }
-        steps.get("suggested").increment(suggested);
-        steps.get("withdrawn").increment(withdrawn);
+        suggestedCount.increment(suggested);
+        withdrawnCount.increment(withdrawn);
         return new Refresh(suggested, withdrawn);
     }
 
@@ -418,7 +419,7 @@ public class Removals {
             s.setObject(1, time(removeAfter));
             s.setArray(2, c.createArrayOf("uuid", ids.toArray()));
             int n = s.executeUpdate();
-            steps.get("announced").increment(n);
+            announcedCount.increment(n);
             return n;
         }
     }
@@ -460,7 +461,7 @@ public class Removals {
                     }
                 }
                 c.commit();
-                steps.get("removed").increment(n);
+                removedCount.increment(n);
                 return n;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

@@ -93,12 +93,12 @@ class RemovalTest {
         return uuid(id);
     }
 
-    /** A clean report of the host's table: the accepted entry with its counter, and the hand-written entry. */
     /** The service's {@code tuner_policy_removals_total} of one step (0 before the first). */
     static double removals(String step) {
         return Api.metric("tuner_policy_removals_total{step=\"" + step + "\"}");
     }
 
+    /** A clean report of the host's table: the accepted entry with its counter, and the hand-written entry. */
     static void report(String host, Instant readAt, String cidr, long packets) throws Exception {
         HostState state = new HostState(host, readAt, List.of(), List.of(new HostState.InstanceState("web",
                 List.of(new HostState.AllowEntry(cidr, packets, packets * 60),
