@@ -18,6 +18,7 @@ import dev.opencode.tuner.policy.app.suggest.InstanceViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionService;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
 import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.RawString;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.FormAuthenticationMechanism;
@@ -35,6 +36,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -179,6 +181,21 @@ public class WebPages {
         public boolean isRemoval() {
             return "remove".equals(kind);
         }
+
+        /** The evidence table's rows, escaped and written in Java ({@link WebRows}). */
+        public RawString addressRows() {
+            return WebRows.addressRows(addresses);
+        }
+
+        /** The unified diff, a {@code <span>} per line with its kind as the class. */
+        public RawString diffLines() {
+            return WebRows.diff(diff);
+        }
+
+        /** The observed addresses offered to narrow the suggestion to. */
+        public RawString observedOptions() {
+            return WebRows.observedOptions(addresses);
+        }
     }
 
     /** A suggestion held back by the stabilisation rule: listed, folded, without its evidence. */
@@ -313,7 +330,7 @@ public class WebPages {
         if (page == null) {
             return notFound(host, instance);
         }
-        return Response.ok(Templates.instance(user(), page)).build();
+        return html(200, Templates.instance(user(), page));
     }
 
     /** The suggestions section alone: htmx reloads it while reverse DNS names are pending. */
@@ -329,7 +346,7 @@ public class WebPages {
         if (page == null) {
             return Response.status(404).build();
         }
-        return Response.ok(Templates.instance$suggestions(page)).build();
+        return html(200, Templates.instance$suggestions(page));
     }
 
     /**
@@ -418,8 +435,20 @@ public class WebPages {
         if (page == null) {
             return notFound(host, instance);
         }
-        return Response.status(status).entity(Templates.instance(user(), page)).build();
+        return html(status, Templates.instance(user(), page));
     }
+
+    /**
+     * A page rendered here and sent as UTF-8 bytes. Left to the framework, the rendered text was encoded character
+     * by character into the network buffer (Netty's {@code writeUtf8}: 7% of the service's CPU in a profile of the
+     * review benchmark); {@code String.getBytes} encodes it in bulk.
+     */
+    static Response html(int status, TemplateInstance template) {
+        return Response.status(status).type(HTML_UTF8).entity(template.render().getBytes(StandardCharsets.UTF_8))
+                .build();
+    }
+
+    private static final MediaType HTML_UTF8 = MediaType.TEXT_HTML_TYPE.withCharset("UTF-8");
 
     private Response notFound(String host, String instance) {
         return Response.status(404).entity(Templates.notFound(user(), "No blocked events or allowlist for "

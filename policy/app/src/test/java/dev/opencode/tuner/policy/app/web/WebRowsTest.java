@@ -1,0 +1,84 @@
+package dev.opencode.tuner.policy.app.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The evidence rows written in Java: the markup the template had, every value escaped. */
+class WebRowsTest {
+    private static WebPages.AddressRow row(String address, String reverse, boolean found, List<String> providers) {
+        return new WebPages.AddressRow(address, 12, "443, 8443", "tcp", "2026-12-01 10:00Z", "2026-12-02 11:00Z",
+                "10.0.0.2, 10.0.0.3", reverse, found ? "found" : "nxdomain", found, providers);
+    }
+
+    @Test
+    void aRowHasEveryColumnWithItsLabel() {
+        String html = WebRows.addressRows(List.of(row("203.0.113.7", "api.example.test", true,
+                List.of("aws EC2 us-east-1 (203.0.113.0/24)")))).getValue();
+
+        assertThat(html).isEqualTo("<tr><td data-label=\"Address\"><code>203.0.113.7</code></td>"
+                + "<td data-label=\"Events\" class=\"num\">12</td>"
+                + "<td data-label=\"Ports\">443, 8443 tcp</td>"
+                + "<td data-label=\"Reverse DNS\" class=\"rdns found\"><code>api.example.test</code></td>"
+                + "<td data-label=\"Provider range\"><span class=\"provider\">aws EC2 us-east-1 (203.0.113.0/24)"
+                + "</span></td>"
+                + "<td data-label=\"Sources\">10.0.0.2, 10.0.0.3</td>"
+                + "<td data-label=\"Last blocked\">2026-12-02 11:00Z</td></tr>\n");
+    }
+
+    @Test
+    void anAddressWithoutNameOrProviderSaysSo() {
+        String html = WebRows.addressRows(List.of(row("2001:db8::1", "no reverse name (NXDOMAIN)", false,
+                List.of()))).getValue();
+
+        assertThat(html).contains("class=\"rdns nxdomain\"><em>no reverse name (NXDOMAIN)</em></td>")
+                .contains("<td data-label=\"Provider range\"><em>none</em></td>");
+        assertThat(WebRows.observedOptions(List.of(row("2001:db8::1", "", false, List.of()))).getValue())
+                .isEqualTo("<option value=\"2001:db8::1/128\">");
+    }
+
+    @Test
+    void hostileTextIsEscapedInTextAndInAttributes() {
+        // A reverse name is whatever the PTR record says, and provider files come from outside: neither may add
+        // markup or leave an attribute.
+        WebPages.AddressRow hostile = new WebPages.AddressRow("198.51.100.1", 1, "", "tcp", "", "",
+                "<img src=x onerror=alert(1)>", "<script>alert('x')</script>", "found\" onmouseover=\"alert(1)",
+                true, List.of("a & b \"quoted\""));
+
+        String html = WebRows.addressRows(List.of(hostile)).getValue();
+
+        assertThat(html).doesNotContain("<script").doesNotContain("<img").doesNotContain("\" onmouseover=\"")
+                .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
+                .contains("class=\"rdns found&quot; onmouseover=&quot;alert(1)\"")
+                .contains("a &amp; b &quot;quoted&quot;")
+                .contains("&lt;img src=x onerror=alert(1)&gt;");
+        assertThat(WebRows.html(null)).isEmpty();
+    }
+
+    @Test
+    void diffLinesKeepTheirKindAndAreEscaped() {
+        String html = WebRows.diff(WebPages.diff("""
+                --- a/hosts/h.nix
+                +++ b/hosts/h.nix
+                @@ -1,2 +1,3 @@
+                 { "web" = [
+                +  "203.0.113.0/24" # <b>"x" & y</b>
+                -  "198.51.100.0/24"
+                """)).getValue();
+
+        assertThat(html).isEqualTo("<span class=\"file\">--- a/hosts/h.nix</span>"
+                + "<span class=\"file\">+++ b/hosts/h.nix</span>"
+                + "<span class=\"hunk\">@@ -1,2 +1,3 @@</span>"
+                + "<span class=\"context\"> { &quot;web&quot; = [</span>"
+                + "<span class=\"add\">+  &quot;203.0.113.0/24&quot; # &lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;</span>"
+                + "<span class=\"remove\">-  &quot;198.51.100.0/24&quot;</span>");
+    }
+
+    @Test
+    void noRowsGiveNoMarkup() {
+        assertThat(WebRows.addressRows(List.of()).getValue()).isEmpty();
+        assertThat(WebRows.observedOptions(List.of()).getValue()).isEmpty();
+        assertThat(WebRows.diff(List.of()).getValue()).isEmpty();
+    }
+}
