@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * instances with {@code perInstance} destination aggregates each (generate_series, set-based), the policy service of
  * the stack computes their suggestions, then {@code wrk} (Debian package), a second process, calls
  * {@code GET /api/v1/suggestions?host=&instance=} for random instances with HTTP Basic, and then the instance page
- * {@code /ui/instances/{host}/{instance}} with a session cookie from one form login. Any answer but a 2xx counts as
+ * {@code /ui/instances/{host}/{instance}} with a session cookie from one form login, each at several numbers of
+ * connections without think time, and the page once more with 16 connections that wait about a second after each
+ * answer (reviewers rather than a saturating loop). Any answer but a 2xx counts as
  * an error (wrk itself counts only 4xx and 5xx: a redirect to the login page would pass as a fast answer). Then new
  * events are written into a share of the instances and the incremental recomputation's cost per new event is read
  * from the service's own timer ({@code tuner_policy_suggestions_recompute_duration_seconds}).
@@ -42,6 +44,12 @@ import java.util.regex.Pattern;
  */
 final class ReviewBench {
     private static final int HOSTS = 100;
+    /** The instance page of random instance {@code k}, as a Lua expression for wrk. */
+    private static final String PAGE_PATH = "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)"
+            .formatted(HOSTS, HOSTS);
+    /** The think-time load: this many clients, each waiting {@link #THINK_MS} after every answer. */
+    private static final int REVIEWERS = 16;
+    private static final int THINK_MS = 1000;
 
     private ReviewBench() {
     }
@@ -99,11 +107,15 @@ final class ReviewBench {
                 for (int connections : connectionCounts) {
                     lists.add(wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
                             "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
-                                    .formatted(HOSTS, HOSTS), instances, seconds, connections));
-                    pages.add(wrk(root, "page", pids, api, "Cookie", cookie,
-                            "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)".formatted(HOSTS,
-                                    HOSTS), instances, seconds, connections));
+                                    .formatted(HOSTS, HOSTS), instances, seconds, connections, 0));
+                    pages.add(wrk(root, "page", pids, api, "Cookie", cookie, PAGE_PATH, instances, seconds,
+                            connections, 0));
                 }
+                // Reviewers rather than a saturating loop: 16 clients that each wait about a second after every
+                // answer (a person reads a page for far longer), so that the page's latency is shown at a load a
+                // review team could make, next to the loads without think time.
+                String[] reviewers = wrk(root, "page-reviewers", pids, api, "Cookie", cookie, PAGE_PATH, instances,
+                        seconds, REVIEWERS, THINK_MS);
 
                 // Incremental: new events for a tenth of the instances (new destinations and more events on old
                 // ones), then the recomputation of exactly those instances, measured by the service's timer.
@@ -142,6 +154,10 @@ final class ReviewBench {
                             + " connections | p50 %s, p99 %s, %s requests/s | target p99 <= 100 ms; %s |",
                             connectionCounts[k], page[0], page[1], page[2], page[3]));
                 }
+                out.add(String.format(Locale.ROOT, "| GET /ui/instances/{host}/{instance} (session cookie), %d"
+                        + " reviewers, think time of %d ms on average after each answer | p50 %s, p99 %s, %s requests/s | target"
+                        + " p99 <= 100 ms; %s |", REVIEWERS, THINK_MS, reviewers[0], reviewers[1], reviewers[2],
+                        reviewers[3]));
                 out.add(String.format(Locale.ROOT, "| first computation of every instance | %.1f s wall, %.1f s"
                         + " in recomputation (%.1f ms per instance) | scheduled job, one transaction per instance |",
                         firstSeconds, firstCpu, firstCpu * 1000 / instances));
@@ -225,10 +241,14 @@ final class ReviewBench {
     /**
      * p50, p99, requests/s and errors of {@code GET path} for random instances, from wrk's --latency report. The
      * credential ({@code header: value}) reaches only a 0600 script file and wrk's memory, never a command line.
-     * {@code path} is a Lua expression of {@code k}, the random instance's number.
+     * {@code path} is a Lua expression of {@code k}, the random instance's number. With {@code thinkMs} above 0,
+     * each connection waits after every answer (wrk's {@code delay}; not part of the latency) for a random time
+     * between half and one and a half times {@code thinkMs}: a fixed time keeps the connections, which all start
+     * together, in step, so that they arrive in bursts of 16 as no group of people does.
      */
     private static String[] wrk(Path root, String name, long[] pids, String api, String header, String value,
-                                String path, int instances, int seconds, int connections) throws Exception {
+                                String path, int instances, int seconds, int connections, int thinkMs)
+            throws Exception {
         Path script = root.resolve(name + ".lua");
         // Every answer but a 2xx is an error here; wrk's own count has only 4xx and 5xx. Each thread has its own
         // Lua state: the counts are summed in done(), and each thread seeds its own random numbers.
@@ -247,6 +267,7 @@ final class ReviewBench {
                   local k = math.random(0, %3$d - 1)
                   return wrk.format("GET", "%4$s)
                 end
+                %5$s
                 response = function(status, headers, body)
                   if status < 200 or status > 299 then
                     bad = bad + 1
@@ -260,7 +281,9 @@ final class ReviewBench {
                   io.write(string.format("non-2xx answers: %%d\\nbytes per answer: %%d\\n", n,
                     math.floor(summary.bytes / math.max(1, summary.requests))))
                 end
-                """.formatted(header, value, instances, path));
+                """.formatted(header, value, instances, path,
+                thinkMs > 0 ? "delay = function() return math.random(" + thinkMs / 2 + ", " + thinkMs * 3 / 2
+                        + ") end" : ""));
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         // Warm-up, not measured: the JIT, the pool, and the first bcrypt verification of the password (16
         // connections asking at once would otherwise all pay bcrypt's 0.25 s before the first one is remembered).
