@@ -44,6 +44,9 @@ import java.util.regex.Pattern;
  */
 final class ReviewBench {
     private static final int HOSTS = 100;
+    /** The suggestion list of random instance {@code k}, as a Lua expression for wrk. */
+    private static final String LIST_PATH = ("/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\""
+            + " .. math.floor(k / %d)").formatted(HOSTS, HOSTS);
     /** The instance page of random instance {@code k}, as a Lua expression for wrk. */
     private static final String PAGE_PATH = "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)"
             .formatted(HOSTS, HOSTS);
@@ -105,9 +108,8 @@ final class ReviewBench {
                 List<String[]> lists = new ArrayList<>();
                 List<String[]> pages = new ArrayList<>();
                 for (int connections : connectionCounts) {
-                    lists.add(wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
-                            "/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\" .. math.floor(k / %d)"
-                                    .formatted(HOSTS, HOSTS), instances, seconds, connections, 0));
+                    lists.add(wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic, LIST_PATH,
+                            instances, seconds, connections, 0));
                     pages.add(wrk(root, "page", pids, api, "Cookie", cookie, PAGE_PATH, instances, seconds,
                             connections, 0));
                 }
@@ -155,9 +157,9 @@ final class ReviewBench {
                             connectionCounts[k], page[0], page[1], page[2], page[3]));
                 }
                 out.add(String.format(Locale.ROOT, "| GET /ui/instances/{host}/{instance} (session cookie), %d"
-                        + " reviewers, think time of %d ms on average after each answer | p50 %s, p99 %s, %s requests/s | target"
-                        + " p99 <= 100 ms; %s |", REVIEWERS, THINK_MS, reviewers[0], reviewers[1], reviewers[2],
-                        reviewers[3]));
+                        + " reviewers, think time of %d ms on average after each answer | p50 %s, p99 %s, %s"
+                        + " requests/s | target p99 <= 100 ms; %s |", REVIEWERS, THINK_MS, reviewers[0], reviewers[1],
+                        reviewers[2], reviewers[3]));
                 out.add(String.format(Locale.ROOT, "| first computation of every instance | %.1f s wall, %.1f s"
                         + " in recomputation (%.1f ms per instance) | scheduled job, one transaction per instance |",
                         firstSeconds, firstCpu, firstCpu * 1000 / instances));
@@ -295,8 +297,9 @@ final class ReviewBench {
         String loadBefore = loadAverage();
         long serviceBefore = cpuTicks(pids[0], false);
         long databaseBefore = cpuTicks(pids[1], true);
-        Process p = new ProcessBuilder("wrk", "-t" + Math.min(2, connections), "-c" + connections, "-d" + seconds + "s", "--latency",
-                "--timeout", "10s", "-s", script.toString(), api).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("wrk", "-t" + Math.min(2, connections), "-c" + connections,
+                "-d" + seconds + "s", "--latency", "--timeout", "10s", "-s", script.toString(), api)
+                .redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("wrk failed: " + report);

@@ -79,6 +79,7 @@ public class WebPages {
     static final int SUGGESTIONS_PER_PAGE = 10;
     /** Observed addresses shown per suggestion; the rest are counted, and the API and CLI list them all. */
     static final int ADDRESSES_SHOWN = 50;
+    private static final MediaType HTML_UTF8 = MediaType.TEXT_HTML_TYPE.withCharset("UTF-8");
     /** The outcomes a redirect may announce; anything else shows nothing (no reflected text). */
     private static final Map<String, String> DONE = Map.of(
             "accepted", "Accepted: the CIDR is in the generated allowlist.",
@@ -447,8 +448,6 @@ public class WebPages {
         return Response.status(status).type(HTML_UTF8).entity(template.render().getBytes(StandardCharsets.UTF_8))
                 .build();
     }
-
-    private static final MediaType HTML_UTF8 = MediaType.TEXT_HTML_TYPE.withCharset("UTF-8");
 
     private Response notFound(String host, String instance) {
         return Response.status(404).entity(Templates.notFound(user(), "No blocked events or allowlist for "

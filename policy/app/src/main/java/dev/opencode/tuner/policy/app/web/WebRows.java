@@ -5,10 +5,11 @@ import io.quarkus.qute.RawString;
 import java.util.List;
 
 /**
- * The evidence rows and the diff lines of a suggestion card, written in Java instead of Qute loops. A card shows up to 50 addresses of
- * about a dozen values each; interpreted by Qute that was the largest share of the instance page's CPU and
- * allocations (README, "Benchmarks"). Every value goes through Qute's own HTML escaper, the one the template applies
- * to {@code {expressions}}, so what reaches the page is escaped exactly as before; only the markup is constant.
+ * The evidence rows and the diff lines of a suggestion card, written in Java instead of Qute loops. A card shows up
+ * to 50 addresses of about a dozen values each; interpreted by Qute that was the largest share of the instance page's
+ * CPU and allocations (README, "Benchmarks"). Every value goes through Qute's own HTML escaper, the one the template
+ * applies to {@code {expressions}}, so what reaches the page is escaped exactly as before; only the markup is
+ * constant.
  */
 final class WebRows {
     private static final HtmlEscaper HTML = new HtmlEscaper(List.of("text/html"));

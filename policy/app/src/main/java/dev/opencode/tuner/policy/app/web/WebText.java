@@ -3,6 +3,7 @@ package dev.opencode.tuner.policy.app.web;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.StringJoiner;
 
 /** Small text helpers of the pages: path segments, sets, instants. Escaping for HTML is Qute's. */
 final class WebText {
@@ -14,19 +15,14 @@ final class WebText {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** The values separated by ", " (a loop: a stream and its collector cost the page of 200 rows 4% of its CPU). */
+    /** The values separated by ", " (no stream: a stream and its collector cost the page of 200 rows 4% of its CPU). */
     static String join(Collection<?> values) {
-        if (values == null || values.isEmpty()) {
+        if (values == null) {
             return "";
         }
-        StringBuilder out = new StringBuilder(values.size() * 12);
-        boolean first = true;
+        StringJoiner out = new StringJoiner(", ");
         for (Object value : values) {
-            if (!first) {
-                out.append(", ");
-            }
-            out.append(value);
-            first = false;
+            out.add(String.valueOf(value));
         }
         return out.toString();
     }
