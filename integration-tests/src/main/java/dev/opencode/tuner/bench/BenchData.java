@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,7 +119,9 @@ public final class BenchData {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         SplittableRandom r = new SplittableRandom(seed);
         long blocked = 0;
-        long realtime = 1_795_600_800_000_000L;
+        // Relative to now, never a fixed date: the policy service drops events older than its dedupe retention.
+        long realtime = Math.multiplyExact(Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS)
+                .getEpochSecond(), 1_000_000L);
         long monotonic = 10_000_000L;
         try (OutputStream out = new BufferedOutputStream(p.getOutputStream(), 1 << 20)) {
             for (int i = 0; i < entries; i++) {

@@ -66,6 +66,22 @@ class TunerUpTest {
                 assertThat(r.value()).contains("\"destination\":\"192.0.2.1");
             });
 
+            // A part killed hard: status says it was found dead, and an operator's first reflex (up) heals the stack.
+            long collectorPid = dev.opencode.tuner.stack.Stack.status(state).part("collector").orElseThrow().pid();
+            ProcessHandle collector = ProcessHandle.of(collectorPid).orElseThrow();
+            assertThat(collector.destroyForcibly()).isTrue();
+            collector.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Run dead = tuner("status", "--state-dir", state.toString());
+            assertThat(dead.code()).as(dead.out()).isEqualTo(3);
+            assertThat(dead.out()).containsPattern("collector +DOWN").containsPattern("kafka +RUNNING")
+                    .contains("Found dead: collector. Run ./tuner up to start it again");
+            Run healed = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            assertThat(healed.code()).as(healed.err()).isZero();
+            assertThat(healed.out()).contains("Found dead and started again: collector (")
+                    .containsPattern("collector +RUNNING").doesNotContain("Found dead and started again: kafka");
+            assertThat(dev.opencode.tuner.stack.Stack.status(state).part("collector").orElseThrow().pid())
+                    .isNotEqualTo(collectorPid);
+
             // The whole loop: journal -> collector -> Kafka -> policy -> PostgreSQL -> API, with the local credentials.
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             Run suggestions;

@@ -25,7 +25,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -48,6 +47,10 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WholeLoopFaultTest {
     private static final Duration WAIT = Duration.ofMinutes(3);
+    /** A burst the collector needs a second or more for: long enough to kill a part in its middle. */
+    private static final int BURST = 12_000;
+    /** The collector's producer delivery timeout, shortened so that an outage can outlast it. */
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(6);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Path root;
@@ -70,7 +73,11 @@ class WholeLoopFaultTest {
         Path journal = Files.createDirectories(root.resolve("journal"));
         journalFile = journal.resolve("system.journal");
         appendBlocked("loop-start", 5);
-        options = StackOptions.defaults().withCollectorJournal(journal);
+        options = StackOptions.defaults().withCollectorJournal(journal)
+                .withServiceSetting("collector", "tuner.collector.kafka.delivery-timeout",
+                        DELIVERY_TIMEOUT.toSeconds() + "s")
+                // Cursor saves at most every 5 s: a kill in a burst surely lands between a save and the next.
+                .withServiceSetting("collector", "tuner.collector.journal.commit-interval", "5s");
         Stack.up(state, options);
         api = part("policy").address();
         adminPassword = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password")).strip();
@@ -85,32 +92,65 @@ class WholeLoopFaultTest {
     }
 
     @Test
-    void aCollectorKilledInTheMiddleOfABurstLosesNothingAndCountsNothingTwice() throws Exception {
-        String host = "loop-sigkill";
-        appendBlocked(host, 300);
-        for (int chunk = 0; chunk < 6; chunk++) {
-            appendBlocked(host, 200);
-            if (chunk == 2) {
-                signal("collector", "KILL"); // records in flight, the cursor behind what Kafka already has
-            }
-        }
-        Stack.up(state, options); // as a supervisor would: the collector resumes from its cursor
+    void aCollectorKilledWithRecordsInFlightRereadsFromItsCursorAndCountsEachEventOnce() throws Exception {
+        String host = "loop-collector-kill";
+        double producedBefore = metric("collector", "tuner_collector_blocked_produced_total");
+        double duplicatesBefore = metric("policy", "tuner_policy_events_duplicates_total");
+        appendBlocked(host, BURST);
+        // Kill it while it produces: records sent and not yet acknowledged, the cursor behind what Kafka has.
+        double[] atKill = awaitThenKill("collector", () -> {
+            double inFlight = metric("collector", "tuner_collector_in_flight");
+            double produced = metric("collector", "tuner_collector_blocked_produced_total") - producedBefore;
+            return inFlight > 0 && produced > 0 ? new double[] {inFlight, produced} : null;
+        });
+        assertThat(atKill[1]).as("killed in the middle of the burst").isLessThan(BURST);
+        Stack.up(state, options); // as a supervisor would: the collector resumes after its saved cursor
+        appendBlocked(host, 100);
+        awaitExactlyOnce(host);
+
+        long records = kafkaRecords(host);
+        assertThat(records).as("records of " + host + " in Kafka: the entries after the saved cursor were read and"
+                + " produced again (" + (int) atKill[0] + " in flight at the kill)").isGreaterThan(expected.get(host));
+        assertThat(metric("policy", "tuner_policy_events_duplicates_total") - duplicatesBefore)
+                .as("redeliveries the policy service recognised").isGreaterThanOrEqualTo(records - expected.get(host));
+    }
+
+    @Test
+    void aKafkaBrokerKilledHardInTheMiddleOfABurstLosesNothingAndCountsNothingTwice() throws Exception {
+        String host = "loop-kafka-kill";
+        double producedBefore = metric("collector", "tuner_collector_blocked_produced_total");
+        appendBlocked(host, BURST);
+        awaitThenKill("kafka", () -> metric("collector", "tuner_collector_blocked_produced_total") > producedBefore
+                ? new double[0] : null);
+        appendBlocked(host, 2_000); // read while the broker is dead: produced, never acknowledged
+        await("the collector holds records Kafka has not acknowledged", Duration.ofSeconds(30),
+                () -> metric("collector", "tuner_collector_in_flight") > 0);
+        Stack.up(state, options);
+        assertThat(Files.readString(state.resolve("logs/kafka.log")))
+                .as("the broker was not shut down cleanly: it recovers its logs").doesNotContain("clean shutdown file");
         appendBlocked(host, 100);
         awaitExactlyOnce(host);
     }
 
     @Test
-    void aKafkaRestartInTheMiddleOfABurstLosesNothingAndCountsNothingTwice() throws Exception {
-        String host = "loop-kafka";
+    void aBrokerOutageLongerThanTheDeliveryTimeoutFailsSendsRewindsAndLosesNothing() throws Exception {
+        String host = "loop-kafka-outage";
         appendBlocked(host, 200);
+        awaitExactlyOnce(host);
+        double errorsBefore = metric("collector", "tuner_collector_produce_errors_total");
+        double rewindsBefore = metric("collector", "tuner_collector_rewinds_total");
         signal("kafka", "TERM");
-        for (int chunk = 0; chunk < 4; chunk++) {
-            appendBlocked(host, 150); // the collector stops reading meanwhile; the policy service waits
-            Thread.sleep(200);
-        }
+        appendBlocked(host, 600); // the collector sends them; the broker is gone
+        await("sends fail after the delivery timeout (" + DELIVERY_TIMEOUT + ")", DELIVERY_TIMEOUT.multipliedBy(6),
+                () -> metric("collector", "tuner_collector_produce_errors_total") > errorsBefore
+                        && metric("collector", "tuner_collector_rewinds_total") > rewindsBefore);
+        Thread.sleep(DELIVERY_TIMEOUT.toMillis()); // and fail again: the outage outlasts several timeouts
+        appendBlocked(host, 300);
         Stack.up(state, options);
         appendBlocked(host, 100);
         awaitExactlyOnce(host);
+        assertThat(Files.readString(state.resolve("logs/collector.log")))
+                .contains("delivery failed, will re-read from the saved cursor");
     }
 
     @Test
@@ -123,6 +163,51 @@ class WholeLoopFaultTest {
             Thread.sleep(200);
         }
         Stack.up(state, options);
+        appendBlocked(host, 100);
+        awaitExactlyOnce(host);
+    }
+
+    @Test
+    void aPostgresKilledHardInTheMiddleOfABurstRecoversAndCountsEachEventOnce() throws Exception {
+        String host = "loop-postgres-kill";
+        Path log = state.resolve("logs/postgres.log");
+        double errorsBefore = metric("policy", "tuner_policy_database_errors_total");
+        appendBlocked(host, BURST);
+        awaitThenKill("postgres", () -> counted(host)[0] > 0 ? new double[0] : null); // the postmaster, SIGKILL
+        appendBlocked(host, 500);
+        await("the policy service's batch fails and is retried", Duration.ofSeconds(60),
+                () -> metric("policy", "tuner_policy_database_errors_total") > errorsBefore);
+        long logBefore = Files.size(log);
+        Stack.up(state, options);
+        assertThat(tailFrom(log, logBefore)).as("PostgreSQL's crash recovery at the restart")
+                .contains("automatic recovery in progress");
+        appendBlocked(host, 100);
+        awaitExactlyOnce(host);
+    }
+
+    @Test
+    void aPolicyServiceKilledHardMidTransactionCountsEachEventOnceAfterTheRestart() throws Exception {
+        String host = "loop-policy-kill";
+        Path log = state.resolve("logs/postgres.log");
+        // A kill between two transactions proves less: repeat until PostgreSQL saw the client die inside one.
+        boolean midTransaction = false;
+        long lagAtKill = 0;
+        for (int round = 1; round <= 4 && !midTransaction; round++) {
+            long logBefore = Files.size(log);
+            long countedBefore = expected.getOrDefault(host, 0);
+            appendBlocked(host, BURST);
+            awaitThenKill("policy", () -> counted(host)[0] > countedBefore ? new double[0] : null);
+            lagAtKill = Math.max(lagAtKill, uncommittedRecords());
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!midTransaction && System.nanoTime() < deadline) {
+                midTransaction = tailFrom(log, logBefore).contains("unexpected EOF on client connection with an open"
+                        + " transaction");
+                Thread.sleep(100);
+            }
+            Stack.up(state, options);
+        }
+        assertThat(midTransaction).as("a kill landed inside a database transaction of the policy service").isTrue();
+        assertThat(lagAtKill).as("records read but not committed at the kill: delivered again").isPositive();
         appendBlocked(host, 100);
         awaitExactlyOnce(host);
     }
@@ -233,11 +318,18 @@ class WholeLoopFaultTest {
         JournalFixture fx = new JournalFixture().host(host).at(clock);
         for (int i = 0; i < count; i++) {
             int n = next++; // every event its own destination: a lost and a doubled event cannot cancel out
-            fx.kernel(JournalFixture.tcpLine("agent-" + (n % 4), "10.0.0.2",
-                    "198.18." + (n / 250 % 250) + "." + (n % 250 + 1), 443, 990));
+            fx.kernel(JournalFixture.tcpLine("agent-" + (n % 4), "10.0.0.2", destination(n), 443, 990));
         }
         expected.merge(host, count, Integer::sum);
         write(fx);
+    }
+
+    /** The n-th of 128,000 distinct addresses in 198.18.0.0/15. */
+    private static String destination(int n) {
+        if (n >= 128_000) {
+            throw new IllegalStateException("more events than distinct destinations: make the bursts smaller");
+        }
+        return "198." + (18 + n / 64_000) + "." + (n / 250 % 256) + "." + (n % 250 + 1);
     }
 
     private void write(JournalFixture fx) throws Exception {
@@ -248,6 +340,11 @@ class WholeLoopFaultTest {
 
     // --- what the policy service counted ---
 
+    /**
+     * Waits until the policy service counted every event of {@code host} and checks that nothing more arrives: as
+     * each event has its own destination, events = destinations = the number written means each destination was
+     * counted exactly once (a lost event and a doubled one cannot cancel out).
+     */
     private void awaitExactlyOnce(String host) throws Exception {
         int want = expected.get(host);
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -297,6 +394,102 @@ class WholeLoopFaultTest {
                 .orElseThrow(() -> new AssertionError(name + " is not part of the stack in " + state));
     }
 
+    /**
+     * Polls {@code moment} until it returns a value (the state that makes the kill bite), then sends SIGKILL to the
+     * part and waits until its process is gone; returns that value.
+     */
+    private double[] awaitThenKill(String name, ThrowingSupplier<double[]> moment) throws Exception {
+        long pid = part(name).pid();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        double[] seen;
+        while ((seen = moment.get()) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for the moment to kill " + name);
+            }
+            Thread.sleep(5);
+        }
+        assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
+        await(name + " (pid " + pid + ") is gone after SIGKILL", Duration.ofSeconds(30),
+                () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        return seen;
+    }
+
+    /** A check that may throw (HTTP, files). */
+    @FunctionalInterface
+    private interface ThrowingSupplier<T> {
+        T get() throws Exception;
+    }
+
+    /** The sum of a metric's series on a part's {@code /q/metrics}, or 0 when it has none yet. */
+    private double metric(String part, String name) {
+        try {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(part(part).address()
+                    + "/q/metrics")).header("Authorization", basic("admin", adminPassword)).GET());
+            double sum = 0;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+                    + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(response.body());
+            while (m.find()) {
+                sum += Double.parseDouble(m.group(1));
+            }
+            return sum;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("cannot read the metrics of " + part + ": " + e, e);
+        }
+    }
+
+    /** The records of {@code host} on the blocked-event topic, duplicates included. */
+    private long kafkaRecords(String host) {
+        Properties consumer = new Properties();
+        consumer.put("bootstrap.servers", part("kafka").address());
+        String prefix = host + "/";
+        long count = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = c.partitionsFor("opencode.egress.blocked").stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = c.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith(prefix)) {
+                        count++;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    /** Records on the blocked-event topic beyond the policy service's committed offsets. */
+    private long uncommittedRecords() throws Exception {
+        Properties admin = new Properties();
+        admin.put("bootstrap.servers", part("kafka").address());
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = a
+                    .listConsumerGroupOffsets("opencode-egress-policy").partitionsToOffsetAndMetadata()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new TopicPartition("opencode.egress.blocked", p),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            long lag = 0;
+            for (var e : a.listOffsets(latest).all().get(30, java.util.concurrent.TimeUnit.SECONDS).entrySet()) {
+                var c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        }
+    }
+
+    /** What was appended to a log file after it had {@code from} bytes. */
+    private static String tailFrom(Path log, long from) throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+                StandardCharsets.UTF_8);
+    }
+
     /** Sends the signal to the part's process and waits until it is gone. */
     private void signal(String name, String signal) throws Exception {
         long pid = part(name).pid();
@@ -306,9 +499,10 @@ class WholeLoopFaultTest {
                 () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    private static void await(String what, Duration timeout, ThrowingSupplier<Boolean> condition)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
+        while (!condition.get()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout + " waiting until " + what);
             }

@@ -80,6 +80,7 @@ abstract class QuarkusAppPart implements StackPart {
     StateFiles.writeAtomically(settings, StateFiles.propertiesText(name() + " settings, chosen at the first start",
         Map.of("http.port", Integer.toString(port))));
     Map<String, String> config = new LinkedHashMap<>(configuration(layout, StackState.load(layout), options, port));
+    config.putAll(options.serviceSettings().getOrDefault(name(), Map.of()));
     config.put("quarkus.http.port", Integer.toString(port));
     config.put("quarkus.http.host", LoopbackPorts.HOST);
     Path configFile = dir.resolve("application.properties");

@@ -59,6 +59,7 @@ public final class Stack {
       StackState state = StackState.load(layout);
       List<String> started = new ArrayList<>();
       List<PartStatus> statuses = new ArrayList<>();
+      List<PartStatus> foundDead = new ArrayList<>();
       for (StackPart part : PARTS) {
         if (!options.parts().contains(part.name())) {
           continue;
@@ -77,6 +78,7 @@ public final class Stack {
           }
           options.progress().accept("==> " + part.name() + " was started before but is down (" + status.detail()
               + "); starting it again");
+          foundDead.add(status);
         }
         StackState.PartRecord record;
         try {
@@ -91,7 +93,7 @@ public final class Stack {
         started.add(part.name());
         statuses.add(status(layout, part, record));
       }
-      return new UpResult(started.isEmpty(), started, statuses);
+      return new UpResult(started.isEmpty(), started, statuses, foundDead);
     }
   }
 

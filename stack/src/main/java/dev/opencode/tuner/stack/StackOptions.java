@@ -21,10 +21,13 @@ import java.util.function.Consumer;
  * @param progress where to print what is happening
  * @param collectorJournal a journal directory for the collector instead of the local system journal, or null
  * @param scrapeInterval how often the local Prometheus (part {@code prometheus}) scrapes and evaluates its rules
+ * @param serviceSettings configuration keys added to a service's generated {@code application.properties}, by part
+ *     ({@code collector}, {@code policy}); they win over the stack's own
  */
 public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOptions postgres,
     PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress,
-    java.nio.file.Path collectorJournal, java.time.Duration scrapeInterval) {
+    java.nio.file.Path collectorJournal, java.time.Duration scrapeInterval,
+    Map<String, Map<String, String>> serviceSettings) {
 
   /** Prometheus' own default. */
   public static final java.time.Duration DEFAULT_SCRAPE_INTERVAL = java.time.Duration.ofSeconds(15);
@@ -51,6 +54,17 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     Objects.requireNonNull(postgres, "postgres");
     topics = Collections.unmodifiableMap(new LinkedHashMap<>(topics));
     Objects.requireNonNull(progress, "progress");
+    Map<String, Map<String, String>> settings = new LinkedHashMap<>();
+    if (serviceSettings != null) {
+      for (Map.Entry<String, Map<String, String>> part : serviceSettings.entrySet()) {
+        if (!(Stack.requirePart(part.getKey()) instanceof QuarkusAppPart)) {
+          throw new IllegalArgumentException("service settings are for the collector and the policy service, not "
+              + part.getKey());
+        }
+        settings.put(part.getKey(), Collections.unmodifiableMap(new LinkedHashMap<>(part.getValue())));
+      }
+    }
+    serviceSettings = Collections.unmodifiableMap(settings);
     if (scrapeInterval == null) {
       scrapeInterval = DEFAULT_SCRAPE_INTERVAL;
     }
@@ -68,40 +82,53 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     LinkedHashSet<String> parts = new LinkedHashSet<>(Stack.partNames());
     parts.removeAll(Stack.optionalPartNames());
     return new StackOptions(parts, KafkaOptions.defaults(),
-        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null, null);
+        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null, null, null);
   }
 
   /** Starts only these parts (for example {@code "postgres"}). */
   public StackOptions withParts(String... names) {
-    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval);
+    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
   }
 
   public StackOptions withKafka(KafkaOptions options) {
-    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval);
+    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
   }
 
   public StackOptions withPostgres(PostgresOptions options) {
-    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal, scrapeInterval);
+    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
   }
 
   /** Uses an existing server (a JDBC URL with the policy service's user and password) instead of a private one. */
   public StackOptions withExternalPostgres(PostgresCredentials server) {
-    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal, scrapeInterval);
+    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
   }
 
   public StackOptions withTopics(Map<String, Integer> partitionsByTopic) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal, scrapeInterval);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal, scrapeInterval, serviceSettings);
   }
 
   /** Progress lines of the stack and of each part go to {@code sink} (the CLI passes stderr). */
   public StackOptions withProgress(Consumer<String> sink) {
     return new StackOptions(parts, kafka.withProgress(sink), postgres.withProgress(sink), externalPostgres, topics,
-        sink, collectorJournal, scrapeInterval);
+        sink, collectorJournal, scrapeInterval, serviceSettings);
+  }
+
+  /**
+   * Adds {@code key=value} to the generated configuration of a service part ({@code collector} or {@code policy}),
+   * for example a shorter {@code tuner.collector.kafka.delivery-timeout} in a fault test.
+   */
+  public StackOptions withServiceSetting(String part, String key, String value) {
+    Map<String, Map<String, String>> settings = new LinkedHashMap<>(serviceSettings);
+    Map<String, String> keys = new LinkedHashMap<>(settings.getOrDefault(part, Map.of()));
+    keys.put(key, value);
+    settings.put(part, keys);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, collectorJournal,
+        scrapeInterval, settings);
   }
 
   /** The collector reads this journal directory instead of the local system journal. */
   public StackOptions withCollectorJournal(java.nio.file.Path directory) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory, scrapeInterval);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory, scrapeInterval, serviceSettings);
   }
 
   /**
@@ -112,6 +139,6 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     LinkedHashSet<String> withPrometheus = new LinkedHashSet<>(parts);
     withPrometheus.add(PrometheusPart.NAME);
     return new StackOptions(withPrometheus, kafka, postgres, externalPostgres, topics, progress, collectorJournal,
-        interval);
+        interval, serviceSettings);
   }
 }

@@ -47,6 +47,7 @@ class StackTest {
       UpResult again = Stack.up(state, options());
       assertThat(again.alreadyRunning()).isTrue();
       assertThat(again.started()).isEmpty();
+      assertThat(again.foundDead()).isEmpty();
       assertThat(again.parts()).extracting(PartStatus::pid).containsExactly(kafka.pid(), postgres.pid());
 
       // A crash of the broker shows in status, and the next up starts only the broker again.
@@ -61,6 +62,8 @@ class StackTest {
       UpResult restarted = Stack.up(state, options());
       assertThat(restarted.alreadyRunning()).isFalse();
       assertThat(restarted.started()).containsExactly("kafka");
+      assertThat(restarted.foundDead()).extracting(PartStatus::part).containsExactly("kafka");
+      assertThat(restarted.foundDead().get(0).detail()).contains("not running");
       assertThat(restarted.parts()).extracting(PartStatus::address).containsExactly(kafka.address(), postgres.address());
       assertThat(restarted.parts().get(1).pid()).isEqualTo(postgres.pid());
 

@@ -102,6 +102,9 @@ public final class StackCommands {
             }
             UpResult result = Stack.up(state, options);
             PrintWriter out = out();
+            for (PartStatus dead : result.foundDead()) {
+                out.println("Found dead and started again: " + dead.part() + " (" + dead.detail() + ")");
+            }
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
                     : "Running (state in " + state + "):");
             printParts(out, result.parts());
@@ -153,6 +156,13 @@ public final class StackCommands {
             } else {
                 out().println("State in " + state() + ":");
                 printParts(out(), status.parts());
+                java.util.List<String> dead = status.parts().stream()
+                        .filter(p -> p.condition() == PartStatus.Condition.DOWN).map(PartStatus::part).toList();
+                if (!dead.isEmpty()) {
+                    out().println("Found dead: " + String.join(", ", dead) + ". Run ./tuner up to start "
+                            + (dead.size() == 1 ? "it" : "them") + " again; ./tuner logs " + dead.get(0)
+                            + " shows why it stopped.");
+                }
                 dev.opencode.tuner.cli.export.ExportStatusLines.print(out(), state(), status.parts());
             }
             out().flush();

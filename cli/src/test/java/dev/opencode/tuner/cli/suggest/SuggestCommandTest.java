@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
+import dev.opencode.tuner.journal.Journal;
 import dev.opencode.tuner.journal.JournalFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -84,7 +85,7 @@ class SuggestCommandTest {
         assertThat(group.get("events").asLong()).isEqualTo(5);
         assertThat(group.get("ports").toString()).isEqualTo("[443]");
         assertThat(group.get("protocols").toString()).isEqualTo("[\"tcp\"]");
-        assertThat(group.get("firstSeen").asText()).isEqualTo("2026-11-25T10:00:00Z");
+        assertThat(group.get("firstSeen").asText()).isEqualTo(Journal.usecToInstant(T0_USEC).toString());
         assertThat(web.get("refused").get(0).get("address").asText()).isEqualTo("169.254.169.254");
         assertThat(web.get("refused").get(0).get("reason").asText()).contains("metadata");
         assertThat(cidrs(instance(root, "web-1", "docs"))).containsExactly("2606:50c0:8000::154/128");
@@ -136,7 +137,7 @@ class SuggestCommandTest {
                 .kernel(tcpLine("web", "10.0.0.2", "192.0.2.3", 443, 1));
         Path d = journal(fx);
         Run run = tuner("suggest", "--journal-dir", d.toString(), "--format", "json", "--instance", "web",
-                "--since", "2026-11-25T10:30:00Z");
+                "--since", Journal.usecToInstant(T0_USEC + 1_800_000_000L).toString());
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.json().get("instances")).hasSize(1);
         assertThat(cidrs(instance(run.json(), "web-1", "web"))).containsExactly("192.0.2.3/32");

@@ -23,6 +23,10 @@ public interface FollowerMetrics {
     default void produceFailed() {
     }
 
+    /** After failed deliveries, reading went back to the saved cursor (what followed it is read and sent again). */
+    default void rewound() {
+    }
+
     /** journald's "Missed N kernel messages": loss upstream of the journal. */
     default void missedKernelMessages(long count) {
     }

@@ -279,6 +279,7 @@ public final class JournalFollower implements Runnable {
         }
         commit(true);
         tracker.reset();
+        metrics.rewound();
         Optional<String> saved = load();
         if (saved.isPresent()) {
             journal.seekAfterCursor(saved.get());

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +19,12 @@ import java.util.Map;
  */
 public final class JournalFixture {
     public static final String BOOT_ID = "2f9e8a068eab4377a1987196b3a4cdd3";
-    /** 2026-11-25T10:00:00Z in microseconds. */
-    public static final long T0_USEC = 1_795_600_800_000_000L;
+    /**
+     * The first entry's time, in microseconds: the start of the hour before this JVM started. Relative to now, never a
+     * fixed date: the policy service drops events older than its dedupe retention, so a fixed instant would make every
+     * whole-loop test fail once the calendar passes it. Whole hours keep a test's entries on one UTC day.
+     */
+    public static final long T0_USEC = t0Usec(Clock.systemUTC());
 
     /** One journal entry: the address fields plus ordinary fields (values may be binary). */
     public record Entry(long realtimeUsec, long monotonicUsec, String bootId, Map<String, byte[]> fields) {
@@ -29,10 +36,30 @@ public final class JournalFixture {
     }
 
     private final List<Entry> entries = new ArrayList<>();
-    private long realtime = T0_USEC;
+    private long realtime;
     private long monotonic = 1_000_000L;
     private String bootId = BOOT_ID;
     private String hostname = "web-1";
+
+    /** A fixture whose first entry is at {@link #T0_USEC}. */
+    public JournalFixture() {
+        this(T0_USEC);
+    }
+
+    /** A fixture whose first entry is at {@link #t0Usec(Clock)} of the given clock (a test's "now"). */
+    public JournalFixture(Clock clock) {
+        this(t0Usec(clock));
+    }
+
+    private JournalFixture(long t0Usec) {
+        this.realtime = t0Usec;
+    }
+
+    /** The start of the hour before the clock's instant, in microseconds since the epoch. */
+    public static long t0Usec(Clock clock) {
+        Instant t0 = clock.instant().truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
+        return Math.multiplyExact(t0.getEpochSecond(), 1_000_000L);
+    }
 
     public JournalFixture host(String name) {
         this.hostname = name;

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,17 @@ class JournalTest {
             values.add(journal.fieldText(field));
         }
         return values;
+    }
+
+    @Test
+    void fixturesStartTheHourBeforeTheirClockAndNeverAtAFixedDate() {
+        // Ten years on: a fixture's entries stay within hours of its clock, so no retention ever drops them.
+        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(3653));
+        long first = new JournalFixture(later).kernel("x").entries().get(0).realtimeUsec();
+        Duration before = Duration.between(Journal.usecToInstant(first), later.instant());
+        assertThat(before).isBetween(Duration.ofHours(1), Duration.ofHours(2));
+        assertThat(Duration.between(Journal.usecToInstant(JournalFixture.T0_USEC), Instant.now()))
+                .isBetween(Duration.ZERO, Duration.ofHours(3));
     }
 
     @Test

@@ -16,6 +16,7 @@ final class CollectorMetrics implements FollowerMetrics {
     private final AtomicLong spoofed = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong produceErrors = new AtomicLong();
+    private final AtomicLong rewinds = new AtomicLong();
     private final AtomicLong missed = new AtomicLong();
     private final AtomicLong cursorGone = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
@@ -31,6 +32,8 @@ final class CollectorMetrics implements FollowerMetrics {
                 malformed);
         counter(registry, "tuner.collector.produce.errors",
                 "Records whose delivery to Kafka failed (re-read from the saved cursor)", produceErrors);
+        counter(registry, "tuner.collector.rewinds",
+                "Times reading went back to the saved cursor after failed deliveries", rewinds);
         counter(registry, "tuner.collector.gap.missed.kernel.messages", "Kernel messages journald reported as missed",
                 missed);
         counter(registry, "tuner.collector.gap.cursor.gone",
@@ -73,6 +76,11 @@ final class CollectorMetrics implements FollowerMetrics {
     @Override
     public void produceFailed() {
         produceErrors.incrementAndGet();
+    }
+
+    @Override
+    public void rewound() {
+        rewinds.incrementAndGet();
     }
 
     @Override

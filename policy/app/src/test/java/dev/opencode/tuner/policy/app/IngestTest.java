@@ -13,6 +13,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -57,6 +58,29 @@ class IngestTest {
     PolicyConfig config;
     @Inject
     DataSource dataSource;
+
+    @Test
+    void theAggregationCountsTheEventsOfItsOwnDayWhateverTheCalendarSays() throws Exception {
+        // Ten years on, as if CI ran then: events of that day count, and today's fixtures are past the retention.
+        // A fixture written at a fixed instant would be in the second group on some day; relative ones never are.
+        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(3653));
+        AggregateWriter writer = new AggregateWriter(dataSource, config.dedupe().retention(), later);
+        String host = "vm-future";
+        Instant then = later.instant().minus(2, ChronoUnit.HOURS);
+        List<BlockedEvent> ofThatDay = List.of(
+                TestEvents.event(host, "web", "203.0.113.70", "tcp", 443, "10.0.0.2", then),
+                TestEvents.event(host, "web", "203.0.113.71", "tcp", 443, "10.0.0.2", then.plusSeconds(1)),
+                TestEvents.event(host, "web", "203.0.113.71", "tcp", 443, "10.0.0.2", then.plusSeconds(2)));
+        AggregateWriter.Result counted = writer.apply(ofThatDay);
+        assertThat(counted.applied()).as("events of the clock's own day").isEqualTo(3);
+        assertThat(counted.expired()).isZero();
+
+        AggregateWriter.Result today = writer.apply(List.of(TestEvents.tcp(host, "web", "203.0.113.72", 443, 0)));
+        assertThat(today.expired()).as("an event of today, seen ten years on").isEqualTo(1);
+        assertThat(today.applied()).isZero();
+        Eventually.await("the API counts the three events", WAIT, () -> Api.events(host) == 3,
+                () -> "(counted " + Api.events(host) + ")");
+    }
 
     @Test
     void countsEachEventOnceAndSuggestsWhatTheCoreSuggests() {

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -123,13 +124,24 @@ public final class AggregateWriter {
 
     private final DataSource dataSource;
     private final Duration retention;
+    /** Null: the database's clock, which every policy instance shares. */
+    private final Clock clock;
 
     public AggregateWriter(DataSource dataSource, Duration retention) {
+        this(dataSource, retention, null);
+    }
+
+    /**
+     * A writer whose retention horizon is measured from {@code clock} instead of the database's {@code now()}: tests
+     * run the aggregation as if on another date (so no fixture can rely on a fixed one).
+     */
+    public AggregateWriter(DataSource dataSource, Duration retention, Clock clock) {
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("tuner.policy.dedupe.retention must be positive, got " + retention);
         }
         this.dataSource = dataSource;
         this.retention = retention;
+        this.clock = clock;
     }
 
     /** Applies the events (in their order: it decides which sample sources are kept) and commits. */
@@ -202,7 +214,7 @@ public final class AggregateWriter {
     }
 
     private Result applyInTransaction(Connection connection, List<BlockedEvent> events) throws SQLException {
-        Instant horizon = databaseNow(connection).minus(retention);
+        Instant horizon = (clock == null ? databaseNow(connection) : clock.instant()).minus(retention);
         // The first of several deliveries within one batch wins; an id's first delivery keeps its place in the order.
         Map<String, BlockedEvent> byId = new LinkedHashMap<>();
         int duplicates = 0;
