@@ -39,14 +39,20 @@ import org.junit.jupiter.api.Test;
  * suggestion, which is accepted and announced in the same pull request.
  */
 class ClosedLoopTest {
-    private static final String INSTANCE = "loop";
+    /**
+     * Unique per run, as are the peer's addresses: the journal persists, and lines of an earlier run (same instance,
+     * same destination) must never satisfy this one.
+     */
+    private static final String SUFFIX = Integer.toString(
+            java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, 100_000));
+    private static final String INSTANCE = "loop" + SUFFIX;
     /** tuner.policy.removal.unused-after for this test: long enough for the connection, short enough to wait for. */
     private static final String UNUSED_AFTER = "20s";
     private static final String USER = "opencode-" + INSTANCE;
-    private static final String SUFFIX = Long.toString(ProcessHandle.current().pid() % 100_000);
     private static final String CLIENT = "tuner-loop-c" + SUFFIX;
     private static final String PEER = "tuner-loop-p" + SUFFIX;
-    private static final String PEER4 = "10.252.7.2";
+    private static final String NET = "10.253." + (Integer.parseInt(SUFFIX) % 250 + 1);
+    private static final String PEER4 = NET + ".2";
     private static final String BASE = "10.252.9.0/24"; // the operator's hand-written list: something else
     private static final String TOKEN = "ghp_closedLoopToken0123456789abcdefABCDEF";
     private static final Duration WAIT = Duration.ofMinutes(3);
@@ -87,7 +93,7 @@ class ClosedLoopTest {
         Sh.ok("ip", "netns", "add", PEER);
         Sh.ok("ip", "link", "add", "lc" + SUFFIX, "netns", CLIENT, "type", "veth", "peer", "name", "lp" + SUFFIX,
                 "netns", PEER);
-        Sh.ok("ip", "-n", CLIENT, "addr", "add", "10.252.7.1/24", "dev", "lc" + SUFFIX);
+        Sh.ok("ip", "-n", CLIENT, "addr", "add", NET + ".1/24", "dev", "lc" + SUFFIX);
         Sh.ok("ip", "-n", PEER, "addr", "add", PEER4 + "/24", "dev", "lp" + SUFFIX);
         Sh.ok("ip", "-n", CLIENT, "link", "set", "lc" + SUFFIX, "up");
         Sh.ok("ip", "-n", PEER, "link", "set", "lp" + SUFFIX, "up");

@@ -9,6 +9,7 @@ import dev.opencode.tuner.blocked.BlockedLineParser;
 import dev.opencode.tuner.blocked.ParseResult;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.journal.Journal;
+import dev.opencode.tuner.stack.Stack;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -157,11 +158,21 @@ class LiveKernelLogTest {
             // No --journal-dir: the collector follows this machine's journal, as in production.
             Run up = cli("up", "--state-dir", state);
             assertThat(up.code()).as(up.err()).isZero();
+            // The journal may hold forgeries of earlier runs: count from where the collector settled after them.
+            String collector = Stack.status(Path.of(state)).part("collector").orElseThrow().address();
+            double spoofedBefore = ServiceMetrics.settled(collector, "tuner_collector_spoofed_total",
+                    Duration.ofSeconds(2), Duration.ofSeconds(60));
+            double mismatchedBefore = ServiceMetrics.settled(collector, "tuner_collector_uid_mismatch_total",
+                    Duration.ofSeconds(2), Duration.ofSeconds(60));
             connectAs(uid, 8443, false);
             connectAsOtherUser();
             Sh.okWithInput("opencode-" + INSTANCE + "-blocked: IN= OUT=eth0 SRC=10.251.7.1 DST=" + SPOOFED_DST
                     + " LEN=60 PROTO=TCP SPT=1234 DPT=4444 UID=" + uid + " GID=" + uid + " \n",
                     "systemd-cat", "-t", "fake-kernel");
+            // Both forgeries were seen and refused before anything is asserted about the suggestions.
+            ServiceMetrics.awaitAbove(collector, "tuner_collector_spoofed_total", spoofedBefore, Duration.ofSeconds(60));
+            ServiceMetrics.awaitAbove(collector, "tuner_collector_uid_mismatch_total", mismatchedBefore,
+                    Duration.ofSeconds(60));
 
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             Run suggestions;

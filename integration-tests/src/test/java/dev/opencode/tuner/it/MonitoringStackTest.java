@@ -249,7 +249,8 @@ class MonitoringStackTest {
             assertThat(sql).isGreaterThanOrEqualTo(10);
 
             // Two alerts for real. Quiet so far: five destinations, no dead letter.
-            assertThat(firing(prometheus)).doesNotContain("TunerInstanceBlockingManyDestinations",
+            // Scoped to this run's instance: the system journal may hold other instances' lines from earlier runs.
+            assertThat(firing(prometheus, traffic.instance)).doesNotContain("TunerInstanceBlockingManyDestinations",
                     "TunerDeadLettersIncreasing");
             // A record that is not an event: dead-lettered by the policy service, and the alert fires.
             Properties p = new Properties();
@@ -261,8 +262,9 @@ class MonitoringStackTest {
             }
             // 61 destinations the instance was never blocked from, within minutes: a scanning agent.
             traffic.connectToNewDestinations(61);
-            awaitFiring(prometheus, "TunerDeadLettersIncreasing", Duration.ofSeconds(60));
-            JsonNode scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", Duration.ofSeconds(120));
+            awaitFiring(prometheus, "TunerDeadLettersIncreasing", null, Duration.ofSeconds(60));
+            JsonNode scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", traffic.instance,
+                    Duration.ofSeconds(120));
             assertThat(scan.path("labels").path("opencode_instance").asText()).isEqualTo(traffic.instance);
             assertThat(scan.path("labels").path("host").asText()).isEqualTo(host);
             // A refresh of the gauge may have fallen in the middle of the burst: the value settles at 66 (5 + 61).
@@ -270,7 +272,8 @@ class MonitoringStackTest {
             long settled = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!scan.path("annotations").path("summary").asText().equals(expected) && System.nanoTime() < settled) {
                 Thread.sleep(1000);
-                scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", Duration.ofSeconds(10));
+                scan = awaitFiring(prometheus, "TunerInstanceBlockingManyDestinations", traffic.instance,
+                        Duration.ofSeconds(10));
             }
             assertThat(scan.path("annotations").path("summary").asText()).isEqualTo(expected);
         } finally {
@@ -292,25 +295,36 @@ class MonitoringStackTest {
         return m.group(1);
     }
 
-    /** The names of the alerts firing now. */
-    static List<String> firing(String prometheus) throws Exception {
+    /**
+     * The names of the alerts firing now that concern {@code instance}: those labelled with it, and those about no
+     * instance at all (dead letters, lag); never another instance's.
+     */
+    static List<String> firing(String prometheus, String instance) throws Exception {
         List<String> names = new ArrayList<>();
         for (JsonNode alert : get(prometheus, "/api/v1/alerts").path("data").path("alerts")) {
-            if (alert.path("state").asText().equals("firing")) {
+            if (alert.path("state").asText().equals("firing") && concerns(alert, instance)) {
                 names.add(alert.path("labels").path("alertname").asText());
             }
         }
         return names;
     }
 
-    private static JsonNode awaitFiring(String prometheus, String name, Duration timeout) throws Exception {
+    /** Whether an alert is about {@code instance} (or about no instance); null matches every alert. */
+    private static boolean concerns(JsonNode alert, String instance) {
+        JsonNode label = alert.path("labels").path("opencode_instance");
+        return instance == null || label.isMissingNode() || label.asText().equals(instance);
+    }
+
+    /** Waits until the alert fires for {@code instance} (null: for any or no instance) and returns it. */
+    private static JsonNode awaitFiring(String prometheus, String name, String instance, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode alerts;
         do {
             alerts = get(prometheus, "/api/v1/alerts").path("data").path("alerts");
             for (JsonNode alert : alerts) {
                 if (alert.path("labels").path("alertname").asText().equals(name)
-                        && alert.path("state").asText().equals("firing")) {
+                        && alert.path("state").asText().equals("firing") && concerns(alert, instance)) {
                     return alert;
                 }
             }

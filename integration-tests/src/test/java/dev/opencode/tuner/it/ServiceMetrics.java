@@ -1,0 +1,84 @@
+package dev.opencode.tuner.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads a service's Prometheus metrics ({@code /q/metrics}) the way Prometheus would, for fault assertions. */
+final class ServiceMetrics {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private ServiceMetrics() {
+    }
+
+    /**
+     * The sum of all series of {@code name} at {@code baseUrl/q/metrics} (0 when the service has none yet).
+     *
+     * @param authorization an {@code Authorization} header value, or null
+     * @throws AssertionError when the service does not answer (a dead part is a test failure here)
+     */
+    static double sum(String baseUrl, String name, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<String> response;
+        try {
+            response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError("no metrics from " + baseUrl + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new AssertionError("metrics of " + baseUrl + ": HTTP " + response.statusCode());
+        }
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+|NaN)$")
+                .matcher(response.body());
+        double sum = 0;
+        while (m.find()) {
+            sum += m.group(1).equals("NaN") ? 0 : Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+
+    /** The value once it stopped changing for {@code quiet} (a service catching up on old entries settles first). */
+    static double settled(String baseUrl, String name, Duration quiet, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double value = sum(baseUrl, name, null);
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < quiet.toNanos()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " of " + baseUrl + " kept changing for " + timeout);
+            }
+            Thread.sleep(250);
+            double now = sum(baseUrl, name, null);
+            if (now != value) {
+                value = now;
+                since = System.nanoTime();
+            }
+        }
+        return value;
+    }
+
+    /** Waits until the metric exceeds {@code floor}; returns its value. */
+    static double awaitAbove(String baseUrl, String name, double floor, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double value;
+        while ((value = sum(baseUrl, name, null)) <= floor) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " of " + baseUrl + " stayed at " + value + " (expected more than "
+                        + floor + ") for " + timeout);
+            }
+            Thread.sleep(200);
+        }
+        return value;
+    }
+}
