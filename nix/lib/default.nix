@@ -26,8 +26,11 @@ in
   allowSetNames = name: { ipv4 = "allow4_${name}"; ipv6 = "allow6_${name}"; };
 
   inherit (names)
+    instanceNameMaxLength
     instanceNamePattern
     instanceNameRule
+    reservedInstanceNames
+    reservedInstanceNameError
     isValidInstanceName
     instanceNameError
     logPrefix
