@@ -79,4 +79,26 @@ in
       "opencode instance 'web': outboundAllowCidrs entry 'nope' is not an IPv4 or IPv6 CIDR (expected address/prefix-length, e.g. 10.0.0.0/8 or fd00::/8)"
     ];
   };
+
+  testWarnsAboutAnEmptyAllowlist = {
+    expr = lib.egressInstanceWarnings "services.opencode.instances.web" { enable = true; outboundAllowCidrs = [ ]; };
+    expected = [
+      "services.opencode.instances.web.networkIsolation is enabled with an empty outboundAllowCidrs: the instance may reach loopback (and answer connections made to it) and nothing else; every other destination is dropped and logged. Add the destinations it needs, or let the egress tuner suggest them from the blocked attempts."
+    ];
+  };
+  testNoEmptyAllowlistWarningWithoutIsolation = {
+    expr = lib.egressInstanceWarnings "services.opencode.instances.web" { enable = false; };
+    expected = [ ];
+  };
+  testWarnsAboutCoveredEntriesAndDefaultRoutes = {
+    expr = lib.egressInstanceWarnings "i" { outboundAllowCidrs = [ "0.0.0.0/0" "10.0.0.0/8" ]; };
+    expected = [
+      "i.networkIsolation.outboundAllowCidrs: 10.0.0.0/8 is covered by 0.0.0.0/0; it is rendered once and counted under 0.0.0.0/0"
+      "i.networkIsolation.outboundAllowCidrs contains a default route (0.0.0.0/0 or ::/0): that family is not confined"
+    ];
+  };
+  testNoWarningsForAPlainAllowlist = {
+    expr = lib.egressInstanceWarnings "i" { outboundAllowCidrs = [ "10.0.0.0/8" ]; };
+    expected = [ ];
+  };
 }
