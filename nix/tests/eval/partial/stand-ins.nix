@@ -1,0 +1,201 @@
+# Stand-ins for the parts of NixOS that the partial evaluation (./default.nix) does not load
+# from nixpkgs: a package set whose packages are plain store-path-shaped attribute sets, the
+# `utils` module argument built around nixpkgs' own systemd library files, and declarations
+# of the options the modules under test set outside systemd, nftables, PostgreSQL and
+# assertions. Written for these tests; nothing here comes from nixpkgs.
+#
+# Every stand-in option is typed loosely (freeform) on purpose: what is tested against the
+# real declarations are the option trees loaded from nixpkgs, not these.
+{ lib, nixosFiles }:
+let
+  inherit (lib) mkOption types;
+
+  drv =
+    name:
+    let
+      self = {
+        type = "derivation";
+        inherit name;
+        pname = name;
+        version = "0";
+        outPath = "/nix/store/${builtins.substring 0 32 (builtins.hashString "sha256" name)}-${name}";
+        outputs = [ "out" ];
+        out = self;
+        outputName = "out";
+        meta.mainProgram = name;
+        overrideAttrs = f: drv (f { }).name or name;
+      };
+    in
+    self;
+
+  written = text: builtins.seq (builtins.stringLength text);
+
+  postgresql = version: major: (drv "postgresql-${version}") // {
+    inherit version;
+    psqlSchema = major;
+    withJIT = postgresql version major;
+    withoutJIT = postgresql version major;
+    withPackages = _: postgresql version major;
+    installedExtensions = [ ];
+  };
+
+  pkgs = {
+    inherit lib;
+    # The text is forced with the package, so that everything a real build would write is
+    # evaluated.
+    writeText = name: text: written text (drv name);
+    writeTextDir = path: text: written text (drv (baseNameOf path));
+    writeTextFile = { name, text, ... }: written text (drv name);
+    writeScript = name: text: written text (drv name);
+    writeShellScript = name: text: written text (drv name);
+    writeShellScriptBin = name: text: written text (drv name);
+    writeShellApplication = { name, text, ... }: written text (drv name);
+    runCommand = name: _env: script: written script (drv name);
+    writers.writePython3Bin = name: _args: _text: drv name;
+    testers.runNixOSTest = test: test; # the tests read `nodes` from it
+    formats.json = _: { type = types.anything; generate = name: _value: drv name; };
+    postgresql = postgresql "16.4" "16";
+    postgresql_16 = postgresql "16.4" "16";
+    postgresql_17 = postgresql "17.2" "17";
+    stdenv = {
+      hostPlatform = { system = "x86_64-linux"; };
+      buildPlatform = { system = "x86_64-linux"; };
+    };
+    buildPackages = {
+      xorg.lndir = drv "lndir";
+      libredirect = drv "libredirect";
+      lklWithFirewall = drv "lkl";
+      nftables = drv "nftables";
+    };
+  }
+  // lib.genAttrs [
+    "coreutils" "findutils" "gnugrep" "gnused" "systemd" "nftables" "git" "openssh" "curl"
+    "ripgrep" "jdk21_headless" "opencode" "opencode-egress-tuner" "makeWrapper" "shadow" "bash"
+    "python3" "hello" "jq"
+  ] drv;
+
+  # What nixos/lib/utils.nix provides to the modules, built from the real systemd files.
+  utilsFor =
+    config:
+    let
+      utils = {
+        escapeSystemdPath = s: lib.replaceStrings [ "/" "-" " " ] [ "-" "\\x2d" "\\x20" ] (lib.removePrefix "/" s);
+        systemdUtils = {
+          lib = import "${toString nixosFiles}/nixos/lib/systemd-lib.nix" { inherit config lib pkgs utils; };
+          unitOptions = import "${toString nixosFiles}/nixos/lib/systemd-unit-options.nix" {
+            inherit lib;
+            inherit (utils) systemdUtils;
+          };
+          types = import "${toString nixosFiles}/nixos/lib/systemd-types.nix" {
+            inherit lib pkgs;
+            inherit (utils) systemdUtils;
+          };
+        };
+      };
+    in
+    utils;
+
+  open = mkOption {
+    type = types.submodule { freeformType = types.attrsOf types.anything; };
+    default = { };
+  };
+  anyList = mkOption {
+    type = types.listOf types.anything;
+    default = [ ];
+  };
+
+  # systemd.services/targets/timers with nixpkgs' own unit types; the rest of
+  # nixos/modules/system/boot/systemd.nix (units directory, activation) is not loaded.
+  systemdModule =
+    { config, utils, ... }:
+    {
+      options.systemd = {
+        services = mkOption { type = utils.systemdUtils.types.services; default = { }; };
+        targets = mkOption { type = utils.systemdUtils.types.targets; default = { }; };
+        timers = mkOption { type = utils.systemdUtils.types.timers; default = { }; };
+        package = mkOption { type = types.package; default = pkgs.systemd; };
+        globalEnvironment = mkOption { type = types.attrsOf types.anything; default = { }; };
+        enableStrictShellChecks = mkOption { type = types.bool; default = false; };
+        tmpfiles = open;
+      };
+    };
+
+  usersModule = {
+    options.users = {
+      users = mkOption {
+        type = types.attrsOf (types.submodule {
+          freeformType = types.attrsOf types.anything;
+          options.uid = mkOption { type = types.nullOr types.int; default = null; };
+        });
+        default = { };
+      };
+      groups = mkOption {
+        type = types.attrsOf (types.submodule {
+          freeformType = types.attrsOf types.anything;
+          options.gid = mkOption { type = types.nullOr types.int; default = null; };
+        });
+        default = { };
+      };
+    };
+  };
+
+  # Grafana: the real module pulls in much of nixpkgs. This stand-in only carries the one
+  # requirement of current nixpkgs' Grafana module that hosts trip over: a secret key.
+  grafanaModule =
+    { config, ... }:
+    {
+      options.services.grafana = {
+        enable = mkOption { type = types.bool; default = false; };
+        settings = open;
+        provision = open;
+      };
+      config.assertions = [
+        {
+          assertion = !config.services.grafana.enable || (config.services.grafana.settings.security.secret_key or null) != null;
+          message = "stand-in for nixpkgs' Grafana module: services.grafana.settings.security.secret_key must be set";
+        }
+      ];
+    };
+
+  otherModule = {
+    options = {
+      networking.firewall = open;
+      networking.hostName = mkOption { type = types.str; default = "nixos"; };
+      networking.interfaces = open;
+      environment.systemPackages = anyList;
+      environment.pathsToLink = anyList;
+      environment.etc = open;
+      boot.blacklistedKernelModules = anyList;
+      boot.loader = open;
+      fileSystems = open;
+      system.stateVersion = mkOption { type = types.str; default = "26.05"; };
+      system.checks = anyList;
+      ids = mkOption {
+        type = types.submodule { freeformType = types.attrsOf types.anything; };
+        default = { uids.postgres = 71; gids.postgres = 71; };
+      };
+      services.prometheus = mkOption {
+        type = types.submodule {
+          freeformType = types.attrsOf types.anything;
+          options.enable = mkOption { type = types.bool; default = false; };
+          options.port = mkOption { type = types.port; default = 9090; };
+        };
+        default = { };
+      };
+      services.apache-kafka = open;
+      virtualisation = open;
+      nixpkgs = open;
+    };
+  };
+in
+{
+  inherit pkgs drv utilsFor;
+
+  modules = [
+    ({ config, ... }: { _module.args = { inherit pkgs; utils = utilsFor config; }; })
+    systemdModule
+    usersModule
+    grafanaModule
+    otherModule
+  ];
+}
