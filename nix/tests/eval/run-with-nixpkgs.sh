@@ -12,9 +12,10 @@
 #                    postgresql.target (25.05 or older), for the ordering fallback>
 #   nix/tests/eval/run-with-nixpkgs.sh
 #
-# Runs tests/eval/config.nix (the typed opencode.json options; needs NIXPKGS_LIB only) and
+# Runs tests/eval/config.nix (the typed opencode.json options; needs NIXPKGS_LIB only),
 # tests/eval/partial (the modules, the examples and every VM test's machines against those
-# nixpkgs files plus tests/eval/partial/stand-ins.nix). Prints ok/not ok per suite and exits
+# nixpkgs files plus tests/eval/partial/stand-ins.nix) and tests/eval/module.nix's cases on
+# the same files (tests/eval/partial/module-nix.nix). Prints ok/not ok per suite and exits
 # non-zero on a failure. With a full nixpkgs and flakes, `nix flake check ./nix` runs
 # tests/eval/module.nix against everything instead.
 set -euo pipefail
@@ -55,6 +56,8 @@ if [ -n "${NIXOS_FILES:-}" ]; then
   fi
   suite "modules, examples and VM machines with nixpkgs' systemd, nftables, postgresql, assertions (tests/eval/partial)" \
     "$here/partial" "${args[@]}"
+  suite "the flake's module-eval cases (tests/eval/module.nix) on the same files and stand-ins" \
+    "$here/partial/module-nix.nix" --arg lib "import $lib_dir" --argstr nixosFiles "$NIXOS_FILES"
 else
   echo "# skipped tests/eval/partial: NIXOS_FILES is not set"
   failed=1

@@ -20,15 +20,7 @@ let
   standIns = import ./stand-ins.nix { inherit lib nixosFiles; };
   inherit (standIns) pkgs;
 
-  self.nixosModules = rec {
-    opencode = ../../../modules/opencode;
-    default = opencode;
-    egress-tuner = {
-      key = "nixosModules.egress-tuner"; # imported once even when a test machine imports it again
-      imports = [ ../../../modules/egress-tuner ];
-      services.opencode-egress-tuner.package = lib.mkDefault pkgs.opencode-egress-tuner;
-    };
-  };
+  inherit (standIns) self;
 
   # postgresql.nix from `postgresFiles`, the rest from nixosFiles.
   nixpkgsModules = postgresFiles: [

@@ -174,22 +174,33 @@ let
         type = types.submodule { freeformType = types.attrsOf types.anything; };
         default = { uids.postgres = 71; gids.postgres = 71; };
       };
-      services.prometheus = mkOption {
-        type = types.submodule {
-          freeformType = types.attrsOf types.anything;
-          options.enable = mkOption { type = types.bool; default = false; };
-          options.port = mkOption { type = types.port; default = 9090; };
-        };
-        default = { };
+      # Separate options, as in nixpkgs: the tuner's defaults read `enable` while defining
+      # the lists, which one freeform submodule would turn into infinite recursion.
+      services.prometheus = {
+        enable = mkOption { type = types.bool; default = false; };
+        port = mkOption { type = types.port; default = 9090; };
+        ruleFiles = anyList;
+        scrapeConfigs = anyList;
       };
       services.apache-kafka = open;
       virtualisation = open;
       nixpkgs = open;
     };
   };
+
+  # The flake's nixosModules, with the package default the flake would set.
+  self.nixosModules = rec {
+    opencode = ../../../modules/opencode;
+    default = opencode;
+    egress-tuner = {
+      key = "nixosModules.egress-tuner"; # imported once even when a test machine imports it again
+      imports = [ ../../../modules/egress-tuner ];
+      services.opencode-egress-tuner.package = lib.mkDefault pkgs.opencode-egress-tuner;
+    };
+  };
 in
 {
-  inherit pkgs drv utilsFor;
+  inherit pkgs drv utilsFor self;
 
   modules = [
     ({ config, ... }: { _module.args = { inherit pkgs; utils = utilsFor config; }; })
