@@ -690,8 +690,10 @@ in
       description = ''
         opencode instances by name. The name must match
         `${ocLib.instanceNamePattern}` (${ocLib.instanceNameRule}): it becomes the user
-        `opencode-<name>`, the units `opencode-<name>.service` and
-        `opencode-<name>-setup.service` and the log prefix `opencode-<name>-blocked: `.
+        and group `opencode-<name>` (NixOS allows 31 characters), the units
+        `opencode-<name>.service` and `opencode-<name>-setup.service` and the log prefix
+        `opencode-<name>-blocked: `. Reserved, because their units are the egress tuner's:
+        ${lib.concatMapStringsSep ", " (n: "`${n}`") ocLib.reservedInstanceNames}.
       '';
     };
   };
