@@ -1,6 +1,7 @@
 # The NixOS modules evaluated with nixpkgs' own lib.evalModules and nixpkgs' own declarations
 # of what they set in systemd (unit options, unit types and the unit-file rendering of
-# nixos/lib/systemd-*.nix), networking.nftables, services.postgresql and assertions/warnings,
+# nixos/lib/systemd-*.nix), users and groups, networking.nftables, services.postgresql and
+# assertions/warnings,
 # loaded from `nixosFiles` (a nixpkgs checkout, or a directory with just those files at their
 # nixpkgs paths). Everything else comes from ./stand-ins.nix. Run by ../run-with-nixpkgs.sh:
 #   nix-instantiate --eval --strict --json nix/tests/eval/partial \
@@ -25,6 +26,7 @@ let
   # postgresql.nix from `postgresFiles`, the rest from nixosFiles.
   nixpkgsModules = postgresFiles: [
     "${toString nixosFiles}/nixos/modules/misc/assertions.nix"
+    "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
     "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
     "${toString postgresFiles}/nixos/modules/services/databases/postgresql.nix"
   ];

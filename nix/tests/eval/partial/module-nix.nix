@@ -19,6 +19,7 @@ let
           standIns.modules
           ++ [
             "${toString nixosFiles}/nixos/modules/misc/assertions.nix"
+            "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
             "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
             "${toString nixosFiles}/nixos/modules/services/databases/postgresql.nix"
           ]

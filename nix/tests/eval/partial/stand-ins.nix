@@ -1,8 +1,9 @@
 # Stand-ins for the parts of NixOS that the partial evaluation (./default.nix) does not load
 # from nixpkgs: a package set whose packages are plain store-path-shaped attribute sets, the
 # `utils` module argument built around nixpkgs' own systemd library files, and declarations
-# of the options the modules under test set outside systemd, nftables, PostgreSQL and
-# assertions. Written for these tests; nothing here comes from nixpkgs.
+# of the options the modules under test (and users-groups.nix) read or set outside systemd,
+# users and groups, nftables, PostgreSQL and assertions. Written for these tests; nothing
+# here comes from nixpkgs.
 #
 # Every stand-in option is typed loosely (freeform) on purpose: what is tested against the
 # real declarations are the option trees loaded from nixpkgs, not these.
@@ -61,6 +62,10 @@ let
       hostPlatform = { system = "x86_64-linux"; };
       buildPlatform = { system = "x86_64-linux"; };
     };
+    libxcrypt = (drv "libxcrypt") // { enabledCryptSchemeIds = [ "y" "gy" "7" "2b" "2y" "2a" "6" "5" "1" ]; };
+    perl = (drv "perl") // { withPackages = _: drv "perl-with-packages"; };
+    buildEnv = { name, ... }: drv name;
+    bashInteractive = (drv "bash-interactive") // { shellPath = "/bin/bash"; };
     buildPackages = {
       xorg.lndir = drv "lndir";
       libredirect = drv "libredirect";
@@ -71,7 +76,7 @@ let
   // lib.genAttrs [
     "coreutils" "findutils" "gnugrep" "gnused" "systemd" "nftables" "git" "openssh" "curl"
     "ripgrep" "jdk21_headless" "opencode" "opencode-egress-tuner" "makeWrapper" "shadow" "bash"
-    "python3" "hello" "jq"
+    "python3" "hello" "jq" "fish" "xonsh" "zsh"
   ] drv;
 
   # What nixos/lib/utils.nix provides to the modules, built from the real systemd files.
@@ -79,6 +84,7 @@ let
     config:
     let
       utils = {
+        toShellPath = shell: if types.shellPackage.check shell then "/run/current-system/sw${shell.shellPath}" else shell;
         escapeSystemdPath = s: lib.replaceStrings [ "/" "-" " " ] [ "-" "\\x2d" "\\x20" ] (lib.removePrefix "/" s);
         systemdUtils = {
           lib = import "${toString nixosFiles}/nixos/lib/systemd-lib.nix" { inherit config lib pkgs utils; };
@@ -120,22 +126,23 @@ let
       };
     };
 
-  usersModule = {
-    options.users = {
-      users = mkOption {
-        type = types.attrsOf (types.submodule {
-          freeformType = types.attrsOf types.anything;
-          options.uid = mkOption { type = types.nullOr types.int; default = null; };
-        });
-        default = { };
+  # What nixos/modules/config/users-groups.nix reads from other NixOS modules.
+  usersNeighboursModule = {
+    options = {
+      users.defaultUserShell = mkOption {
+        type = types.either types.shellPackage types.path;
+        default = pkgs.bashInteractive;
       };
-      groups = mkOption {
-        type = types.attrsOf (types.submodule {
-          freeformType = types.attrsOf types.anything;
-          options.gid = mkOption { type = types.nullOr types.int; default = null; };
-        });
-        default = { };
-      };
+      systemd.sysusers.enable = mkOption { type = types.bool; default = false; };
+      system.activationScripts = open;
+      system.path = open;
+      environment.profiles = anyList;
+      environment.extraOutputsToInstall = anyList;
+      boot.initrd.systemd.enable = mkOption { type = types.bool; default = false; };
+      security.googleOsLogin.enable = mkOption { type = types.bool; default = false; };
+      programs = lib.genAttrs [ "fish" "xonsh" "zsh" ] (_: {
+        enable = mkOption { type = types.bool; default = false; };
+      });
     };
   };
 
@@ -170,9 +177,18 @@ let
       fileSystems = open;
       system.stateVersion = mkOption { type = types.str; default = "26.05"; };
       system.checks = anyList;
+      # The ids the loaded modules read (nixos/modules/misc/ids.nix has them all).
       ids = mkOption {
         type = types.submodule { freeformType = types.attrsOf types.anything; };
-        default = { uids.postgres = 71; gids.postgres = 71; };
+        default = {
+          uids = { root = 0; nobody = 65534; postgres = 71; };
+          gids = {
+            root = 0; wheel = 1; kmem = 2; tty = 3; disk = 6; lp = 7; uucp = 19; audio = 17;
+            floppy = 18; dialout = 27; tape = 25; video = 26; cdrom = 24; users = 100;
+            nixbld = 30000; utmp = 29; adm = 55; input = 174; kvm = 302; render = 303; sgx = 304;
+            shadow = 318; nogroup = 65534; postgres = 71;
+          };
+        };
       };
       # Separate options, as in nixpkgs: the tuner's defaults read `enable` while defining
       # the lists, which one freeform submodule would turn into infinite recursion.
@@ -205,7 +221,7 @@ in
   modules = [
     ({ config, ... }: { _module.args = { inherit pkgs; utils = utilsFor config; }; })
     systemdModule
-    usersModule
+    usersNeighboursModule
     grafanaModule
     otherModule
   ];
