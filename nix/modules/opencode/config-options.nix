@@ -1,5 +1,6 @@
 # Typed options for opencode.json, following opencode's own config schema
-# (https://opencode.ai/config.json): every level that opencode checks strictly is a closed
+# (https://opencode.ai/config.json, opencode 1.x: the fields of current releases and the
+# deprecated ones they still accept; an older opencode may refuse a newer field): every level that opencode checks strictly is a closed
 # submodule here, so a misspelt or misplaced key (`agents` for `agent`, `mcp.servers.<name>`
 # for `mcp.<name>`) fails evaluation with the module system's
 #   The option `<path>.agents' does not exist.
@@ -77,6 +78,7 @@ let
 
   agent = object {
     model = opt types.str "Model of this agent, `provider/model`." { };
+    variant = opt types.str "Model variant (e.g. a reasoning effort the provider defines)." { };
     temperature = opt number "Sampling temperature." { };
     top_p = opt number "Nucleus sampling." { };
     prompt = opt types.str "System prompt (`{file:./prompt.md}` reads it from a file at run time)." { };
@@ -208,6 +210,17 @@ in
       example = [ "AGENTS.md" "docs/guidelines.md" ];
     };
     plugin = opt strings "Plugins (npm specifiers or file URLs)." { };
+    shell = opt types.str "Shell of the terminal and the bash tool." { };
+    skills = opt (object {
+      paths = opt strings "Additional skill folders." { };
+      urls = opt strings "URLs to fetch skills from (e.g. `https://example.com/.well-known/skills/`)." { };
+    }) "Where opencode finds skills besides `.opencode/skill/`." { };
+    tool_output = opt (object {
+      max_lines = opt types.ints.positive "Lines of tool output before it is truncated." { };
+      max_bytes = opt types.ints.positive "Bytes of tool output before it is truncated." { };
+    }) "Truncation of tool output." { };
+    attachment = opt (types.attrsOf json) "Attachment (image) limits, passed through unchecked." { };
+    reference = opt (types.attrsOf json) "Named git or directory references, passed through unchecked." { };
     disabled_providers = opt strings "Providers that are never loaded." { };
     enabled_providers = opt strings "If set, only these providers are loaded." { };
     tools = opt (types.attrsOf types.bool) "Deprecated: tools on or off by name (use `permission`)." { };
@@ -263,6 +276,7 @@ in
       port = opt types.port "Port of `opencode serve`/`web` (the NixOS module passes `listen.port` instead)." { };
       hostname = opt types.str "Hostname to listen on (the NixOS module passes `listen.address` instead)." { };
       mdns = opt types.bool "mDNS service discovery." { };
+      mdnsDomain = opt types.str "mDNS domain name." { };
       cors = opt strings "Additional origins allowed by CORS." { };
     }) "Server settings." { };
     watcher = opt (object {
@@ -271,6 +285,9 @@ in
     compaction = opt (object {
       auto = opt types.bool "Compact automatically when the context is full (opencode's default: true)." { };
       prune = opt types.bool "Prune old tool outputs (opencode's default: true)." { };
+      tail_turns = opt types.ints.unsigned "Recent turns kept verbatim." { };
+      preserve_recent_tokens = opt types.ints.unsigned "Tokens of recent turns preserved." { };
+      reserved = opt types.ints.unsigned "Token buffer kept free for compaction." { };
     }) "Context compaction." { };
     enterprise = opt (object {
       url = opt types.str "Enterprise URL." { };

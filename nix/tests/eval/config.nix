@@ -98,6 +98,14 @@ lib.runTests {
     expected = { mcp.x = { type = "remote"; url = "https://x"; oauth = false; }; };
   };
   testMcpEnabledOnlySwitches = { expr = settings [ { opencode.mcp.x.enabled = false; } ]; expected = { mcp.x.enabled = false; }; };
+  testSkillsPathsAndUrls = {
+    expr = settings [ { opencode.skills = { paths = [ "/srv/skills" ]; urls = [ "https://example.org/.well-known/skills/" ]; }; } ];
+    expected = { skills = { paths = [ "/srv/skills" ]; urls = [ "https://example.org/.well-known/skills/" ]; }; };
+  };
+  testNewerFieldsAreTyped = {
+    expr = settings [ { opencode = { shell = "bash"; tool_output.max_lines = 500; compaction.reserved = 4096; server.mdnsDomain = "oc.local"; agent.build.variant = "high"; }; } ];
+    expected = { shell = "bash"; tool_output.max_lines = 500; compaction.reserved = 4096; server.mdnsDomain = "oc.local"; agent.build.variant = "high"; };
+  };
   testCommandNeedsATemplate = { expr = rejected [ { opencode.command.test.description = "x"; } ]; expected = true; };
 
   # The explicit escape hatch.
