@@ -19,22 +19,16 @@
 let
   ocLib = import ../../../lib;
   standIns = import ./stand-ins.nix { inherit lib nixosFiles; };
-  inherit (standIns) pkgs;
-
-  inherit (standIns) self;
-
-  # postgresql.nix from `postgresFiles`, the rest from nixosFiles.
-  nixpkgsModules = postgresFiles: [
-    "${toString nixosFiles}/nixos/modules/misc/assertions.nix"
-    "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
-    "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
-    "${toString postgresFiles}/nixos/modules/services/databases/postgresql.nix"
-  ];
+  inherit (standIns) pkgs self;
 
   evalWith =
-    files: modules:
+    postgresFiles: modules:
     lib.evalModules {
-      modules = standIns.modules ++ nixpkgsModules files ++ [ self.nixosModules.default self.nixosModules.egress-tuner ] ++ modules;
+      modules =
+        standIns.modules
+        ++ standIns.nixpkgsModules { inherit postgresFiles; }
+        ++ [ self.nixosModules.default self.nixosModules.egress-tuner ]
+        ++ modules;
     };
   evalHost = evalWith nixosFiles;
 

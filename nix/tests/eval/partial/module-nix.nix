@@ -17,12 +17,7 @@ let
       lib.evalModules {
         modules =
           standIns.modules
-          ++ [
-            "${toString nixosFiles}/nixos/modules/misc/assertions.nix"
-            "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
-            "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
-            "${toString nixosFiles}/nixos/modules/services/databases/postgresql.nix"
-          ]
+          ++ standIns.nixpkgsModules { }
           ++ modules;
       };
   };

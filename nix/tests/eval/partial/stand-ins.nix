@@ -214,9 +214,20 @@ let
       services.opencode-egress-tuner.package = lib.mkDefault pkgs.opencode-egress-tuner;
     };
   };
+  # The NixOS modules loaded from nixpkgs; postgresql.nix may come from another tree.
+  nixpkgsModules =
+    {
+      postgresFiles ? nixosFiles,
+    }:
+    [
+      "${toString nixosFiles}/nixos/modules/misc/assertions.nix"
+      "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
+      "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
+      "${toString postgresFiles}/nixos/modules/services/databases/postgresql.nix"
+    ];
 in
 {
-  inherit pkgs drv utilsFor self;
+  inherit pkgs drv utilsFor self nixpkgsModules;
 
   modules = [
     ({ config, ... }: { _module.args = { inherit pkgs; utils = utilsFor config; }; })
