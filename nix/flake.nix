@@ -80,6 +80,18 @@
               if failures == [ ] then "touch $out" else throw "lib tests failed: ${builtins.toJSON failures}"
             );
           module-eval = import ./tests/eval/module.nix { inherit nixpkgs pkgs self system; };
+          # The typed opencode.json options against the flake's nixpkgs lib (what
+          # tests/eval/run-with-nixpkgs.sh runs first on machines without nixpkgs). Its other
+          # suites are not repeated here: module-eval and examples-eval evaluate the modules
+          # with all of nixpkgs, and tests/eval/partial's stand-ins were written for the NixOS
+          # files listed in the README, not for every nixpkgs revision.
+          config-eval =
+            let
+              failures = import ./tests/eval/config.nix { inherit lib; };
+            in
+            pkgs.runCommand "opencode-config-eval" { } (
+              if failures == [ ] then "touch $out" else throw "config eval tests failed: ${builtins.toJSON failures}"
+            );
           # Evaluating the drvPath forces every assertion of the example hosts.
           examples-eval = pkgs.writeText "opencode-examples-eval" (
             lib.concatMapStringsSep "\n" (

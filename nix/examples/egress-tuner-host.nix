@@ -14,6 +14,9 @@
       };
       settings."tuner.policy.export.repository" = "git@forge.example.internal:ops/hosts.git";
     };
+    # Grafana's PostgreSQL datasource reads the tuner database through a read-only role; its
+    # password comes from a file outside the store (readable by root and the grafana user).
+    grafana.postgres.passwordFile = "/run/secrets/egress-tuner-grafana-db";
     # This host runs isolated instances too.
     collector.enable = true;
     collector.kafkaBootstrapServers = "10.0.0.5:9092";

@@ -20,14 +20,20 @@ in
   # [ "message naming instance and value" ... ]: empty when the input is valid.
   egressErrors = egress.errors;
   egressInstanceErrors = egress.instanceErrors;
+  # egressInstanceWarnings "services.opencode.instances.web" { enable; outboundAllowCidrs; }
+  # -> [ "warning naming the option path" ... ] (the module's warnings).
+  egressInstanceWarnings = egress.instanceWarnings;
   egressTable = { name = egress.tableName; family = egress.tableFamily; };
   egressChainName = name: "egress_${name}";
   blockedSetNames = name: { ipv4 = "blocked4_${name}"; ipv6 = "blocked6_${name}"; };
   allowSetNames = name: { ipv4 = "allow4_${name}"; ipv6 = "allow6_${name}"; };
 
   inherit (names)
+    instanceNameMaxLength
     instanceNamePattern
     instanceNameRule
+    reservedInstanceNames
+    reservedInstanceNameError
     isValidInstanceName
     instanceNameError
     logPrefix
@@ -55,7 +61,7 @@ in
     in
     if r.valid then text else throw "opencode instance '${instance}': outboundAllowCidrs entry '${r.text}' ${r.error}";
 
-  inherit (config) schemaUrl stripNulls opencodeConfig renderOpencodeConfig;
+  inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 
   inherit (internal) runTests;
 }

@@ -118,6 +118,29 @@ rec {
       )
       ++ cidrErrors;
 
+  # What the module warns about for one instance (`at` is its option path, e.g.
+  # "services.opencode.instances.web"): allowlist entries covered by a broader one, a default
+  # route in an active allowlist, and an active policy with nothing on the allowlist.
+  instanceWarnings =
+    at: spec0:
+    let
+      spec = { enable = true; outboundAllowCidrs = [ ]; } // spec0;
+      cidrs = spec.outboundAllowCidrs;
+      allValid = builtins.all cidr.isValidCidr cidrs;
+      covered = if allValid then (cidr.normalize cidrs).covered else [ ];
+    in
+    map (c: "${at}.networkIsolation.outboundAllowCidrs: ${c.cidr} is covered by ${c.by}; it is rendered once and counted under ${c.by}") covered
+    ++ (
+      if spec.enable && builtins.any (c: c == "0.0.0.0/0" || c == "::/0") cidrs then
+        [ "${at}.networkIsolation.outboundAllowCidrs contains a default route (0.0.0.0/0 or ::/0): that family is not confined" ]
+      else [ ]
+    )
+    ++ (
+      if spec.enable && cidrs == [ ] then
+        [ "${at}.networkIsolation is enabled with an empty outboundAllowCidrs: the instance may reach loopback (and answer connections made to it) and nothing else; every other destination is dropped and logged. Add the destinations it needs, or let the egress tuner suggest them from the blocked attempts." ]
+      else [ ]
+    );
+
   errors = instances: builtins.concatLists (builtins.attrValues (builtins.mapAttrs instanceErrors instances));
 
   # Throws with every problem if there is one; otherwise returns `value`.

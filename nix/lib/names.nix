@@ -5,17 +5,36 @@ let
   inherit (builtins) isInt isString match stringLength;
 in
 rec {
-  # Anchored (builtins.match matches the whole string). At most 23 characters, so that the
-  # user `opencode-<name>` fits the 32-character user name limit; no trailing hyphen.
-  instanceNamePattern = "[a-z]([a-z0-9-]{0,21}[a-z0-9])?";
-  instanceNameRule = "a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 23 characters";
+  # Anchored (builtins.match matches the whole string). At most 22 characters, so that the
+  # user and group `opencode-<name>` stay within the 31 characters NixOS allows for user and
+  # group names (users.users.<name>.name and .group); no trailing hyphen.
+  instanceNameMaxLength = 22;
+  instanceNamePattern = "[a-z]([a-z0-9-]{0,20}[a-z0-9])?";
+  instanceNameRule = "a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 22 characters";
 
   isValidInstanceName = name: isString name && match instanceNamePattern name != null;
 
   instanceNameError =
     name:
     if isValidInstanceName name then null
-    else "opencode instance name '${if isString name then name else builtins.toJSON name}' is invalid: expected ${instanceNameRule} (it becomes the user opencode-<name>, the units opencode-<name>.service and opencode-<name>-setup.service, and the log prefix \"opencode-<name>-blocked: \")";
+    else "opencode instance name '${if isString name then name else builtins.toJSON name}' is invalid: expected ${instanceNameRule} (it becomes the user and group opencode-<name>, which NixOS limits to 31 characters, the units opencode-<name>.service and opencode-<name>-setup.service, and the log prefix \"opencode-<name>-blocked: \")";
+
+  # Names an instance must not take: instance <name> owns the units and the user
+  # opencode-<name>, and these are the egress tuner's own (nix/modules/egress-tuner). Two
+  # modules defining one unit would otherwise fail deep inside the systemd options with
+  # "conflicting definition values".
+  reservedInstanceNames = [
+    "egress-tuner-collector"
+    "egress-tuner-grafana-role"
+    "egress-tuner-nft-state"
+    "egress-tuner-policy"
+  ];
+
+  reservedInstanceNameError =
+    name:
+    if builtins.elem name reservedInstanceNames then
+      "opencode instance name '${name}' is reserved: opencode-${name} is a unit of the egress tuner (services.opencode-egress-tuner); reserved names: ${builtins.concatStringsSep ", " reservedInstanceNames}"
+    else null;
 
   # What the tuner's parser looks for; the trailing space separates it from IN=.
   logPrefix = name: "opencode-${name}-blocked: ";

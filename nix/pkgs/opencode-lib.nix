@@ -7,7 +7,7 @@
 { pkgs, lib }:
 let
   pure = import ../lib;
-  configOptions = import ../modules/opencode/config-options.nix { inherit lib pkgs; };
+  configOptions = import ../modules/opencode/config-options.nix { inherit lib; };
 
   evalConfig =
     modules:
@@ -28,7 +28,17 @@ rec {
   # The builtins-only library (egressRuleset, CIDR and name checks, stripNulls, ...).
   inherit pure;
 
-  mkOpenCodeConfig = modules: pkgs.writeText "opencode.json" (pure.renderOpencodeConfig (evalConfig modules));
+  # The settings of `modules` as opencode.json data; throws naming the path of every problem
+  # the option types cannot catch (e.g. an MCP server without command or url).
+  opencodeSettings =
+    modules:
+    let
+      settings = pure.opencodeSettings (evalConfig modules);
+      errors = pure.opencodeConfigErrors "opencode" settings;
+    in
+    if errors == [ ] then settings else throw (lib.concatStringsSep "\n" errors);
+
+  mkOpenCodeConfig = modules: pkgs.writeText "opencode.json" (pure.renderOpencodeConfig (opencodeSettings modules));
 
   wrapOpenCode =
     {

@@ -85,6 +85,13 @@ let
       ]
     );
 
+  # The unit that stands for "PostgreSQL is up and its ensureDatabases/ensureUsers exist".
+  # Since NixOS 25.11 a separate postgresql-setup.service creates them after
+  # postgresql.service is up, and postgresql.target requires both; releases without the target
+  # (25.05 and older) create them in postgresql.service's own postStart, so the service
+  # itself is the point to wait for there.
+  postgresReady = if config.systemd.targets ? postgresql then "postgresql.target" else "postgresql.service";
+
   localKafka = cfg.policy.enable && cfg.policy.kafka.provision;
   localPostgres = cfg.policy.enable && cfg.policy.database.provision;
   kafkaAddress = cfg.policy.kafka.listenAddress;
@@ -567,8 +574,8 @@ in
         after =
           [ "network-online.target" ]
           ++ lib.optional localKafka "apache-kafka.service"
-          ++ lib.optional localPostgres "postgresql.service";
-        requires = lib.optional localKafka "apache-kafka.service" ++ lib.optional localPostgres "postgresql.service";
+          ++ lib.optional localPostgres postgresReady;
+        requires = lib.optional localKafka "apache-kafka.service" ++ lib.optional localPostgres postgresReady;
         restartTriggers = [ policySettings ];
         # The exporter commits and pushes the generated allowlist modules.
         path = [ pkgs.git pkgs.openssh ];
@@ -625,8 +632,10 @@ in
           }
         ];
         # NixOS' default pg_hba.conf already has "local all all peer"; stated here because
-        # the service depends on it.
-        authentication = mkDefault ''
+        # the service depends on it. A plain definition, so that it merges with nixpkgs' own
+        # lines (mkBefore header, mkAfter defaults) and lands before their catch-all ones: a
+        # mkDefault would lose to those normal-priority definitions and vanish.
+        authentication = ''
           local ${cfg.policy.database.name} ${cfg.policy.database.name} peer
         '';
       };
@@ -725,8 +734,8 @@ in
       systemd.services.opencode-egress-tuner-grafana-role = {
         description = "opencode egress tuner: read-only PostgreSQL role for Grafana";
         wantedBy = [ "multi-user.target" ];
-        after = [ "postgresql.service" ] ++ lib.optional cfg.policy.enable "opencode-egress-tuner-policy.service";
-        requires = [ "postgresql.service" ];
+        after = [ postgresReady ] ++ lib.optional cfg.policy.enable "opencode-egress-tuner-policy.service";
+        requires = [ postgresReady ];
         before = lib.optional config.services.grafana.enable "grafana.service";
         serviceConfig = {
           Type = "oneshot";

@@ -24,7 +24,7 @@ let
   ocLib = import ../../lib;
   cfg = config.services.opencode;
 
-  configOptions = import ./config-options.nix { inherit lib pkgs; };
+  configOptions = import ./config-options.nix { inherit lib; };
 
   instanceModule =
     { name, ... }:
@@ -232,6 +232,60 @@ let
           };
         };
 
+        resources = {
+          memoryMax = mkOption {
+            type = types.nullOr (types.strMatching "[0-9]+[KMGT]?|[0-9]+(\\.[0-9]+)?%|infinity");
+            default = "4G";
+            example = "8G";
+            description = ''
+              Hard memory limit of the server unit and everything it starts (systemd
+              `MemoryMax=`): past it the kernel's OOM killer acts inside the unit, not on the
+              host. opencode, its language servers and the tools it runs share it. `null`
+              leaves systemd's default (no limit).
+            '';
+          };
+          cpuWeight = mkOption {
+            type = types.nullOr (types.ints.between 1 10000);
+            default = 100;
+            example = 50;
+            description = ''
+              Share of CPU time under contention (systemd `CPUWeight=`, default 100): equal
+              weights give every instance the same share when the host is busy, whatever
+              number of processes it runs.
+            '';
+          };
+          cpuQuota = mkOption {
+            type = types.nullOr (types.strMatching "[0-9]+%");
+            default = null;
+            example = "200%";
+            description = ''
+              Hard CPU cap (systemd `CPUQuota=`; "200%" is two CPUs' worth). `null` (the
+              default) caps nothing: `cpuWeight` already keeps instances from starving each
+              other, and a cap slows builds and tests even on an idle host.
+            '';
+          };
+          tasksMax = mkOption {
+            type = types.nullOr types.ints.positive;
+            default = 1024;
+            example = 4096;
+            description = ''
+              Most tasks (processes and threads) in the unit (systemd `TasksMax=`): a fork bomb
+              or a runaway build stops there. The runtime, language servers and a parallel
+              build fit in the default.
+            '';
+          };
+          limitNPROC = mkOption {
+            type = types.nullOr types.ints.positive;
+            default = 1024;
+            example = 4096;
+            description = ''
+              `RLIMIT_NPROC` of the server and setup units (systemd `LimitNPROC=`): the tasks the
+              instance user may own. It counts across the user's units, which `tasksMax` does
+              not, and the instance user runs nothing else.
+            '';
+          };
+        };
+
         preInitScript = mkOption {
           type = types.nullOr types.lines;
           default = null;
@@ -259,8 +313,10 @@ let
             }
           '';
           description = ''
-            opencode.json as Nix: common fields typed, the rest freeform JSON. Nulls are
-            stripped and `$schema` injected. Linked as `$HOME/.config/opencode/opencode.json`.
+            opencode.json as Nix, typed after opencode's schema: an unknown key at a typed
+            level fails evaluation naming its path. `unchecked` is the explicit escape hatch
+            for fields this module does not know. Nulls are stripped and `$schema` injected.
+            Linked as `$HOME/.config/opencode/opencode.json`.
           '';
         };
 
@@ -272,7 +328,11 @@ let
       };
     };
 
-  enabled = lib.filterAttrs (_: i: i.enable) cfg.instances;
+  # Instances with a name that breaks the rule or is reserved get an assertion in our words
+  # and nothing else: no user (NixOS aborts on a group name over 31 characters before any
+  # assertion is shown) and no units (a reserved name would clash with the tuner's).
+  usableName = name: ocLib.instanceNameError name == null && ocLib.reservedInstanceNameError name == null;
+  enabled = lib.filterAttrs (name: i: i.enable && usableName name) cfg.instances;
   isolated = lib.filterAttrs (_: i: i.networkIsolation.enable) enabled;
 
   generatedConfig =
@@ -285,7 +345,7 @@ let
           if i.model == null then null
           else if i.provider != null && !(lib.hasInfix "/" i.model) then "${i.provider}/${i.model}"
           else i.model;
-        settings = i.config // lib.optionalAttrs (model != null) { inherit model; };
+        settings = ocLib.opencodeSettings i.config // lib.optionalAttrs (model != null) { inherit model; };
       in
       pkgs.writeText "opencode-${name}.json" (ocLib.renderOpencodeConfig settings);
 
@@ -333,6 +393,9 @@ let
       PrivateTmp = true;
       PrivateDevices = true;
       PrivateMounts = true;
+      # Own System V IPC objects and POSIX message queues: nothing the server or its tools
+      # run shares them with other users' processes.
+      PrivateIPC = true;
       UMask = "0077";
 
       # Processes and kernel.
@@ -359,10 +422,13 @@ let
 
       # System calls. The JIT of the JavaScript runtime needs writable+executable pages, so
       # MemoryDenyWriteExecute stays off. A filtered call fails with EPERM instead of killing
-      # the process, so a runtime that probes (e.g. setrlimit on start) degrades gracefully.
+      # the process, so a runtime that probes degrades gracefully: ~@resources refuses
+      # setrlimit, setpriority, sched_setaffinity and the like, so the instance cannot raise
+      # its own limits or priority; a runtime that raises its open-files limit at start gets
+      # EPERM and keeps LimitNOFILE's, which the unit already sets high.
       MemoryDenyWriteExecute = false;
       SystemCallArchitectures = "native";
-      SystemCallFilter = [ "@system-service" "~@privileged" ];
+      SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ];
       SystemCallErrorNumber = "EPERM";
 
       # Network: IP for the allowlisted destinations, Unix for local sockets and the child
@@ -370,6 +436,20 @@ let
       # getifaddrs(). What may be reached over IP is the nftables policy's job.
       RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
     };
+
+  # Seed 004's resource controls, for both units of an instance; `null` leaves systemd's
+  # default. mkDefault like the hardening, so a host can override one with a plain value.
+  resourceControls =
+    r:
+    lib.mapAttrs (_: mkDefault) (
+      lib.filterAttrs (_: v: v != null) {
+        MemoryMax = r.memoryMax;
+        CPUWeight = r.cpuWeight;
+        CPUQuota = r.cpuQuota;
+        TasksMax = r.tasksMax;
+        LimitNPROC = r.limitNPROC;
+      }
+    );
 
   instanceUnits =
     name: i:
@@ -437,7 +517,8 @@ let
         // hardening {
           readWrite = [ i.stateDir ];
           inaccessible = otherStates;
-        };
+        }
+        // resourceControls i.resources;
       };
 
       "opencode-${name}" = {
@@ -486,7 +567,8 @@ let
           readOnly = i.sandbox.readOnlyPaths;
           sockets = i.sandbox.unixSockets.allow;
           inaccessible = otherStates;
-        };
+        }
+        // resourceControls i.resources;
       };
     };
 
@@ -508,6 +590,7 @@ let
     let
       at = "services.opencode.instances.${name}";
       nameError = ocLib.instanceNameError name;
+      reservedError = ocLib.reservedInstanceNameError name;
       egressErrors = ocLib.egressInstanceErrors name {
         user = i.user;
         inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
@@ -517,6 +600,10 @@ let
       {
         assertion = nameError == null;
         message = "${at}: ${toString nameError}";
+      }
+      {
+        assertion = reservedError == null;
+        message = "${at}: ${toString reservedError}";
       }
       {
         assertion = isAbsolute i.directory;
@@ -550,6 +637,10 @@ let
         message = "${at}.networkIsolation.enable requires networking.nftables.enable = true (the policy is the nftables table inet opencode-egress; it coexists with the NixOS firewall)";
       }
     ]
+    ++ map (e: {
+      assertion = false;
+      message = e;
+    }) (ocLib.opencodeConfigErrors "${at}.config" (ocLib.opencodeSettings i.config))
     # CIDRs, log rate and timeout are checked even while isolation is off, so switching it on
     # cannot fail later.
     ++ lib.optionals (nameError == null) (map (e: { assertion = false; message = "${at}: ${e}"; }) egressErrors);
@@ -568,15 +659,13 @@ let
     name: i:
     let
       at = "services.opencode.instances.${name}";
-      cidrs = i.networkIsolation.outboundAllowCidrs;
-      normalized = if lib.all ocLib.isValidCidr cidrs then ocLib.normalizeCidrs cidrs else { covered = [ ]; };
     in
-    map (c: "${at}.networkIsolation.outboundAllowCidrs: ${c.cidr} is covered by ${c.by}; it is rendered once and counted under ${c.by}") normalized.covered
-    ++ lib.optional (i.networkIsolation.enable && lib.any (c: c == "0.0.0.0/0" || c == "::/0") cidrs)
-      "${at}.networkIsolation.outboundAllowCidrs contains a default route (0.0.0.0/0 or ::/0): that family is not confined"
+    ocLib.egressInstanceWarnings at {
+      inherit (i.networkIsolation) enable outboundAllowCidrs;
+    }
     ++ lib.optional (i.openFirewall && lib.elem i.listen.address [ "127.0.0.1" "::1" "localhost" ])
       "${at}.openFirewall has no effect while listen.address is ${i.listen.address}"
-    ++ lib.optional (i.configFile != null && ocLib.stripNulls i.config != { })
+    ++ lib.optional (i.configFile != null && ocLib.opencodeSettings i.config != { })
       "${at}.config is ignored because configFile is set";
 in
 {
@@ -601,8 +690,10 @@ in
       description = ''
         opencode instances by name. The name must match
         `${ocLib.instanceNamePattern}` (${ocLib.instanceNameRule}): it becomes the user
-        `opencode-<name>`, the units `opencode-<name>.service` and
-        `opencode-<name>-setup.service` and the log prefix `opencode-<name>-blocked: `.
+        and group `opencode-<name>` (NixOS allows 31 characters), the units
+        `opencode-<name>.service` and `opencode-<name>-setup.service` and the log prefix
+        `opencode-<name>-blocked: `. Reserved, because their units are the egress tuner's:
+        ${lib.concatMapStringsSep ", " (n: "`${n}`") ocLib.reservedInstanceNames}.
       '';
     };
   };

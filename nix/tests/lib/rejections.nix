@@ -31,9 +31,9 @@ in
     run = lib.egressRuleset { "web-" = { user = "opencode-web"; }; };
   };
   bad-instance-name-too-long = {
-    # opencode-<24 characters> is 33 characters: over the user name limit.
-    message = "opencode instance name 'abcdefghijklmnopqrstuvwx' is invalid";
-    run = lib.egressRuleset { abcdefghijklmnopqrstuvwx = { user = "opencode-x"; }; };
+    # opencode-<23 characters> is 32 characters: over NixOS' user and group name limit (31).
+    message = "opencode instance name 'abcdefghijklmnopqrstuvw' is invalid";
+    run = lib.egressRuleset { abcdefghijklmnopqrstuvw = { user = "opencode-x"; }; };
   };
   check-instance-name = {
     message = "opencode instance name 'My_Project' is invalid";

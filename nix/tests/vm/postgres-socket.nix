@@ -42,11 +42,12 @@ pkgs.testers.runNixOSTest {
           path = [ config.services.postgresql.package ];
         };
       };
-      systemd.services.opencode-db.after = [ "postgresql.service" ];
+      # The database and role exist once postgresql.target is reached (postgresql-setup.service).
+      systemd.services.opencode-db.after = [ "postgresql.target" ];
     };
 
   testScript = ''
-    machine.wait_for_unit("postgresql.service")
+    machine.wait_for_unit("postgresql.target")
     machine.wait_for_unit("opencode-db.service")
     machine.wait_for_unit("opencode-nodb.service")
     machine.wait_for_open_port(8081)

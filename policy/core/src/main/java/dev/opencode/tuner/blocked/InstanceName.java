@@ -3,15 +3,17 @@ package dev.opencode.tuner.blocked;
 import java.util.regex.Pattern;
 
 /**
- * The rule for opencode instance names, shared with the NixOS module ({@code nix/lib}): a name must work as part of
- * the user name {@code opencode-<name>} (at most 32 characters), a systemd unit name and an nftables log prefix.
+ * The rule for opencode instance names, shared with the NixOS module ({@code nix/lib/names.nix}): a name must work as
+ * part of the user and group name {@code opencode-<name>} (NixOS refuses user and group names over 31 characters), a
+ * systemd unit name and an nftables log prefix.
  */
 public final class InstanceName {
-    /** Starts with a lowercase letter; lowercase letters, digits and hyphens; no trailing hyphen; at most 23 characters. */
-    public static final Pattern PATTERN = Pattern.compile("[a-z]([a-z0-9-]{0,21}[a-z0-9])?"); // as nix/lib/names.nix
-    public static final int MAX_LENGTH = 23;
+    /** Starts with a lowercase letter; lowercase letters, digits and hyphens; no trailing hyphen; at most 22 characters. */
+    public static final Pattern PATTERN = Pattern.compile("[a-z]([a-z0-9-]{0,20}[a-z0-9])?"); // as nix/lib/names.nix
+    /** {@code "opencode-"} (9 characters) plus 22 makes 31, the longest user and group name NixOS accepts. */
+    public static final int MAX_LENGTH = 22;
     public static final String RULE =
-            "a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 23 characters";
+            "a lowercase letter, then lowercase letters, digits or '-', not ending in '-', at most 22 characters";
 
     private InstanceName() {
     }

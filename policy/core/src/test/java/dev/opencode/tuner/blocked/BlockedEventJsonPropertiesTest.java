@@ -56,7 +56,7 @@ class BlockedEventJsonPropertiesTest {
     private static Arbitrary<String> instances() {
         Arbitrary<String> first = Arbitraries.strings().withCharRange('a', 'z').ofLength(1);
         Arbitrary<String> middle = Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9')
-                .withChars('-').ofMaxLength(21);
+                .withChars('-').ofMaxLength(InstanceName.MAX_LENGTH - 2);
         Arbitrary<String> last = Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9').ofLength(1);
         Arbitrary<String> longer = Combinators.combine(first, middle, last).as((f, m, l) -> f + m + l);
         return Arbitraries.oneOf(first, longer);

@@ -138,7 +138,7 @@ class BlockedEventJsonTest {
                 Arguments.of("host", "h".repeat(256)),
                 Arguments.of("instance", "Web"),
                 Arguments.of("instance", "web-"),
-                Arguments.of("instance", "a".repeat(24)),
+                Arguments.of("instance", "a".repeat(23)),
                 Arguments.of("instance", ""),
                 Arguments.of("time", "yesterday"),
                 Arguments.of("time", "2026-11-25 10:15:30Z"),

@@ -336,7 +336,7 @@ class BlockedLineParserTest {
     @Nested
     class RejectsMalformedLines {
         @ParameterizedTest
-        @ValueSource(strings = {"Web", "web_1", "1web", "web-", "-web", "abcdefghijklmnopqrstuvwx", "w\u00e9b", ""})
+        @ValueSource(strings = {"Web", "web_1", "1web", "web-", "-web", "abcdefghijklmnopqrstuvw", "w\u00e9b", ""})
         void badInstanceNameInThePrefixIsMalformedAndNamesTheInstance(String name) {
             ParseResult.Malformed m = malformed("opencode-" + name + "-blocked: IN= OUT=eth0 SRC=10.0.0.1 "
                     + "DST=10.0.0.2 PROTO=TCP SPT=1 DPT=2 ");

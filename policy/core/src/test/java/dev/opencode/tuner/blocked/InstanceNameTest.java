@@ -8,18 +8,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class InstanceNameTest {
-    /** 23 characters: the user name {@code opencode-<name>} then has exactly 32, the useradd limit. */
-    private static final String LONGEST = "abcdefghij-klmnopqrst-9";
+    /** 22 characters: the user and group name {@code opencode-<name>} then has exactly 31, the NixOS limit. */
+    private static final String LONGEST = "abcdefghij-klmnopqrs-9";
 
     @Test
-    void longestNameHasTwentyThreeCharactersAndMakesAThirtyTwoCharacterUserName() {
-        assertThat(LONGEST).hasSize(InstanceName.MAX_LENGTH);
-        assertThat("opencode-" + LONGEST).hasSize(32);
+    void longestNameHasTwentyTwoCharactersAndMakesAThirtyOneCharacterUserName() {
+        assertThat(LONGEST).hasSize(22).hasSize(InstanceName.MAX_LENGTH);
+        assertThat("opencode-" + LONGEST).hasSize(31);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"a", "web", "web-3", "a1", "a--b", "x0-y1-z2", LONGEST})
-    void acceptsLowercaseNamesUpToTwentyThreeCharacters(String name) {
+    void acceptsLowercaseNamesUpToTwentyTwoCharacters(String name) {
         assertThat(InstanceName.isValid(name)).isTrue();
         assertThat(InstanceName.PATTERN.matcher(name).matches()).isTrue();
         assertThat(InstanceName.require(name)).isSameAs(name);
@@ -34,17 +34,18 @@ class InstanceNameTest {
     }
 
     @Test
-    void twentyFourCharactersAreOneTooMany() {
-        String name = "a".repeat(24);
+    void twentyThreeCharactersAreOneTooMany() {
+        String name = "a".repeat(23);
 
         assertThat(InstanceName.isValid(name.substring(1))).isTrue();
         assertThat(InstanceName.isValid(name)).isFalse();
+        assertThat(InstanceName.PATTERN.matcher(name).matches()).isFalse();
     }
 
     @Test
-    void twentyThreeCharactersEndingInAHyphenAreRejected() {
-        assertThat(InstanceName.isValid("a".repeat(22) + "-")).isFalse();
-        assertThat(InstanceName.isValid("a".repeat(21) + "-b")).isTrue();
+    void twentyTwoCharactersEndingInAHyphenAreRejected() {
+        assertThat(InstanceName.isValid("a".repeat(21) + "-")).isFalse();
+        assertThat(InstanceName.isValid("a".repeat(20) + "-b")).isTrue();
     }
 
     @Test
