@@ -92,7 +92,7 @@ public final class StackCommands {
             } else if (!Files.isDirectory(Path.of("/var/log/journal")) && !Files.isDirectory(Path.of("/run/log/journal"))) {
                 Path cache = Path.of(System.getProperty("tuner.cache",
                         System.getProperty("user.home") + "/.cache/opencode-egress-tuner"));
-                Path sample = SampleJournal.build(cache);
+                Path sample = SampleJournal.buildRecent(cache, java.time.Clock.systemUTC());
                 err().println("tuner: this machine has no system journal; the collector follows the bundled sample"
                         + " journal (" + sample + "). Pass --journal-dir to choose another.");
                 options = options.withCollectorJournal(sample);
