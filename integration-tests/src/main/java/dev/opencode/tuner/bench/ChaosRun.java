@@ -18,13 +18,16 @@ import java.util.Map;
  * {@code ./tuner bench --only chaos}: real blocked traffic ({@link BlockedTraffic}) through the stack as
  * {@code ./tuner up} runs it, following this machine's journal, while a random part is SIGKILLed every few seconds
  * and healed with {@link Stack#up} ({@link PartKiller}); afterwards the policy service's count of every destination
- * is compared with the journal's ({@link ChaosReport}). Creates and removes its own stack, user and namespaces.
+ * is compared with the journal's ({@link ChaosReport}). Creates and removes its own stack, user and namespaces; the
+ * stack's files and logs are kept when the run fails, or when {@code -Dtuner.chaos.keep=true}.
  */
 public final class ChaosRun {
     /** How long the counts may take to settle once the traffic has stopped. */
     static final Duration DRAIN_LIMIT = Duration.ofMinutes(3);
     /** Counted again after this quiet time: a redelivery still on its way would show as a double count. */
     static final Duration SETTLE = Duration.ofSeconds(5);
+    /** Read by {@code Stack.up} at every start of the policy service, restarts included. */
+    private static final String POLICY_JVM_OPTIONS = "tuner.stack.policy.jvm-options";
 
     private ChaosRun() {
     }
@@ -35,6 +38,10 @@ public final class ChaosRun {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = dir.resolve("state");
         StackOptions stack = StackOptions.defaults().withProgress(line -> log(line.replaceFirst("^==> ", "")));
+        // The run's destinations are test addresses: the policy service must not ask the machine's resolver for them.
+        String previousOptions = System.getProperty(POLICY_JVM_OPTIONS);
+        System.setProperty(POLICY_JVM_OPTIONS, ((previousOptions == null ? "" : previousOptions + " ")
+                + "-Dtuner.policy.evidence.dns.enabled=false").strip());
         boolean keep = true;
         try (KernelLogGuard guard = KernelLogGuard.start();
              BlockedTraffic traffic = BlockedTraffic.create(options.destinations())) {
@@ -50,7 +57,7 @@ public final class ChaosRun {
                 try (PolicyCounts policy = new PolicyCounts(address(state, "policy"), password, traffic.instance)) {
                     ChaosReport report = chaos(options, state, stack, traffic, journal, policy, stackStart,
                             guard);
-                    keep = !report.ok();
+                    keep = !report.ok() || Boolean.getBoolean("tuner.chaos.keep");
                     return report;
                 }
             } finally {
@@ -60,6 +67,11 @@ public final class ChaosRun {
                 }
             }
         } finally {
+            if (previousOptions == null) {
+                System.clearProperty(POLICY_JVM_OPTIONS);
+            } else {
+                System.setProperty(POLICY_JVM_OPTIONS, previousOptions);
+            }
             if (!keep) {
                 delete(dir);
             }
