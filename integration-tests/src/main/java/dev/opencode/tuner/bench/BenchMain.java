@@ -24,7 +24,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </ol>
  * Options: {@code --entries N} (default 1000000), {@code --runs N} (default 3), {@code --only wall|jmh|pipeline|collector|policy|latency|review}, {@code --connections 1,4,16} (the
  * review bench's loads). {@code ./tuner bench --only closed-loop} runs integration-tests' ClosedLoopTest instead (the
- * tuner script does that, not this class) and prints its timings.
+ * tuner script does that, not this class) and prints its timings. {@code --only chaos} runs {@link ChaosRun} (root:
+ * real blocked traffic while parts are killed), with {@code --minutes M --kill-every S --rate R --destinations N
+ * --seed X}, and exits 1 when an event was lost or counted twice.
  */
 public final class BenchMain {
     record Row(String what, String command, double seconds, String note) {
@@ -35,6 +37,7 @@ public final class BenchMain {
         int runs = 3;
         String only = "";
         int[] connections = {1, 4, 16};
+        ChaosOptions chaos = ChaosOptions.defaults();
         Path root = Path.of(System.getProperty("tuner.root", ".")).toAbsolutePath().normalize();
         Path work = Path.of(System.getProperty("tuner.cache", System.getProperty("java.io.tmpdir"))).resolve("bench");
         for (int i = 0; i < args.length; i++) {
@@ -44,11 +47,24 @@ public final class BenchMain {
                 case "--only" -> only = args[++i];
                 case "--connections" -> connections = java.util.Arrays.stream(args[++i].split(","))
                         .mapToInt(Integer::parseInt).toArray();
+                case "--minutes" -> chaos = chaos.withMinutes(Double.parseDouble(args[++i]));
+                case "--kill-every" -> chaos = chaos.withKillEvery(java.time.Duration.ofSeconds(
+                        Long.parseLong(args[++i])));
+                case "--rate" -> chaos = chaos.withRate(Double.parseDouble(args[++i]));
+                case "--destinations" -> chaos = chaos.withDestinations(Integer.parseInt(args[++i]));
+                case "--seed" -> chaos = chaos.withSeed(Long.parseLong(args[++i]));
                 default -> {
-                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review|closed-loop] [--connections 1,4,16]");
+                    System.err.println("usage: ./tuner bench [--entries N] [--runs N] [--only wall|jmh|pipeline|collector|policy|latency|review|closed-loop|chaos] [--connections 1,4,16]"
+                            + " [--minutes M --kill-every S --rate R --destinations N --seed X (chaos)]");
                     System.exit(2);
                 }
             }
+        }
+        if (only.equals("chaos")) { // not in the default run: it needs root and kills the stack's parts for minutes
+            ChaosReport report = ChaosRun.run(chaos);
+            System.out.println();
+            report.table().forEach(System.out::println);
+            System.exit(report.ok() ? 0 : 1);
         }
         Files.createDirectories(work);
         List<String> table = new ArrayList<>();

@@ -103,6 +103,8 @@ public final class PostgresServer implements AutoCloseable {
     }
     writeConfig(layout, user, port);
     prepareLog(layout, user);
+    StalePostmaster.clear(layout.postgresData(), List.of(layout.postgresData().resolve("postmaster.pid"),
+        layout.postgresSocketDir().resolve(".s.PGSQL." + port + ".lock")), options.progress());
 
     options.progress().accept("==> starting PostgreSQL on " + LoopbackPorts.HOST + ":" + port + " as the OS user "
         + user.name() + " (log: " + layout.postgresLog() + ")");
