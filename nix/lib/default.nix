@@ -11,7 +11,8 @@ let
 in
 {
   # egressRuleset { <name> = { user = "opencode-<name>"; outboundAllowCidrs = [ ... ];
-  #                            logRate = "5/minute"; blockedTimeout = "7d"; }; }
+  #                            logRate = "5/minute"; blockedTimeout = "7d";
+  #                            deniedLocalPorts = [ 5432 9092 ]; }; }
   # -> the complete nft script (string); throws naming the instance and value on bad input.
   egressRuleset = egress.ruleset;
   # The same policy as the body of `table inet opencode-egress { ... }`, for
@@ -37,6 +38,8 @@ in
     isValidInstanceName
     instanceNameError
     logPrefix
+    localDeniedLogPrefix
+    deniedLocalPortsErrors
     ;
 
   # Throws "opencode instance name '<name>' is invalid: ..." or returns the name.

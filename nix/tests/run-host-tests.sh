@@ -11,8 +11,14 @@
 #      and IPv6, loopback works, everything else is dropped, logged with the exact prefix
 #      under the rate limit and counted per destination in the dynamic sets, and other
 #      users are untouched;
-#   5. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
-#      line, as the kernel printed it) for the Java parser test.
+#   5. a denied local port (deniedLocalPorts) is closed to its instance user over TCP and UDP on
+#      every local address (127.0.0.1, 127.0.0.2, ::1, the IPv4-mapped and unspecified forms, the
+#      host's own addresses), counted and logged with the local-denied prefix, never as a blocked
+#      event, while root, a bystander user and another instance user reach it and the instance
+#      user still reaches a port that is not denied;
+#   6. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
+#      line, as the kernel printed it) for the Java parser test, the local-denied lines to
+#      $OUT_DIR/local-denied-lines.txt.
 # Prints TAP-like lines and exits non-zero if a check failed. Namespaces, users, the sysctl it
 # changes and its temporary files are removed/restored on exit, also on failure; the host's
 # own nftables ruleset is never touched (the policy is loaded inside the client namespace).
@@ -30,6 +36,7 @@ INSTANCES=(ht-alpha ht-beta ht-gamma)
 BYSTANDER=ocegt-bystander
 PORT=8080  # listener on the peer: the destinations
 LPORT=8081 # listener in the client namespace: loopback and own addresses
+DPORT=8082 # listener in the client namespace that ht-alpha's deniedLocalPorts closes to it
 DESTS=(10.213.0.10 10.213.0.11 10.213.0.20 10.213.0.21 10.213.0.30
   fd00:213::10 fd00:213::11 fd00:213::20 fd00:213::21 fd00:213::30)
 # Follows nix/tests/host/fixture.nix.
@@ -210,8 +217,10 @@ ip netns exec "$NS_P" "$PY" "$WORK/probe.py" serve "$PORT" >"$WORK/serve-peer.ou
 PIDS+=($!)
 ip netns exec "$NS_C" "$PY" "$WORK/probe.py" serve "$LPORT" >"$WORK/serve-client.out" 2>&1 &
 PIDS+=($!)
+ip netns exec "$NS_C" "$PY" "$WORK/probe.py" serve "$DPORT" >"$WORK/serve-denied.out" 2>&1 &
+PIDS+=($!)
 for _ in $(seq 50); do
-  grep -q ready "$WORK/serve-peer.out" && grep -q ready "$WORK/serve-client.out" && break
+  grep -q ready "$WORK/serve-peer.out" && grep -q ready "$WORK/serve-client.out" && grep -q ready "$WORK/serve-denied.out" && break
   sleep 0.1
 done
 
@@ -226,7 +235,8 @@ check_load() {
   in_client nft -f "$WORK/ruleset.nft" || fail "reloading failed"
   local chains
   chains=$(in_client nft list table inet opencode-egress | grep -c '^[[:space:]]*chain ')
-  [[ $chains -eq 4 ]] || fail "expected 4 chains after reload, found $chains"
+  # output, egress_<name> of the three instances, local_denied_ht-alpha
+  [[ $chains -eq 5 ]] || fail "expected 5 chains after reload, found $chains"
 }
 check "ruleset loads in the client namespace and reloads in place" check_load
 
@@ -399,9 +409,87 @@ check_icmp() {
 }
 check "ICMP and ICMPv6 echo from an instance user are dropped and logged" check_icmp
 
-# --- 5: hand the kernel lines to the Java test --------------------------------------------------
+# --- 5: denied local ports ---------------------------------------------------------------------
+# Every way an instance user can name this host: loopback in both families, the rest of
+# 127.0.0.0/8, IPv4-mapped IPv6 (an AF_INET6 socket sending IPv4), the unspecified addresses
+# (which Linux connects to the local host) and the host's own addresses (routed over lo too).
+LOCAL_ADDRS=(127.0.0.1 127.0.0.2 ::1 ::ffff:127.0.0.1 0.0.0.0 :: 10.213.0.1 fd00:213::1)
+local_targets() { local a; for a in "${LOCAL_ADDRS[@]}"; do target "$a" "$1"; done; }
+all_reached() { # all_reached OUTPUT: every line says reached
+  [[ -n $1 ]] && ! grep -v ' reached$' <<<"$1"
+}
+all_blocked() {
+  [[ -n $1 ]] && ! grep -v ' blocked$' <<<"$1"
+}
+
+deny_seq=$(probe kmsg-seq)
+check_denied_local_port() {
+  local u tcp udp
+  u=$(user_of ht-alpha)
+  mapfile -t targets < <(local_targets "$DPORT")
+  tcp=$(as_user "$u" connect "$CONNECT_TIMEOUT" "${targets[@]}")
+  udp=$(as_user "$u" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+  echo "ht-alpha -> $DPORT tcp: $(tr '\n' ' ' <<<"$tcp")"
+  echo "ht-alpha -> $DPORT udp: $(tr '\n' ' ' <<<"$udp")"
+  [[ $(wc -l <<<"$tcp") -eq ${#LOCAL_ADDRS[@]} ]] && all_blocked "$tcp" || fail "TCP to a denied local port got through"
+  [[ $(wc -l <<<"$udp") -eq ${#LOCAL_ADDRS[@]} ]] && all_blocked "$udp" || fail "UDP to a denied local port got through"
+}
+check "ht-alpha cannot reach its denied local port $DPORT over TCP or UDP on any local address" check_denied_local_port
+
+check_not_denied_local_port() {
+  local u tcp udp
+  u=$(user_of ht-alpha)
+  mapfile -t targets < <(local_targets "$LPORT")
+  tcp=$(as_user "$u" connect "$CONNECT_TIMEOUT" "${targets[@]}")
+  udp=$(as_user "$u" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+  echo "ht-alpha -> $LPORT tcp: $(tr '\n' ' ' <<<"$tcp")"
+  echo "ht-alpha -> $LPORT udp: $(tr '\n' ' ' <<<"$udp")"
+  all_reached "$tcp" || fail "TCP to a port that is not denied was blocked"
+  all_reached "$udp" || fail "UDP to a port that is not denied was blocked"
+}
+check "ht-alpha still reaches local port $LPORT (not denied) over TCP and UDP on every local address" check_not_denied_local_port
+
+check_denied_port_open_to_others() {
+  local who out
+  mapfile -t targets < <(local_targets "$DPORT")
+  for who in root "$BYSTANDER" "$(user_of ht-beta)"; do
+    if [[ $who == root ]]; then
+      out=$(in_client "$PY" "$WORK/probe.py" connect "$CONNECT_TIMEOUT" "${targets[@]}"
+        in_client "$PY" "$WORK/probe.py" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+    else
+      out=$(as_user "$who" connect "$CONNECT_TIMEOUT" "${targets[@]}"
+        as_user "$who" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+    fi
+    echo "$who -> $DPORT: $(tr '\n' ' ' <<<"$out")"
+    [[ $(wc -l <<<"$out") -eq $((2 * ${#LOCAL_ADDRS[@]})) ]] && all_reached "$out" || fail "$who was kept from port $DPORT"
+  done
+}
+check "root, a bystander user and ht-beta (no denied ports) reach port $DPORT over TCP and UDP" check_denied_port_open_to_others
+
+check_denied_local_logged() {
+  local uid attempts lines well_formed packets
+  uid=$(id -u "$(user_of ht-alpha)")
+  attempts=$((2 * ${#LOCAL_ADDRS[@]}))
+  packets=$(in_client nft -j list chain inet opencode-egress local_denied_ht-alpha |
+    "$PY" -c 'import json,sys; print(sum(e["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "rule" in o for e in o["rule"]["expr"] if "counter" in e))')
+  echo "chain local_denied_ht-alpha counted $packets packets for $attempts attempts"
+  [[ $packets -eq $attempts ]] || fail "counter: want $attempts packets, got $packets"
+  sleep 0.3
+  lines_since "$deny_seq" "opencode-ht-alpha-local-denied: " >"$WORK/denied.lines"
+  lines=$(wc -l <"$WORK/denied.lines")
+  well_formed=$(grep -cE "^opencode-ht-alpha-local-denied: IN= OUT=lo .*PROTO=(TCP|UDP) SPT=[0-9]+ DPT=$DPORT .*UID=$uid GID=[0-9]+ $" "$WORK/denied.lines" || true)
+  echo "$lines log lines (a sample under logRate, burst 5), $well_formed with OUT=lo, DPT=$DPORT and UID=$uid"
+  [[ $lines -ge 5 && $well_formed -eq $lines ]] || { cat "$WORK/denied.lines"; fail "expected at least the burst of well-formed lines"; }
+  if lines_since "$deny_seq" "opencode-ht-" | grep -E -- "-blocked: .*DPT=($DPORT|$LPORT) "; then
+    fail "a local attempt was logged as a blocked event (above)"
+  fi
+  cp "$WORK/denied.lines" "$OUT_DIR/local-denied-lines.txt"
+}
+check "denied local attempts are counted exactly, sampled in the log with the local-denied prefix, never logged as blocked events" check_denied_local_logged
+
+# --- 6: hand the kernel lines to the Java test --------------------------------------------------
 check_kernel_lines() {
-  lines_since "$first_seq" >"$OUT_DIR/kernel-lines.txt"
+  lines_since "$first_seq" | grep -E '^opencode-ht-[a-z-]+-blocked: ' >"$OUT_DIR/kernel-lines.txt"
   local total
   total=$(wc -l <"$OUT_DIR/kernel-lines.txt")
   echo "$total lines in $OUT_DIR/kernel-lines.txt"
