@@ -99,6 +99,48 @@ let
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
   policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
 
+  # A port from a .properties value (an int, or a string of digits); null for anything else.
+  portOf =
+    v:
+    if builtins.isInt v then v
+    else if builtins.isString v && builtins.match "[0-9]+" v != null then lib.toInt v
+    else null;
+
+  # The ports a Quarkus application of the tuner listens on, read from its settings (what the
+  # application is started with): HTTP, HTTPS when a port is set for it, and the management
+  # interface when it is enabled (on Quarkus' default port 9000 unless one is set).
+  quarkusPorts =
+    what: at: settings:
+    builtins.filter (p: p.port != null) (
+      [ { port = portOf settings."quarkus.http.port"; part = "${what} (${at}.settings.\"quarkus.http.port\")"; } ]
+      ++ lib.optional (settings ? "quarkus.http.ssl-port") {
+        port = portOf settings."quarkus.http.ssl-port";
+        part = "${what}, HTTPS (${at}.settings.\"quarkus.http.ssl-port\")";
+      }
+      ++ lib.optional (lib.elem (settings."quarkus.management.enabled" or false) [ true "true" ]) {
+        port = portOf (settings."quarkus.management.port" or 9000);
+        part = "${what}, management interface (${at}.settings.\"quarkus.management.port\")";
+      }
+    );
+
+  # The port of each listener of the provisioned broker ("NAME://host:port"): the client
+  # listeners and the KRaft controller, whatever they are called.
+  kafkaListenerPorts =
+    let
+      listeners = config.services.apache-kafka.settings.listeners or [ ];
+      list = if builtins.isList listeners then listeners else lib.splitString "," (toString listeners);
+    in
+    builtins.concatMap (
+      l:
+      let
+        m = builtins.match "([^:]*)://.*:([0-9]+)" l;
+      in
+      lib.optional (m != null) {
+        port = lib.toInt (builtins.elemAt m 1);
+        part = "Kafka ${builtins.elemAt m 0} listener (services.apache-kafka.settings.listeners)";
+      }
+    ) list;
+
   settingsOption =
     { description, defaults }:
     mkOption {
@@ -444,6 +486,53 @@ in
           '';
         };
       };
+    };
+
+    localPorts = mkOption {
+      type = types.listOf (
+        types.submodule {
+          options = {
+            port = mkOption {
+              type = types.port;
+              description = "The port (TCP).";
+            };
+            part = mkOption {
+              type = types.str;
+              description = "Which part of the tuner listens on it, and the option it comes from.";
+            };
+          };
+        }
+      );
+      readOnly = true;
+      default =
+        lib.optionals cfg.collector.enable (
+          quarkusPorts "collector health and metrics" "services.opencode-egress-tuner.collector" cfg.collector.settings
+        )
+        ++ lib.optionals cfg.policy.enable (
+          quarkusPorts "policy UI and API" "services.opencode-egress-tuner.policy" cfg.policy.settings
+        )
+        ++ lib.optionals localKafka kafkaListenerPorts
+        ++ lib.optional localPostgres {
+          port = config.services.postgresql.settings.port;
+          part = "PostgreSQL (services.postgresql.settings.port)";
+        }
+        ++ lib.optional (cfg.prometheus.enable && config.services.prometheus.enable) {
+          port = config.services.prometheus.port;
+          part = "Prometheus (services.prometheus.port)";
+        }
+        ++ lib.optional (cfg.grafana.enable && config.services.grafana.enable) {
+          port = config.services.grafana.settings.server.http_port or 3000;
+          part = "Grafana (services.grafana.settings.server.http_port)";
+        };
+      defaultText = literalExpression "the ports of the tuner's parts enabled on this host, read from their options";
+      description = ''
+        The local ports of the tuner's parts that run on this host, derived from their
+        options: the collector's and the policy service's HTTP ports (and HTTPS and management
+        ports when configured), every listener of the provisioned Kafka (clients and the KRaft
+        controller), the provisioned PostgreSQL, and Prometheus and Grafana when the tuner
+        feeds them. `services.opencode` denies them to every isolated instance on the same
+        host (`networkIsolation.deniedLocalPorts` adds to them). Read-only.
+      '';
     };
 
     prometheus = {
