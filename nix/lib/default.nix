@@ -7,6 +7,7 @@ let
   names = import ./names.nix;
   egress = import ./egress.nix;
   config = import ./config.nix;
+  database = import ./database.nix;
   internal = import ./internal.nix;
 in
 {
@@ -63,6 +64,11 @@ in
       r = cidr.parseCidr text;
     in
     if r.valid then text else throw "opencode instance '${instance}': outboundAllowCidrs entry '${r.text}' ${r.error}";
+
+  # tunerDatabaseHba { database; user; superuser ? "postgres"; } -> pg_hba.conf lines: the
+  # policy service's user and the superuser by peer over the Unix socket, every other role
+  # rejected for that database.
+  inherit (database) tunerDatabaseHba;
 
   inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 

@@ -16,7 +16,11 @@
 #      host's own addresses), counted and logged with the local-denied prefix, never as a blocked
 #      event, while root, a bystander user and another instance user reach it and the instance
 #      user still reaches a port that is not denied;
-#   6. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
+#   6. the tuner database's pg_hba lines (nix/lib tunerDatabaseHba), in a real throwaway
+#      PostgreSQL cluster, keep an instance user out of the tuner's database over the Unix socket
+#      (which nftables cannot filter), even with a role of its own, while the service user and
+#      the superuser get in and the instance keeps its own database;
+#   7. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
 #      line, as the kernel printed it) for the Java parser test, the local-denied lines to
 #      $OUT_DIR/local-denied-lines.txt.
 # Prints TAP-like lines and exits non-zero if a check failed. Namespaces, users, the sysctl it
@@ -45,6 +49,8 @@ declare -A ALLOWED=(
   [ht-beta]="10.213.0.20 10.213.0.21 fd00:213::20"
   [ht-gamma]=""
 )
+PG_OWNER=ocegt-pg       # runs the throwaway PostgreSQL cluster; its superuser role has the same name
+TUNER_DB=ocegt_tuner    # the tuner's database, role and service user (equal, as in the module)
 BURST=40 # datagrams in the rate-limit check
 CONNECT_TIMEOUT=0.5 # below the first SYN retransmission (1 s): one packet per blocked attempt
 
@@ -54,6 +60,12 @@ if [[ $EUID -ne 0 ]]; then
 fi
 for tool in nix-instantiate nft ip useradd userdel setpriv sysctl "$PY"; do
   command -v "$tool" >/dev/null || { echo "run-host-tests.sh: missing tool: $tool" >&2; exit 2; }
+done
+# PostgreSQL's server binaries: pg_config's, else the newest of Debian's versioned directories.
+PG_BIN=$(pg_config --bindir 2>/dev/null || true)
+[[ -x ${PG_BIN:-}/initdb ]] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+for tool in initdb pg_ctl psql; do
+  [[ -x ${PG_BIN:-}/$tool ]] || { echo "run-host-tests.sh: missing tool: PostgreSQL's $tool (pg_config --bindir or /usr/lib/postgresql/*/bin)" >&2; exit 2; }
 done
 
 if [[ -z ${OUT_DIR:-} ]]; then
@@ -69,6 +81,7 @@ install -m 644 "$HERE/host/probe.py" "$WORK/probe.py"
 PIDS=()
 CREATED_USERS=()
 ORIG_LOG_ALL_NETNS=""
+PG_DATA=""
 
 cleanup() {
   set +e
@@ -77,6 +90,10 @@ cleanup() {
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
+  if [[ -n $PG_DATA && -f $PG_DATA/postmaster.pid ]]; then
+    setpriv --reuid="$(id -u "$PG_OWNER")" --regid="$(id -g "$PG_OWNER")" --clear-groups -- \
+      "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
+  fi
   ip netns del "$NS_C" 2>/dev/null
   ip netns del "$NS_P" 2>/dev/null
   for u in "${CREATED_USERS[@]}"; do
@@ -181,7 +198,7 @@ host_ruleset_before=$(nft list ruleset)
 for ns in "$NS_C" "$NS_P"; do
   ip netns del "$ns" 2>/dev/null || true # left over by a killed run
 done
-for u in $(for i in "${INSTANCES[@]}"; do user_of "$i"; done) "$BYSTANDER"; do
+for u in $(for i in "${INSTANCES[@]}"; do user_of "$i"; done) "$BYSTANDER" "$PG_OWNER" "$TUNER_DB"; do
   if getent passwd "$u" >/dev/null; then
     if [[ $(getent passwd "$u" | cut -d: -f5) == "$MARK" ]]; then
       userdel "$u" # left over by a killed run
@@ -487,7 +504,75 @@ check_denied_local_logged() {
 }
 check "denied local attempts are counted exactly, sampled in the log with the local-denied prefix, never logged as blocked events" check_denied_local_logged
 
-# --- 6: hand the kernel lines to the Java test --------------------------------------------------
+# --- 6: the tuner database's Unix socket ------------------------------------------------------
+# nftables cannot filter a Unix socket. An instance that may use PostgreSQL's socket (its
+# sandbox lists it) and has a role of its own must still be kept out of the tuner's database:
+# the lines the module adds to pg_hba.conf, before NixOS' default ones, do that.
+as_os_user() { # as_os_user USER COMMAND...: in the host namespace (a Unix socket needs no network)
+  local user=$1
+  shift
+  setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups -- "$@"
+}
+PG_DIR=$WORK/pg
+PG_SOCK=$PG_DIR/run
+pg_as() { # pg_as OS-USER ROLE DATABASE: "select 1" over the socket; prints psql's output
+  as_os_user "$1" env -i PATH=/usr/bin:/bin "$PG_BIN/psql" -X -h "$PG_SOCK" -U "$2" -d "$3" -tAc 'select 1' 2>&1
+}
+# Started outside a check (which runs in a subshell) so that cleanup knows to stop it.
+mkdir -p "$PG_SOCK"
+chown -R "$PG_OWNER:" "$PG_DIR"
+chmod 755 "$PG_DIR" "$PG_SOCK"
+pg_started=0
+if as_os_user "$PG_OWNER" "$PG_BIN/initdb" -D "$PG_DIR/data" -U "$PG_OWNER" --auth=trust -E UTF8 >"$WORK/pg-setup.log" 2>&1; then
+  PG_DATA=$PG_DIR/data
+  # No TCP at all: the socket is what is under test.
+  as_os_user "$PG_OWNER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" -w \
+    -o "-c listen_addresses= -c unix_socket_directories=$PG_SOCK" start >>"$WORK/pg-setup.log" 2>&1 && pg_started=1
+fi
+
+check_pg_setup() {
+  local alpha
+  alpha=$(user_of ht-alpha)
+  [[ $pg_started == 1 ]] || { cat "$WORK/pg-setup.log" "$PG_DIR/log" 2>/dev/null; fail "PostgreSQL did not start"; }
+  # The service's database and role as ensureDatabases/ensureUsers make them, and a database
+  # the operator gave the instance for its own work.
+  as_os_user "$PG_OWNER" "$PG_BIN/psql" -X -q -h "$PG_SOCK" -U "$PG_OWNER" -d postgres -v ON_ERROR_STOP=1 <<SQL
+CREATE ROLE $TUNER_DB LOGIN;
+CREATE DATABASE $TUNER_DB OWNER $TUNER_DB;
+CREATE ROLE "$alpha" LOGIN;
+CREATE DATABASE "$alpha" OWNER "$alpha";
+SQL
+  # The module's lines, then nixpkgs' default for the socket (postgresql.nix).
+  nix-instantiate --eval --strict --json -E "(import $NIX_DIR/lib).tunerDatabaseHba { database = \"$TUNER_DB\"; user = \"$TUNER_DB\"; superuser = \"$PG_OWNER\"; }" |
+    json_string >"$PG_DATA/pg_hba.conf"
+  echo "local all all peer" >>"$PG_DATA/pg_hba.conf"
+  cat "$PG_DATA/pg_hba.conf"
+  as_os_user "$PG_OWNER" "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+  sleep 0.5 # the postmaster rereads pg_hba.conf on SIGHUP
+}
+check "a throwaway PostgreSQL cluster runs with the tuner database's pg_hba lines from nix/lib" check_pg_setup
+
+check_pg_socket() {
+  local alpha out
+  alpha=$(user_of ht-alpha)
+  out=$(pg_as "$TUNER_DB" "$TUNER_DB" "$TUNER_DB") && [[ $out == 1 ]] || fail "the service user was refused: $out"
+  echo "service user $TUNER_DB -> database $TUNER_DB: connected"
+  out=$(pg_as "$PG_OWNER" "$PG_OWNER" "$TUNER_DB") && [[ $out == 1 ]] || fail "the superuser was refused: $out"
+  echo "superuser $PG_OWNER -> database $TUNER_DB: connected"
+  if out=$(pg_as "$alpha" "$alpha" "$TUNER_DB"); then fail "$alpha reached the tuner's database with its own role"; fi
+  grep -Fq "pg_hba.conf rejects connection" <<<"$out" || fail "unexpected refusal: $out"
+  echo "$alpha (own role) -> database $TUNER_DB: $out"
+  if out=$(pg_as "$alpha" "$TUNER_DB" "$TUNER_DB"); then fail "$alpha reached the tuner's database as $TUNER_DB"; fi
+  grep -Fq "Peer authentication failed" <<<"$out" || fail "unexpected refusal: $out"
+  echo "$alpha (claiming $TUNER_DB) -> database $TUNER_DB: $out"
+  if out=$(pg_as "$BYSTANDER" "$BYSTANDER" "$TUNER_DB"); then fail "$BYSTANDER reached the tuner's database"; fi
+  echo "$BYSTANDER -> database $TUNER_DB: $out"
+  out=$(pg_as "$alpha" "$alpha" "$alpha") && [[ $out == 1 ]] || fail "$alpha lost its own database: $out"
+  echo "$alpha -> its own database: connected"
+}
+check "over the Unix socket only the service user and the superuser reach the tuner database; an instance keeps its own" check_pg_socket
+
+# --- 7: hand the kernel lines to the Java test --------------------------------------------------
 check_kernel_lines() {
   lines_since "$first_seq" | grep -E '^opencode-ht-[a-z-]+-blocked: ' >"$OUT_DIR/kernel-lines.txt"
   local total

@@ -23,6 +23,7 @@ let
     literalExpression
     ;
 
+  ocLib = import ../../lib;
   cfg = config.services.opencode-egress-tuner;
   share = "${cfg.package}/share/opencode-egress-tuner";
 
@@ -720,13 +721,16 @@ in
             ensureDBOwnership = true;
           }
         ];
-        # NixOS' default pg_hba.conf already has "local all all peer"; stated here because
-        # the service depends on it. A plain definition, so that it merges with nixpkgs' own
+        # Peer authentication for the service (and postgres, for the Grafana role unit) over
+        # the Unix socket, every other role rejected for this database: nftables cannot
+        # filter the socket, so this keeps the instances (and any other local user) out even
+        # when they can reach it. A plain definition, so that it merges with nixpkgs' own
         # lines (mkBefore header, mkAfter defaults) and lands before their catch-all ones: a
         # mkDefault would lose to those normal-priority definitions and vanish.
-        authentication = ''
-          local ${cfg.policy.database.name} ${cfg.policy.database.name} peer
-        '';
+        authentication = ocLib.tunerDatabaseHba {
+          database = cfg.policy.database.name;
+          user = cfg.policy.database.name;
+        };
       };
     })
 

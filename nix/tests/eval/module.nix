@@ -221,8 +221,8 @@ let
       expected = { single = [ ]; multi = [ ]; tuner = [ ]; };
     };
 
-    # PostgreSQL: wait for postgresql.target (database and roles exist), and the pg_hba line
-    # merges with nixpkgs' own lines, before the catch-all ones.
+    # PostgreSQL: wait for postgresql.target (database and roles exist), and the pg_hba lines
+    # merge with nixpkgs' own lines, before the catch-all ones.
     testPolicyWaitsForPostgresqlTarget = {
       expr = { inherit (m.systemd.services.opencode-egress-tuner-policy) requires; role = m.systemd.services.opencode-egress-tuner-grafana-role.requires; };
       expected = { requires = [ "apache-kafka.service" "postgresql.target" ]; role = [ "postgresql.target" ]; };
@@ -233,8 +233,15 @@ let
           lines = lib.splitString "\n" m.services.postgresql.authentication;
           index = p: lib.lists.findFirstIndex (lib.hasPrefix p) (-1) lines;
         in
-        index "local egress_tuner egress_tuner peer" >= 0 && index "local egress_tuner egress_tuner peer" < index "local all all";
-      expected = true;
+        {
+          ours = index "local egress_tuner egress_tuner peer" >= 0 && index "local egress_tuner egress_tuner peer" < index "local all all";
+          # Every other role is refused the tuner's database over the socket, before the
+          # catch-all "local all all peer" could let it in.
+          othersRejected =
+            index "local egress_tuner egress_tuner peer" < index "local egress_tuner all reject"
+            && index "local egress_tuner all reject" < index "local all all";
+        };
+      expected = { ours = true; othersRejected = true; };
     };
 
     # Seed 004's resource controls.

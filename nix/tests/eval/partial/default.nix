@@ -321,12 +321,16 @@ let
           lines = lib.splitString "\n" m.services.postgresql.authentication;
           index = l: lib.lists.findFirstIndex (x: lib.hasPrefix l x) (-1) lines;
           ours = index "local egress_tuner egress_tuner peer";
+          reject = index "local egress_tuner all reject";
         in
         {
           ours = ours >= 0;
           beforeDefaults = ours >= 0 && ours < index "local all all";
+          # Every other role is rejected for the tuner's database before the catch-all lines
+          # (postgres' own and "local all all peer") could let it in.
+          rejectAfterOursBeforeDefaults = ours < reject && reject < index "local all postgres" && reject < index "local all all";
         };
-      expected = { ours = true; beforeDefaults = true; };
+      expected = { ours = true; beforeDefaults = true; rejectAfterOursBeforeDefaults = true; };
     };
 
     # 6. Reserved names: our assertion, no "conflicting definition values".
