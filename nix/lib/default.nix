@@ -25,6 +25,9 @@ in
   # egressInstanceWarnings "services.opencode.instances.web" { enable; outboundAllowCidrs; }
   # -> [ "warning naming the option path" ... ] (the module's warnings).
   egressInstanceWarnings = egress.instanceWarnings;
+  # egressDeniedLocalPorts { deniedLocalPorts = [ 9092 5432 9092 ]; ... } -> [ 5432 9092 ]:
+  # the ports as the ruleset renders them (and opencode-check-egress expects them).
+  egressDeniedLocalPorts = egress.deniedLocalPorts;
   egressTable = { name = egress.tableName; family = egress.tableFamily; };
   egressChainName = name: "egress_${name}";
   blockedSetNames = name: { ipv4 = "blocked4_${name}"; ipv6 = "blocked6_${name}"; };

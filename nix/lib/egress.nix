@@ -116,6 +116,9 @@ let
 in
 rec {
   tableName = "opencode-egress";
+
+  # The denied local ports of one instance's spec as the ruleset has them: sorted, once each.
+  deniedLocalPorts = spec: sortedPorts (spec.deniedLocalPorts or [ ]);
   tableFamily = "inet";
 
   # Every problem with one instance's spec, as messages naming the instance and the value.

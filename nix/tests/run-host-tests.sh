@@ -268,9 +268,17 @@ check_egress_script() {
   if bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)"; then
     fail "accepted the host namespace, where no policy is loaded"
   fi
+  # With the denied local ports the configuration expects: exactly those, in any order.
+  in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)" "$DPORT" || return 1
+  if in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)" "$DPORT,9092"; then
+    fail "accepted a table that misses a denied local port"
+  fi
+  if in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-beta "$(user_of ht-beta)" "$DPORT"; then
+    fail "accepted a table without the denied-local-ports rule"
+  fi
   return 0
 }
-check "setup's egress check accepts loaded instances, refuses missing policy" check_egress_script
+check "setup's egress check accepts loaded instances, refuses missing policy and missing denied local ports" check_egress_script
 
 lines_since() { probe kmsg-since "$1" "${2:-opencode-ht-}"; }
 

@@ -482,7 +482,12 @@ let
       others = lib.filterAttrs (n: _: n != name) enabled;
       otherStates = lib.mapAttrsToList (_: o: o.stateDir) others;
       configPath = generatedConfig name i;
-      egressCheck = "+${checkEgress}/bin/opencode-check-egress ${lib.escapeShellArgs [ name i.user ]}";
+      # The check also insists on the denied local ports of this configuration: a table left
+      # over from an older one (a reload that failed) does not let the server start.
+      deniedPorts = ocLib.egressDeniedLocalPorts (egressSpec name i);
+      egressCheck =
+        "+${checkEgress}/bin/opencode-check-egress "
+        + lib.escapeShellArgs ([ name i.user ] ++ lib.optional (deniedPorts != [ ]) (lib.concatMapStringsSep "," toString deniedPorts));
       policyUnits = lib.optional iso "nftables.service";
 
       setupScript = pkgs.writeShellScript "opencode-${name}-setup" ''

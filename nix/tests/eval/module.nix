@@ -151,6 +151,10 @@ let
         };
       };
     };
+    testEgressCheckInsistsOnTheDeniedPorts = {
+      expr = map (u: lib.hasSuffix "/bin/opencode-check-egress web opencode-web 3000,5432,6379,8090,9090,9092,9093,9401" (builtins.head s.systemd.services.${u}.serviceConfig.ExecStartPre)) [ "opencode-web" "opencode-web-setup" ];
+      expected = [ true true ];
+    };
     testUnits = {
       expr = builtins.all (n: c.systemd.services ? ${n}) [ "opencode-web" "opencode-web-setup" "opencode-batch" "opencode-batch-setup" ];
       expected = true;

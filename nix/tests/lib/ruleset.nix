@@ -90,6 +90,10 @@ in
     };
     expected = { prefix = "opencode-web-local-denied: "; endsLikeBlocked = false; };
   };
+  testDeniedLocalPortsAsRendered = {
+    expr = map lib.egressDeniedLocalPorts [ twoInstances.web twoInstances.batch-2 ];
+    expected = [ [ 5432 8090 9092 ] [ ] ];
+  };
   testDeniedLocalPortsValid = {
     expr = lib.egressInstanceErrors "web" { user = "opencode-web"; deniedLocalPorts = [ 1 5432 65535 ]; };
     expected = [ ];
