@@ -7,7 +7,9 @@
 #   2. sends new TCP and UDP packets to a denied local port (`oif "lo"`: loopback and the
 #      host's own addresses; `th dport` in deniedLocalPorts) to local_denied_<name>, which
 #      counts them, logs a sample with the prefix "opencode-<name>-local-denied: " (not the
-#      tuner's "-blocked: ", so these attempts never become blocked events) and drops them,
+#      tuner's "-blocked: ", so these attempts never become blocked events), answers TCP with
+#      a reset (connect fails at once, as on a closed port, instead of hanging in SYN
+#      retransmissions) and drops the rest (UDP: sendto fails with EPERM),
 #   3. accepts the rest of loopback (the instance talks to itself and to local services),
 #   4. accepts destinations in the allowlist sets allow4_<name>/allow6_<name> (interval sets
 #      with a counter per element: an entry whose counter stays 0 is unused),
@@ -78,6 +80,7 @@ let
             chain local_denied_${name} {
               counter
               limit rate ${spec.logRate} log prefix "${names.localDeniedLogPrefix name}" flags skuid
+              meta l4proto tcp reject with tcp reset
               drop
             }''
         ];

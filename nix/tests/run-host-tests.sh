@@ -443,8 +443,8 @@ local_targets() { local a; for a in "${LOCAL_ADDRS[@]}"; do target "$a" "$1"; do
 all_reached() { # all_reached OUTPUT: every line says reached
   [[ -n $1 ]] && ! grep -v ' reached$' <<<"$1"
 }
-all_blocked() {
-  [[ -n $1 ]] && ! grep -v ' blocked$' <<<"$1"
+all_are() { # all_are RESULT OUTPUT: every line ends in RESULT
+  [[ -n $2 ]] && ! grep -v " $1\$" <<<"$2"
 }
 
 deny_seq=$(probe kmsg-seq)
@@ -456,10 +456,11 @@ check_denied_local_port() {
   udp=$(as_user "$u" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
   echo "ht-alpha -> $DPORT tcp: $(tr '\n' ' ' <<<"$tcp")"
   echo "ht-alpha -> $DPORT udp: $(tr '\n' ' ' <<<"$udp")"
-  [[ $(wc -l <<<"$tcp") -eq ${#LOCAL_ADDRS[@]} ]] && all_blocked "$tcp" || fail "TCP to a denied local port got through"
-  [[ $(wc -l <<<"$udp") -eq ${#LOCAL_ADDRS[@]} ]] && all_blocked "$udp" || fail "UDP to a denied local port got through"
+  # TCP is answered with a reset: connect fails at once, as on a closed port.
+  [[ $(wc -l <<<"$tcp") -eq ${#LOCAL_ADDRS[@]} ]] && all_are refused "$tcp" || fail "TCP to a denied local port was not refused"
+  [[ $(wc -l <<<"$udp") -eq ${#LOCAL_ADDRS[@]} ]] && all_are blocked "$udp" || fail "UDP to a denied local port got through"
 }
-check "ht-alpha cannot reach its denied local port $DPORT over TCP or UDP on any local address" check_denied_local_port
+check "ht-alpha cannot reach its denied local port $DPORT on any local address: TCP refused, UDP dropped" check_denied_local_port
 
 check_not_denied_local_port() {
   local u tcp udp

@@ -233,9 +233,9 @@ let
               tuner's parts on this host (`services.opencode-egress-tuner.localPorts`: Kafka,
               the KRaft controller, PostgreSQL, the policy API, the collector's health and
               metrics, Prometheus and Grafana when the tuner feeds them) are always denied;
-              list other local services the agent must not talk to here. Attempts are dropped,
-              counted, and logged under the prefix `opencode-<name>-local-denied: `, which
-              the tuner does not collect. Only with `enable`; Unix sockets are not affected
+              list other local services the agent must not talk to here. Attempts are refused
+              (TCP with a reset, as on a closed port; UDP dropped), counted, and logged under
+              the prefix `opencode-<name>-local-denied: `, which the tuner does not collect. Only with `enable`; Unix sockets are not affected
               (see `sandbox.unixSockets.allow`).
             '';
           };

@@ -3,7 +3,7 @@
 Subcommands:
   serve PORT                 listen on 0.0.0.0 and [::] (TCP), answer "ok\\n"; answer every UDP datagram
                              to PORT on both with "ok\\n"; print "ready" once bound
-  connect TIMEOUT ADDR:PORT… TCP connect to each target in turn; print "ADDR reached|blocked|<error>"
+  connect TIMEOUT ADDR:PORT… TCP connect to each target in turn; print "ADDR reached|blocked|refused|<error>"
   udp-ask TIMEOUT ADDR:PORT… send one UDP datagram to each target in turn; print "ADDR reached|blocked|<error>"
   udp ADDR PORT COUNT        send COUNT datagrams as fast as possible; print how many send() calls failed
   echo ADDR                  send one ICMP/ICMPv6 echo request through a ping socket
@@ -79,7 +79,13 @@ def connect(timeout, targets):
             result = "blocked"
         except OSError as e:
             # A drop in the output hook surfaces as EPERM on some paths; both mean "not reached".
-            result = "blocked" if e.errno == errno.EPERM else "error:" + errno.errorcode.get(e.errno, str(e.errno))
+            # A reset (a denied local port) is "refused".
+            if e.errno == errno.EPERM:
+                result = "blocked"
+            elif e.errno == errno.ECONNREFUSED:
+                result = "refused"
+            else:
+                result = "error:" + errno.errorcode.get(e.errno, str(e.errno))
         else:
             # Connected is what the policy decides; the banner only proves the peer is ours.
             # A generous timeout for it, so a loaded machine does not turn "reached" into "blocked".

@@ -56,8 +56,8 @@ in
     expr = hasLine "oif \"lo\" meta l4proto { tcp, udp } th dport { 5432, 8090, 9092 } goto local_denied_web" rendered;
     expected = true;
   };
-  testDeniedLocalPortsChainCountsLogsAndDrops = {
-    expr = builtins.match ".*\n  chain local_denied_web \\{\n    counter\n    limit rate 5/minute log prefix \"opencode-web-local-denied: \" flags skuid\n    drop\n  }\n.*" rendered != null;
+  testDeniedLocalPortsChainCountsLogsAndRefuses = {
+    expr = builtins.match ".*\n  chain local_denied_web \\{\n    counter\n    limit rate 5/minute log prefix \"opencode-web-local-denied: \" flags skuid\n    meta l4proto tcp reject with tcp reset\n    drop\n  }\n.*" rendered != null;
     expected = true;
   };
   testDeniedLocalPortsBeforeLoopbackAfterEstablished = {
