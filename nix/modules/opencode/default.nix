@@ -625,7 +625,8 @@ let
         user = i.user;
         inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout deniedLocalPorts;
       };
-      tunerClash = builtins.filter (p: p.port == i.listen.port) tunerLocalPorts;
+      # Only a running instance can clash (as for the uniqueness of listen ports).
+      tunerClash = lib.optionals i.enable (builtins.filter (p: p.port == i.listen.port) tunerLocalPorts);
     in
     [
       {

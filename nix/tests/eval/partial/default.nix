@@ -262,6 +262,10 @@ let
         "services.opencode.instances.web.networkIsolation is off: the instance can reach the egress tuner's local ports on this host (9401, 8090, 9092, 9093, 5432, 3000); enable it to deny them"
       ];
     };
+    testDisabledInstanceOnTheTunerPortIsNoClash = {
+      expr = failedAssertions (tunerHost { services.opencode.instances.web = { enable = false; listen.port = 9092; }; });
+      expected = [ ];
+    };
     testListenPortOfTheTunerFailsWithOurMessage = {
       expr = failedAssertions (tunerHost { services.opencode.instances.web.listen.port = 9092; });
       expected = [
@@ -441,6 +445,10 @@ let
       };
     };
     testOlderPostgresqlModuleEvaluates = { expr = evaluates (policyHost nixosFilesOld); expected = [ ]; };
+    testOlderPostgresqlPortIsDenied = {
+      expr = builtins.elem 5432 (map (p: p.port) (policyHost nixosFilesOld).config.services.opencode-egress-tuner.localPorts);
+      expected = true;
+    };
   }
   // exampleTests
   // vmTestsEvaluate;
