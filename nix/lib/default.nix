@@ -8,6 +8,7 @@ let
   egress = import ./egress.nix;
   config = import ./config.nix;
   database = import ./database.nix;
+  ports = import ./ports.nix;
   internal = import ./internal.nix;
 in
 {
@@ -72,6 +73,10 @@ in
   # policy service's user and the superuser by peer over the Unix socket, every other role
   # rejected for that database.
   inherit (database) tunerDatabaseHba;
+
+  # propertyPort value -> port or null; kafkaListener "NAME://host:port" -> { name; port; } or
+  # null; kafkaListeners (list, or comma-separated string) -> [ { name; port; } ... ].
+  inherit (ports) propertyPort kafkaListener kafkaListeners;
 
   inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 

@@ -100,47 +100,29 @@ let
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
   policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
 
-  # A port from a .properties value (an int, or a string of digits); null for anything else.
-  portOf =
-    v:
-    if builtins.isInt v then v
-    else if builtins.isString v && builtins.match "[0-9]+" v != null then lib.toInt v
-    else null;
-
   # The ports a Quarkus application of the tuner listens on, read from its settings (what the
   # application is started with): HTTP, HTTPS when a port is set for it, and the management
   # interface when it is enabled (on Quarkus' default port 9000 unless one is set).
   quarkusPorts =
     what: at: settings:
     builtins.filter (p: p.port != null) (
-      [ { port = portOf settings."quarkus.http.port"; part = "${what} (${at}.settings.\"quarkus.http.port\")"; } ]
+      [ { port = ocLib.propertyPort settings."quarkus.http.port"; part = "${what} (${at}.settings.\"quarkus.http.port\")"; } ]
       ++ lib.optional (settings ? "quarkus.http.ssl-port") {
-        port = portOf settings."quarkus.http.ssl-port";
+        port = ocLib.propertyPort settings."quarkus.http.ssl-port";
         part = "${what}, HTTPS (${at}.settings.\"quarkus.http.ssl-port\")";
       }
       ++ lib.optional (lib.elem (settings."quarkus.management.enabled" or false) [ true "true" ]) {
-        port = portOf (settings."quarkus.management.port" or 9000);
+        port = ocLib.propertyPort (settings."quarkus.management.port" or 9000);
         part = "${what}, management interface (${at}.settings.\"quarkus.management.port\")";
       }
     );
 
   # The port of each listener of the provisioned broker ("NAME://host:port"): the client
   # listeners and the KRaft controller, whatever they are called.
-  kafkaListenerPorts =
-    let
-      listeners = config.services.apache-kafka.settings.listeners or [ ];
-      list = if builtins.isList listeners then listeners else lib.splitString "," (toString listeners);
-    in
-    builtins.concatMap (
-      l:
-      let
-        m = builtins.match "([^:]*)://.*:([0-9]+)" l;
-      in
-      lib.optional (m != null) {
-        port = lib.toInt (builtins.elemAt m 1);
-        part = "Kafka ${builtins.elemAt m 0} listener (services.apache-kafka.settings.listeners)";
-      }
-    ) list;
+  kafkaListenerPorts = map (l: {
+    inherit (l) port;
+    part = "Kafka ${l.name} listener (services.apache-kafka.settings.listeners)";
+  }) (ocLib.kafkaListeners (config.services.apache-kafka.settings.listeners or [ ]));
 
   settingsOption =
     { description, defaults }:
