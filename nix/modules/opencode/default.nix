@@ -235,8 +235,9 @@ let
               metrics, Prometheus and Grafana when the tuner feeds them) are always denied;
               list other local services the agent must not talk to here. Attempts are refused
               (TCP with a reset, as on a closed port; UDP dropped), counted, and logged under
-              the prefix `opencode-<name>-local-denied: `, which the tuner does not collect. Only with `enable`; Unix sockets are not affected
-              (see `sandbox.unixSockets.allow`).
+              the prefix `opencode-<name>-local-denied: `, which the tuner does not collect.
+              Only with `enable`; Unix sockets are not affected (see
+              `sandbox.unixSockets.allow`).
             '';
           };
           blockedTimeout = mkOption {
