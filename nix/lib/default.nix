@@ -7,11 +7,14 @@ let
   names = import ./names.nix;
   egress = import ./egress.nix;
   config = import ./config.nix;
+  database = import ./database.nix;
+  ports = import ./ports.nix;
   internal = import ./internal.nix;
 in
 {
   # egressRuleset { <name> = { user = "opencode-<name>"; outboundAllowCidrs = [ ... ];
-  #                            logRate = "5/minute"; blockedTimeout = "7d"; }; }
+  #                            logRate = "5/minute"; blockedTimeout = "7d";
+  #                            deniedLocalPorts = [ 5432 9092 ]; }; }
   # -> the complete nft script (string); throws naming the instance and value on bad input.
   egressRuleset = egress.ruleset;
   # The same policy as the body of `table inet opencode-egress { ... }`, for
@@ -23,6 +26,9 @@ in
   # egressInstanceWarnings "services.opencode.instances.web" { enable; outboundAllowCidrs; }
   # -> [ "warning naming the option path" ... ] (the module's warnings).
   egressInstanceWarnings = egress.instanceWarnings;
+  # egressDeniedLocalPorts { deniedLocalPorts = [ 9092 5432 9092 ]; ... } -> [ 5432 9092 ]:
+  # the ports as the ruleset renders them (and opencode-check-egress expects them).
+  egressDeniedLocalPorts = egress.deniedLocalPorts;
   egressTable = { name = egress.tableName; family = egress.tableFamily; };
   egressChainName = name: "egress_${name}";
   blockedSetNames = name: { ipv4 = "blocked4_${name}"; ipv6 = "blocked6_${name}"; };
@@ -37,6 +43,8 @@ in
     isValidInstanceName
     instanceNameError
     logPrefix
+    localDeniedLogPrefix
+    deniedLocalPortsErrors
     ;
 
   # Throws "opencode instance name '<name>' is invalid: ..." or returns the name.
@@ -60,6 +68,15 @@ in
       r = cidr.parseCidr text;
     in
     if r.valid then text else throw "opencode instance '${instance}': outboundAllowCidrs entry '${r.text}' ${r.error}";
+
+  # tunerDatabaseHba { database; user; superuser ? "postgres"; } -> pg_hba.conf lines: the
+  # policy service's user and the superuser by peer over the Unix socket, every other role
+  # rejected for that database.
+  inherit (database) tunerDatabaseHba;
+
+  # propertyPort value -> port or null; kafkaListener "NAME://host:port" -> { name; port; } or
+  # null; kafkaListeners (list, or comma-separated string) -> [ { name; port; } ... ].
+  inherit (ports) propertyPort kafkaListener kafkaListeners;
 
   inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 

@@ -2,17 +2,25 @@
 #
 # One table `inet opencode-egress`. Its base chain `output` sends every packet whose socket
 # belongs to an instance user (`meta skuid`) to that instance's chain, which
-#   1. accepts loopback (the instance talks to itself and to local services),
-#   2. accepts packets of established/related connections (answers on the listen port, and
-#      the rest of a connection that step 4 let through), drops conntrack-invalid ones,
-#   3. accepts destinations in the allowlist sets allow4_<name>/allow6_<name> (interval sets
+#   1. accepts packets of established/related connections (answers on the listen port, and
+#      the rest of a connection a later step let through), drops conntrack-invalid ones,
+#   2. sends new TCP and UDP packets to a denied local port (`oif "lo"`: loopback and the
+#      host's own addresses; `th dport` in deniedLocalPorts) to local_denied_<name>, which
+#      counts them, logs a sample with the prefix "opencode-<name>-local-denied: " (not the
+#      tuner's "-blocked: ", so these attempts never become blocked events), answers TCP with
+#      a reset (connect fails at once, as on a closed port, instead of hanging in SYN
+#      retransmissions) and drops the rest (UDP: sendto fails with EPERM),
+#   3. accepts the rest of loopback (the instance talks to itself and to local services),
+#   4. accepts destinations in the allowlist sets allow4_<name>/allow6_<name> (interval sets
 #      with a counter per element: an entry whose counter stays 0 is unused),
-#   4. records the destination in blocked4_<name>/blocked6_<name> (dynamic sets, updated
+#   5. records the destination in blocked4_<name>/blocked6_<name> (dynamic sets, updated
 #      from the packet path, one counter per destination, entries expire after a timeout):
 #      exact per-destination counts without a log flood,
-#   5. logs a sample under `limit rate` with the prefix "opencode-<name>-blocked: " and the
+#   6. logs a sample under `limit rate` with the prefix "opencode-<name>-blocked: " and the
 #      socket's UID/GID (`flags skuid`), at nft's default level (warn),
-#   6. drops.
+#   7. drops.
+# Established/related comes first so that the server's answers to a client whose port happens
+# to be denied still leave; a connection to a denied port never gets established.
 # Other users' packets do not match any skuid rule and leave the table with policy accept.
 let
   i = import ./internal.nix;
@@ -24,6 +32,7 @@ let
     logRate = "5/minute";
     blockedTimeout = "7d";
     blockedSetSize = 65536;
+    deniedLocalPorts = [ ];
   };
 
   knownAttrs = [ "user" ] ++ builtins.attrNames defaults;
@@ -51,12 +60,30 @@ let
       counter
     }'';
 
+  # Sorted, without duplicates: the set is rendered the same whatever the order of definition.
+  sortedPorts = ports: builtins.sort builtins.lessThan (i.unique ports);
+
   instanceBlock =
     name: spec0:
     let
       spec = withDefaults spec0;
       allow = cidr.normalize spec.outboundAllowCidrs;
       coveredNote = map (c: "# ${c.cidr} is covered by ${c.by}: counted there") allow.covered;
+      denied = sortedPorts spec.deniedLocalPorts;
+      deniedRule =
+        if denied == [ ] then [ ]
+        else [ "oif \"lo\" meta l4proto { tcp, udp } th dport { ${i.join ", " (map toString denied)} } goto local_denied_${name}" ];
+      deniedChain =
+        if denied == [ ] then [ ]
+        else [
+          ''
+            chain local_denied_${name} {
+              counter
+              limit rate ${spec.logRate} log prefix "${names.localDeniedLogPrefix name}" flags skuid
+              meta l4proto tcp reject with tcp reset
+              drop
+            }''
+        ];
     in
     i.join "\n" (
       [ "# instance ${name}: user ${skuid spec.user}, log rate ${spec.logRate}" ]
@@ -66,23 +93,35 @@ let
         (allowSet name "6" allow.ipv6)
         (blockedSet name "4" spec)
         (blockedSet name "6" spec)
-        ''
-          chain egress_${name} {
-            oif "lo" accept
-            ct state established,related accept
-            ct state invalid drop
-            ip daddr @allow4_${name} accept
-            ip6 daddr @allow6_${name} accept
-            update @blocked4_${name} { ip daddr counter }
-            update @blocked6_${name} { ip6 daddr counter }
-            limit rate ${spec.logRate} log prefix "${names.logPrefix name}" flags skuid
-            drop
-          }''
+        (
+          i.join "\n" (
+            [
+              "chain egress_${name} {"
+              "  ct state established,related accept"
+              "  ct state invalid drop"
+            ]
+            ++ map (r: "  " + r) deniedRule
+            ++ [
+              "  oif \"lo\" accept"
+              "  ip daddr @allow4_${name} accept"
+              "  ip6 daddr @allow6_${name} accept"
+              "  update @blocked4_${name} { ip daddr counter }"
+              "  update @blocked6_${name} { ip6 daddr counter }"
+              "  limit rate ${spec.logRate} log prefix \"${names.logPrefix name}\" flags skuid"
+              "  drop"
+              "}"
+            ]
+          )
+        )
       ]
+      ++ deniedChain
     );
 in
 rec {
   tableName = "opencode-egress";
+
+  # The denied local ports of one instance's spec as the ruleset has them: sorted, once each.
+  deniedLocalPorts = spec: sortedPorts (spec.deniedLocalPorts or [ ]);
   tableFamily = "inet";
 
   # Every problem with one instance's spec, as messages naming the instance and the value.
@@ -104,6 +143,7 @@ rec {
             if r.valid then [ ] else [ "opencode instance '${name}': outboundAllowCidrs entry '${r.text}' ${r.error}" ]
           ) spec.outboundAllowCidrs;
       sizeOk = builtins.isInt spec.blockedSetSize && spec.blockedSetSize > 0;
+      portErrors = names.deniedLocalPortsErrors name spec.deniedLocalPorts;
     in
     if nameError != null then [ nameError ]
     else
@@ -116,7 +156,8 @@ rec {
         ]
         ++ map (a: "opencode instance '${name}': unknown attribute '${a}' (known: ${i.join ", " knownAttrs})") unknown
       )
-      ++ cidrErrors;
+      ++ cidrErrors
+      ++ portErrors;
 
   # What the module warns about for one instance (`at` is its option path, e.g.
   # "services.opencode.instances.web"): allowlist entries covered by a broader one, a default

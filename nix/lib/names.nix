@@ -39,6 +39,23 @@ rec {
   # What the tuner's parser looks for; the trailing space separates it from IN=.
   logPrefix = name: "opencode-${name}-blocked: ";
 
+  # The log prefix of attempts to reach a denied local port. Deliberately not ending in
+  # "-blocked: ": these lines must never become blocked events (the tuner would suggest
+  # loopback destinations), the parser treats them as unrelated kernel messages.
+  localDeniedLogPrefix = name: "opencode-${name}-local-denied: ";
+
+  # networkIsolation.deniedLocalPorts: a list of ports 1-65535 (port 0 is never a destination).
+  deniedLocalPortsErrors =
+    instance: ports:
+    let
+      bad = "opencode instance '${instance}': networkIsolation.deniedLocalPorts";
+    in
+    if !(builtins.isList ports) then [ "${bad} ${builtins.toJSON ports} must be a list of ports" ]
+    else
+      map (p: "${bad} entry ${builtins.toJSON p} is not a port (an integer from 1 to 65535)") (
+        builtins.filter (p: !(isInt p && p >= 1 && p <= 65535)) ports
+      );
+
   # POSIX-ish user name as useradd and NixOS accept it, or a numeric uid. root is refused:
   # confining uid 0 would cut the host off.
   userError =

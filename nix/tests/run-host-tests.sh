@@ -11,8 +11,18 @@
 #      and IPv6, loopback works, everything else is dropped, logged with the exact prefix
 #      under the rate limit and counted per destination in the dynamic sets, and other
 #      users are untouched;
-#   5. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
-#      line, as the kernel printed it) for the Java parser test.
+#   5. a denied local port (deniedLocalPorts) is closed to its instance user over TCP and UDP on
+#      every local address (127.0.0.1, 127.0.0.2, ::1, the IPv4-mapped and unspecified forms, the
+#      host's own addresses), counted and logged with the local-denied prefix, never as a blocked
+#      event, while root, a bystander user and another instance user reach it and the instance
+#      user still reaches a port that is not denied;
+#   6. the tuner database's pg_hba lines (nix/lib tunerDatabaseHba), in a real throwaway
+#      PostgreSQL cluster, keep an instance user out of the tuner's database over the Unix socket
+#      (which nftables cannot filter), even with a role of its own, while the service user and
+#      the superuser get in and the instance keeps its own database;
+#   7. the captured kernel lines go to $OUT_DIR/kernel-lines.txt (message text only, one per
+#      line, as the kernel printed it) for the Java parser test, the local-denied lines to
+#      $OUT_DIR/local-denied-lines.txt.
 # Prints TAP-like lines and exits non-zero if a check failed. Namespaces, users, the sysctl it
 # changes and its temporary files are removed/restored on exit, also on failure; the host's
 # own nftables ruleset is never touched (the policy is loaded inside the client namespace).
@@ -30,6 +40,7 @@ INSTANCES=(ht-alpha ht-beta ht-gamma)
 BYSTANDER=ocegt-bystander
 PORT=8080  # listener on the peer: the destinations
 LPORT=8081 # listener in the client namespace: loopback and own addresses
+DPORT=8082 # listener in the client namespace that ht-alpha's deniedLocalPorts closes to it
 DESTS=(10.213.0.10 10.213.0.11 10.213.0.20 10.213.0.21 10.213.0.30
   fd00:213::10 fd00:213::11 fd00:213::20 fd00:213::21 fd00:213::30)
 # Follows nix/tests/host/fixture.nix.
@@ -38,6 +49,8 @@ declare -A ALLOWED=(
   [ht-beta]="10.213.0.20 10.213.0.21 fd00:213::20"
   [ht-gamma]=""
 )
+PG_OWNER=ocegt-pg       # runs the throwaway PostgreSQL cluster; its superuser role has the same name
+TUNER_DB=ocegt_tuner    # the tuner's database, role and service user (equal, as in the module)
 BURST=40 # datagrams in the rate-limit check
 CONNECT_TIMEOUT=0.5 # below the first SYN retransmission (1 s): one packet per blocked attempt
 
@@ -47,6 +60,12 @@ if [[ $EUID -ne 0 ]]; then
 fi
 for tool in nix-instantiate nft ip useradd userdel setpriv sysctl "$PY"; do
   command -v "$tool" >/dev/null || { echo "run-host-tests.sh: missing tool: $tool" >&2; exit 2; }
+done
+# PostgreSQL's server binaries: pg_config's, else the newest of Debian's versioned directories.
+PG_BIN=$(pg_config --bindir 2>/dev/null || true)
+[[ -x ${PG_BIN:-}/initdb ]] || PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+for tool in initdb pg_ctl psql; do
+  [[ -x ${PG_BIN:-}/$tool ]] || { echo "run-host-tests.sh: missing tool: PostgreSQL's $tool (pg_config --bindir or /usr/lib/postgresql/*/bin)" >&2; exit 2; }
 done
 
 if [[ -z ${OUT_DIR:-} ]]; then
@@ -62,6 +81,7 @@ install -m 644 "$HERE/host/probe.py" "$WORK/probe.py"
 PIDS=()
 CREATED_USERS=()
 ORIG_LOG_ALL_NETNS=""
+PG_DATA=""
 
 cleanup() {
   set +e
@@ -70,6 +90,10 @@ cleanup() {
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
+  if [[ -n $PG_DATA && -f $PG_DATA/postmaster.pid ]]; then
+    setpriv --reuid="$(id -u "$PG_OWNER")" --regid="$(id -g "$PG_OWNER")" --clear-groups -- \
+      "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
+  fi
   ip netns del "$NS_C" 2>/dev/null
   ip netns del "$NS_P" 2>/dev/null
   for u in "${CREATED_USERS[@]}"; do
@@ -174,7 +198,7 @@ host_ruleset_before=$(nft list ruleset)
 for ns in "$NS_C" "$NS_P"; do
   ip netns del "$ns" 2>/dev/null || true # left over by a killed run
 done
-for u in $(for i in "${INSTANCES[@]}"; do user_of "$i"; done) "$BYSTANDER"; do
+for u in $(for i in "${INSTANCES[@]}"; do user_of "$i"; done) "$BYSTANDER" "$PG_OWNER" "$TUNER_DB"; do
   if getent passwd "$u" >/dev/null; then
     if [[ $(getent passwd "$u" | cut -d: -f5) == "$MARK" ]]; then
       userdel "$u" # left over by a killed run
@@ -210,8 +234,10 @@ ip netns exec "$NS_P" "$PY" "$WORK/probe.py" serve "$PORT" >"$WORK/serve-peer.ou
 PIDS+=($!)
 ip netns exec "$NS_C" "$PY" "$WORK/probe.py" serve "$LPORT" >"$WORK/serve-client.out" 2>&1 &
 PIDS+=($!)
+ip netns exec "$NS_C" "$PY" "$WORK/probe.py" serve "$DPORT" >"$WORK/serve-denied.out" 2>&1 &
+PIDS+=($!)
 for _ in $(seq 50); do
-  grep -q ready "$WORK/serve-peer.out" && grep -q ready "$WORK/serve-client.out" && break
+  grep -q ready "$WORK/serve-peer.out" && grep -q ready "$WORK/serve-client.out" && grep -q ready "$WORK/serve-denied.out" && break
   sleep 0.1
 done
 
@@ -226,7 +252,8 @@ check_load() {
   in_client nft -f "$WORK/ruleset.nft" || fail "reloading failed"
   local chains
   chains=$(in_client nft list table inet opencode-egress | grep -c '^[[:space:]]*chain ')
-  [[ $chains -eq 4 ]] || fail "expected 4 chains after reload, found $chains"
+  # output, egress_<name> of the three instances, local_denied_ht-alpha
+  [[ $chains -eq 5 ]] || fail "expected 5 chains after reload, found $chains"
 }
 check "ruleset loads in the client namespace and reloads in place" check_load
 
@@ -241,9 +268,17 @@ check_egress_script() {
   if bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)"; then
     fail "accepted the host namespace, where no policy is loaded"
   fi
+  # With the denied local ports the configuration expects: exactly those, in any order.
+  in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)" "$DPORT" || return 1
+  if in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-alpha "$(user_of ht-alpha)" "$DPORT,9092"; then
+    fail "accepted a table that misses a denied local port"
+  fi
+  if in_client bash "$NIX_DIR/modules/opencode/check-egress.sh" ht-beta "$(user_of ht-beta)" "$DPORT"; then
+    fail "accepted a table without the denied-local-ports rule"
+  fi
   return 0
 }
-check "setup's egress check accepts loaded instances, refuses missing policy" check_egress_script
+check "setup's egress check accepts loaded instances, refuses missing policy and missing denied local ports" check_egress_script
 
 lines_since() { probe kmsg-since "$1" "${2:-opencode-ht-}"; }
 
@@ -399,9 +434,156 @@ check_icmp() {
 }
 check "ICMP and ICMPv6 echo from an instance user are dropped and logged" check_icmp
 
-# --- 5: hand the kernel lines to the Java test --------------------------------------------------
+# --- 5: denied local ports ---------------------------------------------------------------------
+# Every way an instance user can name this host: loopback in both families, the rest of
+# 127.0.0.0/8, IPv4-mapped IPv6 (an AF_INET6 socket sending IPv4), the unspecified addresses
+# (which Linux connects to the local host) and the host's own addresses (routed over lo too).
+LOCAL_ADDRS=(127.0.0.1 127.0.0.2 ::1 ::ffff:127.0.0.1 0.0.0.0 :: 10.213.0.1 fd00:213::1)
+local_targets() { local a; for a in "${LOCAL_ADDRS[@]}"; do target "$a" "$1"; done; }
+all_reached() { # all_reached OUTPUT: every line says reached
+  [[ -n $1 ]] && ! grep -v ' reached$' <<<"$1"
+}
+all_are() { # all_are RESULT OUTPUT: every line ends in RESULT
+  [[ -n $2 ]] && ! grep -v " $1\$" <<<"$2"
+}
+
+deny_seq=$(probe kmsg-seq)
+check_denied_local_port() {
+  local u tcp udp
+  u=$(user_of ht-alpha)
+  mapfile -t targets < <(local_targets "$DPORT")
+  tcp=$(as_user "$u" connect "$CONNECT_TIMEOUT" "${targets[@]}")
+  udp=$(as_user "$u" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+  echo "ht-alpha -> $DPORT tcp: $(tr '\n' ' ' <<<"$tcp")"
+  echo "ht-alpha -> $DPORT udp: $(tr '\n' ' ' <<<"$udp")"
+  # TCP is answered with a reset: connect fails at once, as on a closed port.
+  [[ $(wc -l <<<"$tcp") -eq ${#LOCAL_ADDRS[@]} ]] && all_are refused "$tcp" || fail "TCP to a denied local port was not refused"
+  [[ $(wc -l <<<"$udp") -eq ${#LOCAL_ADDRS[@]} ]] && all_are blocked "$udp" || fail "UDP to a denied local port got through"
+}
+check "ht-alpha cannot reach its denied local port $DPORT on any local address: TCP refused, UDP dropped" check_denied_local_port
+
+check_not_denied_local_port() {
+  local u tcp udp
+  u=$(user_of ht-alpha)
+  mapfile -t targets < <(local_targets "$LPORT")
+  tcp=$(as_user "$u" connect "$CONNECT_TIMEOUT" "${targets[@]}")
+  udp=$(as_user "$u" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+  echo "ht-alpha -> $LPORT tcp: $(tr '\n' ' ' <<<"$tcp")"
+  echo "ht-alpha -> $LPORT udp: $(tr '\n' ' ' <<<"$udp")"
+  all_reached "$tcp" || fail "TCP to a port that is not denied was blocked"
+  all_reached "$udp" || fail "UDP to a port that is not denied was blocked"
+}
+check "ht-alpha still reaches local port $LPORT (not denied) over TCP and UDP on every local address" check_not_denied_local_port
+
+check_denied_port_open_to_others() {
+  local who out
+  mapfile -t targets < <(local_targets "$DPORT")
+  for who in root "$BYSTANDER" "$(user_of ht-beta)"; do
+    if [[ $who == root ]]; then
+      out=$(in_client "$PY" "$WORK/probe.py" connect "$CONNECT_TIMEOUT" "${targets[@]}"
+        in_client "$PY" "$WORK/probe.py" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+    else
+      out=$(as_user "$who" connect "$CONNECT_TIMEOUT" "${targets[@]}"
+        as_user "$who" udp-ask "$CONNECT_TIMEOUT" "${targets[@]}")
+    fi
+    echo "$who -> $DPORT: $(tr '\n' ' ' <<<"$out")"
+    [[ $(wc -l <<<"$out") -eq $((2 * ${#LOCAL_ADDRS[@]})) ]] && all_reached "$out" || fail "$who was kept from port $DPORT"
+  done
+}
+check "root, a bystander user and ht-beta (no denied ports) reach port $DPORT over TCP and UDP" check_denied_port_open_to_others
+
+check_denied_local_logged() {
+  local uid attempts lines well_formed packets
+  uid=$(id -u "$(user_of ht-alpha)")
+  attempts=$((2 * ${#LOCAL_ADDRS[@]}))
+  packets=$(in_client nft -j list chain inet opencode-egress local_denied_ht-alpha |
+    "$PY" -c 'import json,sys; print(sum(e["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "rule" in o for e in o["rule"]["expr"] if "counter" in e))')
+  echo "chain local_denied_ht-alpha counted $packets packets for $attempts attempts"
+  [[ $packets -eq $attempts ]] || fail "counter: want $attempts packets, got $packets"
+  sleep 0.3
+  lines_since "$deny_seq" "opencode-ht-alpha-local-denied: " >"$WORK/denied.lines"
+  lines=$(wc -l <"$WORK/denied.lines")
+  well_formed=$(grep -cE "^opencode-ht-alpha-local-denied: IN= OUT=lo .*PROTO=(TCP|UDP) SPT=[0-9]+ DPT=$DPORT .*UID=$uid GID=[0-9]+ $" "$WORK/denied.lines" || true)
+  echo "$lines log lines (a sample under logRate, burst 5), $well_formed with OUT=lo, DPT=$DPORT and UID=$uid"
+  [[ $lines -ge 5 && $well_formed -eq $lines ]] || { cat "$WORK/denied.lines"; fail "expected at least the burst of well-formed lines"; }
+  if lines_since "$deny_seq" "opencode-ht-" | grep -E -- "-blocked: .*DPT=($DPORT|$LPORT) "; then
+    fail "a local attempt was logged as a blocked event (above)"
+  fi
+  cp "$WORK/denied.lines" "$OUT_DIR/local-denied-lines.txt"
+}
+check "denied local attempts are counted exactly, sampled in the log with the local-denied prefix, never logged as blocked events" check_denied_local_logged
+
+# --- 6: the tuner database's Unix socket ------------------------------------------------------
+# nftables cannot filter a Unix socket. An instance that may use PostgreSQL's socket (its
+# sandbox lists it) and has a role of its own must still be kept out of the tuner's database:
+# the lines the module adds to pg_hba.conf, before NixOS' default ones, do that.
+as_os_user() { # as_os_user USER COMMAND...: in the host namespace (a Unix socket needs no network)
+  local user=$1
+  shift
+  setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups -- "$@"
+}
+PG_DIR=$WORK/pg
+PG_SOCK=$PG_DIR/run
+pg_as() { # pg_as OS-USER ROLE DATABASE: "select 1" over the socket; prints psql's output
+  as_os_user "$1" env -i PATH=/usr/bin:/bin "$PG_BIN/psql" -X -h "$PG_SOCK" -U "$2" -d "$3" -tAc 'select 1' 2>&1
+}
+# Started outside a check (which runs in a subshell) so that cleanup knows to stop it.
+mkdir -p "$PG_SOCK"
+chown -R "$PG_OWNER:" "$PG_DIR"
+chmod 755 "$PG_DIR" "$PG_SOCK"
+pg_started=0
+if as_os_user "$PG_OWNER" "$PG_BIN/initdb" -D "$PG_DIR/data" -U "$PG_OWNER" --auth=trust -E UTF8 >"$WORK/pg-setup.log" 2>&1; then
+  PG_DATA=$PG_DIR/data
+  # No TCP at all: the socket is what is under test.
+  as_os_user "$PG_OWNER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" -w \
+    -o "-c listen_addresses= -c unix_socket_directories=$PG_SOCK" start >>"$WORK/pg-setup.log" 2>&1 && pg_started=1
+fi
+
+check_pg_setup() {
+  local alpha
+  alpha=$(user_of ht-alpha)
+  [[ $pg_started == 1 ]] || { cat "$WORK/pg-setup.log" "$PG_DIR/log" 2>/dev/null; fail "PostgreSQL did not start"; }
+  # The service's database and role as ensureDatabases/ensureUsers make them, and a database
+  # the operator gave the instance for its own work.
+  as_os_user "$PG_OWNER" "$PG_BIN/psql" -X -q -h "$PG_SOCK" -U "$PG_OWNER" -d postgres -v ON_ERROR_STOP=1 <<SQL
+CREATE ROLE $TUNER_DB LOGIN;
+CREATE DATABASE $TUNER_DB OWNER $TUNER_DB;
+CREATE ROLE "$alpha" LOGIN;
+CREATE DATABASE "$alpha" OWNER "$alpha";
+SQL
+  # The module's lines, then nixpkgs' default for the socket (postgresql.nix).
+  nix-instantiate --eval --strict --json -E "(import $NIX_DIR/lib).tunerDatabaseHba { database = \"$TUNER_DB\"; user = \"$TUNER_DB\"; superuser = \"$PG_OWNER\"; }" |
+    json_string >"$PG_DATA/pg_hba.conf"
+  echo "local all all peer" >>"$PG_DATA/pg_hba.conf"
+  cat "$PG_DATA/pg_hba.conf"
+  as_os_user "$PG_OWNER" "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+  sleep 0.5 # the postmaster rereads pg_hba.conf on SIGHUP
+}
+check "a throwaway PostgreSQL cluster runs with the tuner database's pg_hba lines from nix/lib" check_pg_setup
+
+check_pg_socket() {
+  local alpha out
+  alpha=$(user_of ht-alpha)
+  out=$(pg_as "$TUNER_DB" "$TUNER_DB" "$TUNER_DB") && [[ $out == 1 ]] || fail "the service user was refused: $out"
+  echo "service user $TUNER_DB -> database $TUNER_DB: connected"
+  out=$(pg_as "$PG_OWNER" "$PG_OWNER" "$TUNER_DB") && [[ $out == 1 ]] || fail "the superuser was refused: $out"
+  echo "superuser $PG_OWNER -> database $TUNER_DB: connected"
+  if out=$(pg_as "$alpha" "$alpha" "$TUNER_DB"); then fail "$alpha reached the tuner's database with its own role"; fi
+  grep -Fq "pg_hba.conf rejects connection" <<<"$out" || fail "unexpected refusal: $out"
+  echo "$alpha (own role) -> database $TUNER_DB: $out"
+  if out=$(pg_as "$alpha" "$TUNER_DB" "$TUNER_DB"); then fail "$alpha reached the tuner's database as $TUNER_DB"; fi
+  grep -Fq "Peer authentication failed" <<<"$out" || fail "unexpected refusal: $out"
+  echo "$alpha (claiming $TUNER_DB) -> database $TUNER_DB: $out"
+  if out=$(pg_as "$BYSTANDER" "$BYSTANDER" "$TUNER_DB"); then fail "$BYSTANDER reached the tuner's database"; fi
+  echo "$BYSTANDER -> database $TUNER_DB: $out"
+  out=$(pg_as "$alpha" "$alpha" "$alpha") && [[ $out == 1 ]] || fail "$alpha lost its own database: $out"
+  echo "$alpha -> its own database: connected"
+}
+check "over the Unix socket only the service user and the superuser reach the tuner database; an instance keeps its own" check_pg_socket
+
+# --- 7: hand the kernel lines to the Java test --------------------------------------------------
 check_kernel_lines() {
-  lines_since "$first_seq" >"$OUT_DIR/kernel-lines.txt"
+  lines_since "$first_seq" | grep -E '^opencode-ht-[a-z-]+-blocked: ' >"$OUT_DIR/kernel-lines.txt"
   local total
   total=$(wc -l <"$OUT_DIR/kernel-lines.txt")
   echo "$total lines in $OUT_DIR/kernel-lines.txt"

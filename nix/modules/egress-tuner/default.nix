@@ -23,6 +23,7 @@ let
     literalExpression
     ;
 
+  ocLib = import ../../lib;
   cfg = config.services.opencode-egress-tuner;
   share = "${cfg.package}/share/opencode-egress-tuner";
 
@@ -98,6 +99,30 @@ let
 
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
   policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
+
+  # The ports a Quarkus application of the tuner listens on, read from its settings (what the
+  # application is started with): HTTP, HTTPS when a port is set for it, and the management
+  # interface when it is enabled (on Quarkus' default port 9000 unless one is set).
+  quarkusPorts =
+    what: at: settings:
+    builtins.filter (p: p.port != null) (
+      [ { port = ocLib.propertyPort settings."quarkus.http.port"; part = "${what} (${at}.settings.\"quarkus.http.port\")"; } ]
+      ++ lib.optional (settings ? "quarkus.http.ssl-port") {
+        port = ocLib.propertyPort settings."quarkus.http.ssl-port";
+        part = "${what}, HTTPS (${at}.settings.\"quarkus.http.ssl-port\")";
+      }
+      ++ lib.optional (lib.elem (settings."quarkus.management.enabled" or false) [ true "true" ]) {
+        port = ocLib.propertyPort (settings."quarkus.management.port" or 9000);
+        part = "${what}, management interface (${at}.settings.\"quarkus.management.port\")";
+      }
+    );
+
+  # The port of each listener of the provisioned broker ("NAME://host:port"): the client
+  # listeners and the KRaft controller, whatever they are called.
+  kafkaListenerPorts = map (l: {
+    inherit (l) port;
+    part = "Kafka ${l.name} listener (services.apache-kafka.settings.listeners)";
+  }) (ocLib.kafkaListeners (config.services.apache-kafka.settings.listeners or [ ]));
 
   settingsOption =
     { description, defaults }:
@@ -446,6 +471,53 @@ in
       };
     };
 
+    localPorts = mkOption {
+      type = types.listOf (
+        types.submodule {
+          options = {
+            port = mkOption {
+              type = types.port;
+              description = "The port (TCP).";
+            };
+            part = mkOption {
+              type = types.str;
+              description = "Which part of the tuner listens on it, and the option it comes from.";
+            };
+          };
+        }
+      );
+      readOnly = true;
+      default =
+        lib.optionals cfg.collector.enable (
+          quarkusPorts "collector health and metrics" "services.opencode-egress-tuner.collector" cfg.collector.settings
+        )
+        ++ lib.optionals cfg.policy.enable (
+          quarkusPorts "policy UI and API" "services.opencode-egress-tuner.policy" cfg.policy.settings
+        )
+        ++ lib.optionals localKafka kafkaListenerPorts
+        ++ lib.optional localPostgres {
+          port = config.services.postgresql.settings.port;
+          part = "PostgreSQL (services.postgresql.settings.port)";
+        }
+        ++ lib.optional (cfg.prometheus.enable && config.services.prometheus.enable) {
+          port = config.services.prometheus.port;
+          part = "Prometheus (services.prometheus.port)";
+        }
+        ++ lib.optional (cfg.grafana.enable && config.services.grafana.enable) {
+          port = config.services.grafana.settings.server.http_port or 3000;
+          part = "Grafana (services.grafana.settings.server.http_port)";
+        };
+      defaultText = literalExpression "the ports of the tuner's parts enabled on this host, read from their options";
+      description = ''
+        The local ports of the tuner's parts that run on this host, derived from their
+        options: the collector's and the policy service's HTTP ports (and HTTPS and management
+        ports when configured), every listener of the provisioned Kafka (clients and the KRaft
+        controller), the provisioned PostgreSQL, and Prometheus and Grafana when the tuner
+        feeds them. `services.opencode` denies them to every isolated instance on the same
+        host (`networkIsolation.deniedLocalPorts` adds to them). Read-only.
+      '';
+    };
+
     prometheus = {
       enable = mkOption {
         type = types.bool;
@@ -631,13 +703,16 @@ in
             ensureDBOwnership = true;
           }
         ];
-        # NixOS' default pg_hba.conf already has "local all all peer"; stated here because
-        # the service depends on it. A plain definition, so that it merges with nixpkgs' own
+        # Peer authentication for the service (and postgres, for the Grafana role unit) over
+        # the Unix socket, every other role rejected for this database: nftables cannot
+        # filter the socket, so this keeps the instances (and any other local user) out even
+        # when they can reach it. A plain definition, so that it merges with nixpkgs' own
         # lines (mkBefore header, mkAfter defaults) and lands before their catch-all ones: a
         # mkDefault would lose to those normal-priority definitions and vanish.
-        authentication = ''
-          local ${cfg.policy.database.name} ${cfg.policy.database.name} peer
-        '';
+        authentication = ocLib.tunerDatabaseHba {
+          database = cfg.policy.database.name;
+          user = cfg.policy.database.name;
+        };
       };
     })
 

@@ -6,6 +6,7 @@
 # The ruleset and the input checks come from the pure library ../../lib (builtins only).
 {
   config,
+  options,
   lib,
   pkgs,
   ...
@@ -221,6 +222,24 @@ let
               exact counts are in the sets blocked4_<name>/blocked6_<name>.
             '';
           };
+          deniedLocalPorts = mkOption {
+            type = types.listOf types.port;
+            default = [ ];
+            example = [ 6379 11211 ];
+            description = ''
+              Ports on this host that the instance may not reach, over TCP or UDP, on any
+              local address (127.0.0.0/8, ::1 and the host's own addresses all travel over
+              loopback), although loopback stays open otherwise. The ports of the egress
+              tuner's parts on this host (`services.opencode-egress-tuner.localPorts`: Kafka,
+              the KRaft controller, PostgreSQL, the policy API, the collector's health and
+              metrics, Prometheus and Grafana when the tuner feeds them) are always denied;
+              list other local services the agent must not talk to here. Attempts are refused
+              (TCP with a reset, as on a closed port; UDP dropped), counted, and logged under
+              the prefix `opencode-<name>-local-denied: `, which the tuner does not collect.
+              Only with `enable`; Unix sockets are not affected (see
+              `sandbox.unixSockets.allow`).
+            '';
+          };
           blockedTimeout = mkOption {
             type = types.str;
             default = "7d";
@@ -332,6 +351,12 @@ let
   # and nothing else: no user (NixOS aborts on a group name over 31 characters before any
   # assertion is shown) and no units (a reserved name would clash with the tuner's).
   usableName = name: ocLib.instanceNameError name == null && ocLib.reservedInstanceNameError name == null;
+
+  # The egress tuner's local ports, when its module is part of the configuration: denied to
+  # every isolated instance. Read from the tuner's own option, which derives them from its
+  # parts' options, so that no port is written down twice.
+  tunerLocalPorts =
+    if options.services ? opencode-egress-tuner then config.services.opencode-egress-tuner.localPorts else [ ];
   enabled = lib.filterAttrs (name: i: i.enable && usableName name) cfg.instances;
   isolated = lib.filterAttrs (_: i: i.networkIsolation.enable) enabled;
 
@@ -458,7 +483,12 @@ let
       others = lib.filterAttrs (n: _: n != name) enabled;
       otherStates = lib.mapAttrsToList (_: o: o.stateDir) others;
       configPath = generatedConfig name i;
-      egressCheck = "+${checkEgress}/bin/opencode-check-egress ${lib.escapeShellArgs [ name i.user ]}";
+      # The check also insists on the denied local ports of this configuration: a table left
+      # over from an older one (a reload that failed) does not let the server start.
+      deniedPorts = ocLib.egressDeniedLocalPorts (egressSpec name i);
+      egressCheck =
+        "+${checkEgress}/bin/opencode-check-egress "
+        + lib.escapeShellArgs ([ name i.user ] ++ lib.optional (deniedPorts != [ ]) (lib.concatMapStringsSep "," toString deniedPorts));
       policyUnits = lib.optional iso "nftables.service";
 
       setupScript = pkgs.writeShellScript "opencode-${name}-setup" ''
@@ -581,6 +611,7 @@ let
       # A fixed uid is used as is; otherwise nft resolves the name when the table loads.
       user = if uid != null then uid else i.user;
       inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
+      deniedLocalPorts = i.networkIsolation.deniedLocalPorts ++ map (p: p.port) tunerLocalPorts;
     };
 
   isAbsolute = p: lib.hasPrefix "/" p;
@@ -593,8 +624,10 @@ let
       reservedError = ocLib.reservedInstanceNameError name;
       egressErrors = ocLib.egressInstanceErrors name {
         user = i.user;
-        inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
+        inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout deniedLocalPorts;
       };
+      # Only a running instance can clash (as for the uniqueness of listen ports).
+      tunerClash = lib.optionals i.enable (builtins.filter (p: p.port == i.listen.port) tunerLocalPorts);
     in
     [
       {
@@ -633,6 +666,14 @@ let
         message = "${at}.extraArgs must not set --port or --hostname; use ${at}.listen.port and .listen.address";
       }
       {
+        assertion = !(builtins.elem i.listen.port i.networkIsolation.deniedLocalPorts);
+        message = "${at}.networkIsolation.deniedLocalPorts contains ${toString i.listen.port}, the instance's own listen.port: its tools could not reach its server; remove it from the list";
+      }
+      {
+        assertion = tunerClash == [ ];
+        message = "${at}.listen.port ${toString i.listen.port} is also a port of the egress tuner on this host: ${lib.concatMapStringsSep ", " (p: p.part) tunerClash}; choose another listen.port";
+      }
+      {
         assertion = !i.networkIsolation.enable || config.networking.nftables.enable;
         message = "${at}.networkIsolation.enable requires networking.nftables.enable = true (the policy is the nftables table inet opencode-egress; it coexists with the NixOS firewall)";
       }
@@ -663,6 +704,8 @@ let
     ocLib.egressInstanceWarnings at {
       inherit (i.networkIsolation) enable outboundAllowCidrs;
     }
+    ++ lib.optional (!i.networkIsolation.enable && tunerLocalPorts != [ ])
+      "${at}.networkIsolation is off: the instance can reach the egress tuner's local ports on this host (${lib.concatMapStringsSep ", " (p: toString p.port) tunerLocalPorts}); enable it to deny them"
     ++ lib.optional (i.openFirewall && lib.elem i.listen.address [ "127.0.0.1" "::1" "localhost" ])
       "${at}.openFirewall has no effect while listen.address is ${i.listen.address}"
     ++ lib.optional (i.configFile != null && ocLib.opencodeSettings i.config != { })

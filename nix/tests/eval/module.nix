@@ -77,6 +77,32 @@ let
   ];
   m = monitored.config;
 
+  # The tuner's parts and an isolated instance on one host: the instance is denied the tuner's
+  # local ports (read from the tuner's options) and the operator's.
+  sharedHost = evalHost [
+    {
+      networking.nftables.enable = true;
+      services.opencode-egress-tuner = {
+        collector.enable = true;
+        policy.enable = true;
+        grafana.postgres.passwordFile = "/run/secrets/grafana-db";
+      };
+      services.prometheus.enable = true;
+      services.grafana.enable = true;
+      services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana-secret-key}";
+      services.opencode.enable = true;
+      services.opencode.instances.web = {
+        directory = "/srv/web";
+        networkIsolation = {
+          enable = true;
+          outboundAllowCidrs = [ "10.0.0.0/8" ];
+          deniedLocalPorts = [ 6379 ];
+        };
+      };
+    }
+  ];
+  s = sharedHost.config;
+
   tests = {
     testNoFailedAssertions = { expr = failedAssertions good; expected = [ ]; };
     testMonitoredHostHasNoFailedAssertions = { expr = failedAssertions monitored; expected = [ ]; };
@@ -108,6 +134,26 @@ let
         collector = { inherit (m.systemd.services.opencode-egress-tuner-collector.serviceConfig) AmbientCapabilities CapabilityBoundingSet; };
       };
       expected = { timer = "1min"; caps = [ "CAP_NET_ADMIN" ]; collector = { AmbientCapabilities = ""; CapabilityBoundingSet = ""; }; };
+    };
+    testSharedHostHasNoFailedAssertions = { expr = failedAssertions sharedHost; expected = [ ]; };
+    testTunerLocalPortsFromItsOptions = {
+      # collector, policy, Kafka broker and controller, PostgreSQL, Prometheus, Grafana
+      expr = map (p: p.port) s.services.opencode-egress-tuner.localPorts;
+      expected = [ 9401 8090 9092 9093 5432 9090 3000 ];
+    };
+    testTunerAndOperatorPortsDeniedToTheInstance = {
+      expr = s.networking.nftables.tables.opencode-egress.content;
+      expected = ocLib.egressTableContent {
+        web = {
+          user = "opencode-web";
+          outboundAllowCidrs = [ "10.0.0.0/8" ];
+          deniedLocalPorts = [ 6379 9401 8090 9092 9093 5432 9090 3000 ];
+        };
+      };
+    };
+    testEgressCheckInsistsOnTheDeniedPorts = {
+      expr = map (u: lib.hasSuffix "/bin/opencode-check-egress web opencode-web 3000,5432,6379,8090,9090,9092,9093,9401" (builtins.head s.systemd.services.${u}.serviceConfig.ExecStartPre)) [ "opencode-web" "opencode-web-setup" ];
+      expected = [ true true ];
     };
     testUnits = {
       expr = builtins.all (n: c.systemd.services ? ${n}) [ "opencode-web" "opencode-web-setup" "opencode-batch" "opencode-batch-setup" ];
@@ -179,8 +225,8 @@ let
       expected = { single = [ ]; multi = [ ]; tuner = [ ]; };
     };
 
-    # PostgreSQL: wait for postgresql.target (database and roles exist), and the pg_hba line
-    # merges with nixpkgs' own lines, before the catch-all ones.
+    # PostgreSQL: wait for postgresql.target (database and roles exist), and the pg_hba lines
+    # merge with nixpkgs' own lines, before the catch-all ones.
     testPolicyWaitsForPostgresqlTarget = {
       expr = { inherit (m.systemd.services.opencode-egress-tuner-policy) requires; role = m.systemd.services.opencode-egress-tuner-grafana-role.requires; };
       expected = { requires = [ "apache-kafka.service" "postgresql.target" ]; role = [ "postgresql.target" ]; };
@@ -191,8 +237,15 @@ let
           lines = lib.splitString "\n" m.services.postgresql.authentication;
           index = p: lib.lists.findFirstIndex (lib.hasPrefix p) (-1) lines;
         in
-        index "local egress_tuner egress_tuner peer" >= 0 && index "local egress_tuner egress_tuner peer" < index "local all all";
-      expected = true;
+        {
+          ours = index "local egress_tuner egress_tuner peer" >= 0 && index "local egress_tuner egress_tuner peer" < index "local all all";
+          # Every other role is refused the tuner's database over the socket, before the
+          # catch-all "local all all peer" could let it in.
+          othersRejected =
+            index "local egress_tuner egress_tuner peer" < index "local egress_tuner all reject"
+            && index "local egress_tuner all reject" < index "local all all";
+        };
+      expected = { ours = true; othersRejected = true; };
     };
 
     # Seed 004's resource controls.
@@ -315,6 +368,38 @@ let
         services.opencode.instances.web = {
           directory = "/srv/web";
           environmentFile = "${builtins.storeDir}/0000000000000000000000000000000-secrets.env";
+        };
+      };
+    };
+    denied-own-listen-port = {
+      message = "services.opencode.instances.web.networkIsolation.deniedLocalPorts contains 8080, the instance's own listen.port";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          networkIsolation.deniedLocalPorts = [ 8080 ];
+        };
+      };
+    };
+    denied-port-zero = {
+      message = "services.opencode.instances.web: opencode instance 'web': networkIsolation.deniedLocalPorts entry 0 is not a port (an integer from 1 to 65535)";
+      host = {
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          networkIsolation.deniedLocalPorts = [ 0 ];
+        };
+      };
+    };
+    listen-port-of-the-tuner = {
+      message = "services.opencode.instances.web.listen.port 8090 is also a port of the egress tuner on this host: policy UI and API (services.opencode-egress-tuner.policy.settings.\"quarkus.http.port\"); choose another listen.port";
+      host = {
+        services.opencode-egress-tuner.policy.enable = true;
+        services.opencode-egress-tuner.policy.database.provision = false;
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          listen.port = 8090;
         };
       };
     };

@@ -1,8 +1,10 @@
 """Network and kernel-log probes for nix/tests/run-host-tests.sh (Python 3 standard library only).
 
 Subcommands:
-  serve PORT                 listen on 0.0.0.0 and [::] (TCP), answer "ok\\n"; print "ready" once bound
-  connect TIMEOUT ADDR:PORT… TCP connect to each target in turn; print "ADDR reached|blocked|<error>"
+  serve PORT                 listen on 0.0.0.0 and [::] (TCP), answer "ok\\n"; answer every UDP datagram
+                             to PORT on both with "ok\\n"; print "ready" once bound
+  connect TIMEOUT ADDR:PORT… TCP connect to each target in turn; print "ADDR reached|blocked|refused|<error>"
+  udp-ask TIMEOUT ADDR:PORT… send one UDP datagram to each target in turn; print "ADDR reached|blocked|<error>"
   udp ADDR PORT COUNT        send COUNT datagrams as fast as possible; print how many send() calls failed
   echo ADDR                  send one ICMP/ICMPv6 echo request through a ping socket
   kmsg-seq                   print the sequence number of the newest /dev/kmsg record
@@ -38,7 +40,21 @@ def serve(port):
             finally:
                 conn.close()
 
+    def udp_loop(s):
+        while True:
+            _, peer = s.recvfrom(2048)
+            s.sendto(b"ok\n", peer)
+
+    udp_sockets = []
+    for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        udp_sockets.append(s)
+
     threads = [threading.Thread(target=loop, args=(s,), daemon=True) for s in listeners]
+    threads += [threading.Thread(target=udp_loop, args=(s,), daemon=True) for s in udp_sockets]
     for t in threads:
         t.start()
     print("ready", flush=True)
@@ -63,7 +79,13 @@ def connect(timeout, targets):
             result = "blocked"
         except OSError as e:
             # A drop in the output hook surfaces as EPERM on some paths; both mean "not reached".
-            result = "blocked" if e.errno == errno.EPERM else "error:" + errno.errorcode.get(e.errno, str(e.errno))
+            # A reset (a denied local port) is "refused".
+            if e.errno == errno.EPERM:
+                result = "blocked"
+            elif e.errno == errno.ECONNREFUSED:
+                result = "refused"
+            else:
+                result = "error:" + errno.errorcode.get(e.errno, str(e.errno))
         else:
             # Connected is what the policy decides; the banner only proves the peer is ours.
             # A generous timeout for it, so a loaded machine does not turn "reached" into "blocked".
@@ -73,6 +95,25 @@ def connect(timeout, targets):
                 result = "reached" if banner == b"ok\n" else "answered:" + repr(banner)
             except OSError as e:
                 result = "connected-without-banner:" + str(e)
+        finally:
+            s.close()
+        print(host, result, flush=True)
+
+
+def udp_ask(timeout, targets):
+    for target in targets:
+        host, port = split_target(target)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.settimeout(timeout)
+        try:
+            s.sendto(b"x", (host, port))
+            answer, _ = s.recvfrom(16)
+            result = "reached" if answer == b"ok\n" else "answered:" + repr(answer)
+        except socket.timeout:
+            result = "blocked"
+        except OSError as e:
+            result = "blocked" if e.errno == errno.EPERM else "error:" + errno.errorcode.get(e.errno, str(e.errno))
         finally:
             s.close()
         print(host, result, flush=True)
@@ -160,6 +201,8 @@ def main(argv):
         serve(int(args[0]))
     elif cmd == "connect":
         connect(float(args[0]), args[1:])
+    elif cmd == "udp-ask":
+        udp_ask(float(args[0]), args[1:])
     elif cmd == "udp":
         udp(args[0], int(args[1]), int(args[2]))
     elif cmd == "echo":

@@ -70,7 +70,7 @@ in
   };
   testErrorsUnknownAttribute = {
     expr = lib.egressErrors { web = { user = "u"; outboundAllowCIDRs = [ ]; }; };
-    expected = [ "opencode instance 'web': unknown attribute 'outboundAllowCIDRs' (known: user, blockedSetSize, blockedTimeout, logRate, outboundAllowCidrs)" ];
+    expected = [ "opencode instance 'web': unknown attribute 'outboundAllowCIDRs' (known: user, blockedSetSize, blockedTimeout, deniedLocalPorts, logRate, outboundAllowCidrs)" ];
   };
   testErrorsListEveryBadCidr = {
     expr = lib.egressErrors { web = { user = "u"; outboundAllowCidrs = [ "10.0.0.0/8" "10.0.0.1/8" "nope" ]; }; };

@@ -47,6 +47,10 @@ in
     message = "opencode instance 'web': networkIsolation.logRate \"lots\" is invalid";
     run = lib.egressRuleset { web = { user = "opencode-web"; logRate = "lots"; }; };
   };
+  bad-denied-local-port = {
+    message = "opencode instance 'web': networkIsolation.deniedLocalPorts entry 70000 is not a port (an integer from 1 to 65535)";
+    run = lib.egressRuleset { web = { user = "opencode-web"; deniedLocalPorts = [ 5432 70000 ]; }; };
+  };
   root-user = {
     message = "opencode instance 'web': user \"root\" is not allowed";
     run = lib.egressRuleset { web = { user = "root"; }; };

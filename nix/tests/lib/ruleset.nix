@@ -48,6 +48,69 @@ in
     expr = hasLine "type filter hook output priority filter; policy accept;" (lib.egressRuleset { });
     expected = true;
   };
+
+  # Denied local ports: matched on loopback (which also carries the host's own addresses), for
+  # TCP and UDP alike (`th dport` only after `meta l4proto`, else it would read any protocol's
+  # bytes), sorted and de-duplicated, after established/related so that answers still leave.
+  testDeniedLocalPortsRule = {
+    expr = hasLine "oif \"lo\" meta l4proto { tcp, udp } th dport { 5432, 8090, 9092 } goto local_denied_web" rendered;
+    expected = true;
+  };
+  testDeniedLocalPortsChainCountsLogsAndRefuses = {
+    expr = builtins.match ".*\n  chain local_denied_web \\{\n    counter\n    limit rate 5/minute log prefix \"opencode-web-local-denied: \" flags skuid\n    meta l4proto tcp reject with tcp reset\n    drop\n  }\n.*" rendered != null;
+    expected = true;
+  };
+  testDeniedLocalPortsBeforeLoopbackAfterEstablished = {
+    expr =
+      let
+        lines = map (l: builtins.head (builtins.match " *(.*)" l)) (builtins.filter builtins.isString (builtins.split "\n" rendered));
+        start = builtins.head (builtins.filter (n: builtins.elemAt lines n == "chain egress_web {") (builtins.genList (n: n) (builtins.length lines)));
+        rules = builtins.genList (n: builtins.elemAt lines (start + 1 + n)) 4;
+      in
+      rules;
+    expected = [
+      "ct state established,related accept"
+      "ct state invalid drop"
+      "oif \"lo\" meta l4proto { tcp, udp } th dport { 5432, 8090, 9092 } goto local_denied_web"
+      "oif \"lo\" accept"
+    ];
+  };
+  testNoDeniedLocalPortsNoRuleNoChain = {
+    expr = {
+      rule = builtins.match ".*goto local_denied_batch-2.*" rendered != null;
+      chain = builtins.match ".*chain local_denied_batch-2.*" rendered != null;
+    };
+    expected = { rule = false; chain = false; };
+  };
+  testLocalDeniedPrefixIsNotABlockedPrefix = {
+    expr = {
+      prefix = lib.localDeniedLogPrefix "web";
+      # The tuner's parser looks for "opencode-<name>-blocked:"; these lines must not match it.
+      endsLikeBlocked = builtins.match ".*-blocked: " (lib.localDeniedLogPrefix "web") != null;
+    };
+    expected = { prefix = "opencode-web-local-denied: "; endsLikeBlocked = false; };
+  };
+  testDeniedLocalPortsAsRendered = {
+    expr = map lib.egressDeniedLocalPorts [ twoInstances.web twoInstances.batch-2 ];
+    expected = [ [ 5432 8090 9092 ] [ ] ];
+  };
+  testDeniedLocalPortsValid = {
+    expr = lib.egressInstanceErrors "web" { user = "opencode-web"; deniedLocalPorts = [ 1 5432 65535 ]; };
+    expected = [ ];
+  };
+  testDeniedLocalPortsErrorsNameInstanceAndValue = {
+    expr = lib.egressInstanceErrors "web" { user = "opencode-web"; deniedLocalPorts = [ 0 5432 65536 "9092" ]; };
+    expected = [
+      "opencode instance 'web': networkIsolation.deniedLocalPorts entry 0 is not a port (an integer from 1 to 65535)"
+      "opencode instance 'web': networkIsolation.deniedLocalPorts entry 65536 is not a port (an integer from 1 to 65535)"
+      "opencode instance 'web': networkIsolation.deniedLocalPorts entry \"9092\" is not a port (an integer from 1 to 65535)"
+    ];
+  };
+  testDeniedLocalPortsMustBeAList = {
+    expr = lib.egressInstanceErrors "web" { user = "opencode-web"; deniedLocalPorts = 5432; };
+    expected = [ "opencode instance 'web': networkIsolation.deniedLocalPorts 5432 must be a list of ports" ];
+  };
+
   testRejectsBadInput = {
     expr = (builtins.tryEval (lib.egressRuleset { web = { user = "u"; outboundAllowCidrs = [ "10.0.0.1/8" ]; }; })).success;
     expected = false;

@@ -6,3 +6,5 @@ import ./cidr.nix { inherit lib; }
 // import ./names.nix { inherit lib; }
 // import ./ruleset.nix { inherit lib; }
 // import ./config.nix { inherit lib; }
+// import ./database.nix { inherit lib; }
+// import ./ports.nix { inherit lib; }

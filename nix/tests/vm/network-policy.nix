@@ -1,6 +1,7 @@
 # The egress policy on a real NixOS host: an isolated instance reaches exactly its allowlist
 # (IPv4 and IPv6), the rest is dropped, logged to the journal with the prefix and the UID
-# (rate-limited) and counted per destination; other instances and users are untouched; the
+# (rate-limited) and counted per destination; a denied local port is refused to it on every
+# local address while loopback stays open; other instances and users are untouched; the
 # NixOS firewall keeps working beside the table; the server does not run without its policy.
 { pkgs, self }:
 let
@@ -39,6 +40,8 @@ pkgs.testers.runNixOSTest {
     networking.nftables.enable = true;
     networking.firewall.enable = true;
     environment.systemPackages = [ pkgs.curl pkgs.jq ];
+    # A local service the restricted instance must not talk to.
+    systemd.services.local-web = web 8095;
     systemd.tmpfiles.rules = [
       "d /srv/restricted 0750 opencode-restricted opencode-restricted - -"
       "d /srv/open 0750 opencode-open opencode-open - -"
@@ -52,6 +55,7 @@ pkgs.testers.runNixOSTest {
         networkIsolation = {
           enable = true;
           outboundAllowCidrs = [ "192.168.1.2/32" "fd00:1::2/128" ];
+          deniedLocalPorts = [ 8095 ];
         };
       };
       instances.open = {
@@ -97,6 +101,22 @@ pkgs.testers.runNixOSTest {
 
     with subtest("loopback works"):
         assert machine.succeed("curl -s -o /dev/null -w '%{http_code}' 'http://127.0.0.1:8091/connect?host=127.0.0.1&port=8090'").strip() == "200"
+
+    with subtest("a denied local port is refused to the isolated instance only"):
+        machine.wait_for_open_port(8095)
+        def reaches(port, host, dport):
+            return machine.succeed(
+                f"curl -s -o /dev/null -w '%{{http_code}}' 'http://127.0.0.1:{port}/connect?host={host}&port={dport}'"
+            ).strip() == "200"
+        for host in ["127.0.0.1", "127.0.0.2", "::1", "192.168.1.1", "fd00:1::1"]:
+            assert not reaches(8091, host, 8095), host
+            assert reaches(8090, host, 8095), host
+        assert reaches(8091, "127.0.0.1", 8090)
+        machine.succeed("curl -sf --max-time 5 http://127.0.0.1:8095/")
+        machine.succeed("opencode-check-egress restricted opencode-restricted 8095")
+        machine.succeed("systemctl show -P ExecStartPre opencode-restricted.service | grep -q 'opencode-check-egress restricted opencode-restricted 8095'")
+        machine.wait_until_succeeds(f"journalctl -k -o cat | grep -E '^opencode-restricted-local-denied: IN= OUT=lo .*DPT=8095 .*UID={uid} '")
+        assert "DPT=8095" not in machine.succeed("journalctl -k -o cat | grep '^opencode-restricted-blocked: ' || true")
 
     with subtest("other instances and users are untouched"):
         assert connect(8090, "192.168.1.3")

@@ -154,7 +154,125 @@ let
     role = { inherit (host.config.systemd.services.opencode-egress-tuner-grafana-role) after requires; };
   };
 
+  # 10. Denied local ports: the tuner's ports follow its options (and nixpkgs' for PostgreSQL,
+  #     Prometheus and Grafana), whatever they are set to.
+  tunerHost =
+    extra:
+    evalHost [
+      {
+        networking.nftables.enable = true;
+        services.opencode.enable = true;
+        services.opencode.instances.web = {
+          directory = "/srv/web";
+          networkIsolation.enable = true;
+        };
+        services.opencode-egress-tuner = {
+          collector.enable = true;
+          policy.enable = true;
+          grafana.postgres.passwordFile = "/run/secrets/grafana-db";
+        };
+        services.grafana.enable = true;
+        services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana-secret-key}";
+      }
+      extra
+    ];
+  movedPorts = tunerHost {
+    services.opencode-egress-tuner = {
+      collector.metricsPort = 9501;
+      policy.listen.port = 8443;
+      policy.settings."quarkus.management.enabled" = true;
+      policy.kafka.listenAddress = "10.0.0.5";
+    };
+    services.apache-kafka.settings.listeners = lib.mkForce [
+      "SASL_PLAINTEXT://10.0.0.5:9094"
+      "CONTROLLER://127.0.0.1:9095"
+    ];
+    services.postgresql.settings.port = 5433;
+    services.prometheus = {
+      enable = true;
+      port = 9091;
+    };
+    services.grafana.settings.server.http_port = 3001;
+  };
+  chainOf = host: lib.splitString "\n" host.config.networking.nftables.tables.opencode-egress.content;
+  # Only the opencode module: the tuner's module is not imported at all.
+  opencodeOnly = lib.evalModules {
+    modules =
+      standIns.modules
+      ++ standIns.nixpkgsModules { }
+      ++ [
+        self.nixosModules.default
+        { networking.nftables.enable = true; }
+        (instance {
+          networkIsolation = {
+            enable = true;
+            deniedLocalPorts = [ 6379 ];
+          };
+        })
+      ];
+  };
+
   tests = {
+    # 10. Denied local ports.
+    testDeniedPortsFollowTheTunerOptions = {
+      expr = map (p: p.port) movedPorts.config.services.opencode-egress-tuner.localPorts;
+      expected = [ 9501 8443 9000 9094 9095 5433 9091 3001 ];
+    };
+    testDeniedPortsNameTheirPartAndOption = {
+      expr = map (p: p.part) movedPorts.config.services.opencode-egress-tuner.localPorts;
+      expected = [
+        "collector health and metrics (services.opencode-egress-tuner.collector.settings.\"quarkus.http.port\")"
+        "policy UI and API (services.opencode-egress-tuner.policy.settings.\"quarkus.http.port\")"
+        "policy UI and API, management interface (services.opencode-egress-tuner.policy.settings.\"quarkus.management.port\")"
+        "Kafka SASL_PLAINTEXT listener (services.apache-kafka.settings.listeners)"
+        "Kafka CONTROLLER listener (services.apache-kafka.settings.listeners)"
+        "PostgreSQL (services.postgresql.settings.port)"
+        "Prometheus (services.prometheus.port)"
+        "Grafana (services.grafana.settings.server.http_port)"
+      ];
+    };
+    testMovedPortsRenderedInTheInstanceChain = {
+      expr = builtins.elem "  oif \"lo\" meta l4proto { tcp, udp } th dport { 3001, 5433, 8443, 9000, 9091, 9094, 9095, 9501 } goto local_denied_web" (chainOf movedPorts);
+      expected = true;
+    };
+    testMovedPortsHostEvaluates = { expr = evaluates movedPorts; expected = [ ]; };
+    testNothingOfTheTunerEnabledDeniesNothing = {
+      expr = {
+        ports = (evalHost [ { networking.nftables.enable = true; } (instance { networkIsolation.enable = true; }) ]).config.services.opencode-egress-tuner.localPorts;
+        rule = lib.any (lib.hasInfix "local_denied_web") (chainOf isolatedEmpty);
+      };
+      expected = { ports = [ ]; rule = false; };
+    };
+    testCollectorOnlyHostDeniesTheCollectorPort = {
+      expr =
+        map (p: p.port)
+          (evalHost [ { services.opencode-egress-tuner.collector.enable = true; } ]).config.services.opencode-egress-tuner.localPorts;
+      expected = [ 9401 ];
+    };
+    testOpencodeModuleWithoutTheTunerModule = {
+      expr = {
+        evaluates = evaluates opencodeOnly;
+        rule = builtins.elem "  oif \"lo\" meta l4proto { tcp, udp } th dport { 6379 } goto local_denied_web" (chainOf opencodeOnly);
+      };
+      expected = { evaluates = [ ]; rule = true; };
+    };
+    testUnisolatedInstanceBesideTheTunerWarns = {
+      expr = builtins.filter (lib.hasInfix "networkIsolation is off") (tunerHost { services.opencode.instances.web.networkIsolation.enable = lib.mkForce false; }).config.warnings;
+      expected = [
+        "services.opencode.instances.web.networkIsolation is off: the instance can reach the egress tuner's local ports on this host (9401, 8090, 9092, 9093, 5432, 3000); enable it to deny them"
+      ];
+    };
+    testDisabledInstanceOnTheTunerPortIsNoClash = {
+      expr = failedAssertions (tunerHost { services.opencode.instances.web = { enable = false; listen.port = 9092; }; });
+      expected = [ ];
+    };
+    testListenPortOfTheTunerFailsWithOurMessage = {
+      expr = failedAssertions (tunerHost { services.opencode.instances.web.listen.port = 9092; });
+      expected = [
+        "services.opencode.instances.web.listen.port 9092 is also a port of the egress tuner on this host: Kafka PLAINTEXT listener (services.apache-kafka.settings.listeners); choose another listen.port"
+      ];
+    };
+
     # 1. Names: 22 characters is the limit; a longer one fails with our message, and nothing
     #    of it (no user, no units) reaches NixOS' own checks.
     testName23FailsWithOurMessage = {
@@ -207,12 +325,16 @@ let
           lines = lib.splitString "\n" m.services.postgresql.authentication;
           index = l: lib.lists.findFirstIndex (x: lib.hasPrefix l x) (-1) lines;
           ours = index "local egress_tuner egress_tuner peer";
+          reject = index "local egress_tuner all reject";
         in
         {
           ours = ours >= 0;
           beforeDefaults = ours >= 0 && ours < index "local all all";
+          # Every other role is rejected for the tuner's database before the catch-all lines
+          # (postgres' own and "local all all peer") could let it in.
+          rejectAfterOursBeforeDefaults = ours < reject && reject < index "local all postgres" && reject < index "local all all";
         };
-      expected = { ours = true; beforeDefaults = true; };
+      expected = { ours = true; beforeDefaults = true; rejectAfterOursBeforeDefaults = true; };
     };
 
     # 6. Reserved names: our assertion, no "conflicting definition values".
@@ -323,6 +445,10 @@ let
       };
     };
     testOlderPostgresqlModuleEvaluates = { expr = evaluates (policyHost nixosFilesOld); expected = [ ]; };
+    testOlderPostgresqlPortIsDenied = {
+      expr = builtins.elem 5432 (map (p: p.port) (policyHost nixosFilesOld).config.services.opencode-egress-tuner.localPorts);
+      expected = true;
+    };
   }
   // exampleTests
   // vmTestsEvaluate;

@@ -8,6 +8,8 @@
   web = {
     user = "opencode-web";
     outboundAllowCidrs = [ "192.0.2.0/24" "10.10.0.0/16" "2001:db8::/32" "10.10.3.0/24" ];
+    # Unsorted, with a duplicate: rendered sorted and once.
+    deniedLocalPorts = [ 9092 5432 8090 9092 ];
   };
   batch-2 = {
     user = 4711;

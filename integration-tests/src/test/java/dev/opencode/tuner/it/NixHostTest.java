@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs nix/tests/run-host-tests.sh (every .nix file parses; the pure library evaluates with bare nix-instantiate and
  * rejects bad input; the rendered ruleset passes nft -c and, in network namespaces with real users, enforces exactly
- * the allowlists and logs the rest), then feeds the kernel lines it captured to the core parser: the NixOS module's
- * log line is the collector's input contract.
+ * the allowlists and logs the rest, and closes denied local ports to the instance user only), then feeds the kernel
+ * lines it captured to the core parser: the NixOS module's log line is the collector's input contract, and the lines of
+ * denied local attempts are no blocked events.
  */
 class NixHostTest {
     @TempDir
@@ -45,6 +46,14 @@ class NixHostTest {
         assertThat(parsed).extracting(BlockedLine::family).contains(4, 6);
         assertThat(parsed).extracting(BlockedLine::protocol).contains("tcp", "udp");
         assertThat(parsed).allSatisfy(l -> assertThat(l.uid()).as("UID= from 'log flags skuid'").isNotNull());
+
+        // Attempts on a denied local port are logged under their own prefix: the collector must never turn them
+        // into blocked events (the tuner would then suggest loopback destinations).
+        List<String> localDenied = Files.readAllLines(out.resolve("local-denied-lines.txt"));
+        assertThat(localDenied).isNotEmpty().allSatisfy(line -> {
+            assertThat(line).startsWith("opencode-ht-alpha-local-denied: ");
+            assertThat(parser.parse(line)).as(line).isSameAs(ParseResult.Unrelated.INSTANCE);
+        });
     }
 
     @Test
