@@ -76,7 +76,7 @@ in
 
   # propertyPort value -> port or null; kafkaListener "NAME://host:port" -> { name; port; } or
   # null; kafkaListeners (list, or comma-separated string) -> [ { name; port; } ... ].
-  inherit (ports) propertyPort kafkaListener kafkaListeners;
+  inherit (ports) propertyPort kafkaListener kafkaListeners otherInstancePorts;
 
   inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 

@@ -33,4 +33,15 @@ rec {
       list = if builtins.isList listeners then listeners else map (s: builtins.head (builtins.match " *(.*[^ ]) *" s)) (builtins.filter (s: builtins.match " *" s == null) (i.splitOn "," listeners));
     in
     builtins.filter (l: l != null) (map kafkaListener list);
+
+  # The listen ports of the other instances of a host ({ <name> = port; ... } of the enabled ones),
+  # sorted and without duplicates: an instance's opencode server runs tools as that instance, so
+  # reaching it would cross from one sandbox into another.
+  otherInstancePorts =
+    name: listenPorts:
+    let
+      others = builtins.filter (n: n != name) (builtins.attrNames listenPorts);
+      ports = map (n: listenPorts.${n}) others;
+    in
+    builtins.sort builtins.lessThan (builtins.foldl' (acc: p: if builtins.elem p acc then acc else acc ++ [ p ]) [ ] ports);
 }

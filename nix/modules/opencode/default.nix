@@ -240,6 +240,16 @@ let
               `sandbox.unixSockets.allow`).
             '';
           };
+          reachOtherInstances = mkOption {
+            type = types.bool;
+            default = false;
+            description = ''
+              Whether the instance may connect to the opencode servers of the other instances on
+              this host. Off by default: another instance's server runs tools as that instance,
+              under its allowlist, so reaching it would cross from one sandbox into another;
+              their `listen.port`s are then added to `deniedLocalPorts`.
+            '';
+          };
           blockedTimeout = mkOption {
             type = types.str;
             default = "7d";
@@ -603,7 +613,7 @@ let
     };
 
   egressSpec =
-    _: i:
+    name: i:
     let
       uid = config.users.users.${i.user}.uid;
     in
@@ -611,7 +621,11 @@ let
       # A fixed uid is used as is; otherwise nft resolves the name when the table loads.
       user = if uid != null then uid else i.user;
       inherit (i.networkIsolation) outboundAllowCidrs logRate blockedTimeout;
-      deniedLocalPorts = i.networkIsolation.deniedLocalPorts ++ map (p: p.port) tunerLocalPorts;
+      deniedLocalPorts =
+        i.networkIsolation.deniedLocalPorts
+        ++ map (p: p.port) tunerLocalPorts
+        ++ lib.optionals (!i.networkIsolation.reachOtherInstances)
+          (ocLib.otherInstancePorts name (lib.mapAttrs (_: o: o.listen.port) enabled));
     };
 
   isAbsolute = p: lib.hasPrefix "/" p;

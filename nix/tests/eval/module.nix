@@ -33,8 +33,7 @@ let
 
   failedAssertions = host: map (a: a.message) (builtins.filter (a: !a.assertion) host.config.assertions);
 
-  good = evalHost [
-    {
+  goodHost = {
       networking.nftables.enable = true;
       services.opencode = {
         enable = true;
@@ -52,8 +51,8 @@ let
           sandbox.unixSockets.allow = [ "/run/postgresql" ];
         };
       };
-    }
-  ];
+    };
+  good = evalHost [ goodHost ];
   c = good.config;
   web = c.systemd.services.opencode-web;
   batch = c.systemd.services.opencode-batch;
@@ -187,6 +186,22 @@ let
     testOnlyListenPortBindable = { expr = web.serviceConfig.SocketBindAllow; expected = [ "tcp:8081" ]; };
     testTableFromPureLibrary = {
       expr = c.networking.nftables.tables.opencode-egress.content;
+      expected = ocLib.egressTableContent {
+        web = {
+          user = "opencode-web";
+          outboundAllowCidrs = [ "10.0.0.0/8" "2001:db8::/32" ];
+          logRate = "5/minute";
+          blockedTimeout = "7d";
+          # The other instance's opencode server (batch, not isolated itself) is out of reach.
+          deniedLocalPorts = [ 8082 ];
+        };
+      };
+    };
+    testOtherInstancesServersReachableOnlyWhenAllowed = {
+      expr = (evalHost [
+        goodHost
+        { services.opencode.instances.web.networkIsolation.reachOtherInstances = true; }
+      ]).config.networking.nftables.tables.opencode-egress.content;
       expected = ocLib.egressTableContent {
         web = {
           user = "opencode-web";

@@ -25,6 +25,14 @@
       null
     ];
   };
+  testOtherInstancePortsLeaveOutTheInstanceItself = {
+    expr = {
+      web = lib.otherInstancePorts "web" { web = 4096; docs = 4098; ci = 4097; };
+      alone = lib.otherInstancePorts "web" { web = 4096; };
+      shared = lib.otherInstancePorts "a" { a = 1; b = 7; c = 7; };
+    };
+    expected = { web = [ 4097 4098 ]; alone = [ ]; shared = [ 7 ]; };
+  };
   testKafkaListenersFromListAndString = {
     expr = {
       list = lib.kafkaListeners [ "PLAINTEXT://127.0.0.1:9092" "CONTROLLER://127.0.0.1:9093" ];
