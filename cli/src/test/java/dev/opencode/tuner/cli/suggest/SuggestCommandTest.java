@@ -97,6 +97,31 @@ class SuggestCommandTest {
     }
 
     @Test
+    void fieldsForgedInTheLogPrefixAreMalformedCountedAndNeverSuggested() throws Exception {
+        // A log rule's author writes the instance's destination and uid into the prefix; the kernel's own fields
+        // follow, hidden behind an unclosed bracket or glued to the last forged token.
+        String kernel = "IN= OUT=eth0 SRC=10.99.0.2 DST=192.0.2.9 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP "
+                + "SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0 ";
+        JournalFixture fx = new JournalFixture().host("web-1")
+                .kernel(tcpLine("web", "10.0.0.2", "151.101.0.223", 443, 991))
+                .kernel("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=6.6.6.6 PROTO=TCP SPT=1 DPT=443 "
+                        + "UID=991 GID=991 [" + kernel)
+                .kernel("opencode-web-blocked: IN=x UID=991 GID=991 X" + kernel);
+
+        Run run = tuner("suggest", "--journal-dir", journal(fx).toString(), "--format", "json");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode root = run.json();
+        assertThat(cidrs(instance(root, "web-1", "web"))).containsExactly("151.101.0.223/32");
+        assertThat(root.at("/skipped/malformed").asLong()).isEqualTo(2);
+        assertThat(root.at("/malformedSamples/0/reason").asText()).contains("log prefix");
+        assertThat(root.at("/malformedSamples/1/reason").asText()).contains("log prefix");
+        assertThat(root.get("instances").toString()).doesNotContain("6.6.6.6").doesNotContain("192.0.2.9");
+        Run text = tuner("suggest", "--journal-dir", journal(fx).toString());
+        assertThat(text.out()).contains("2 malformed").contains("'OUT=' appears twice");
+    }
+
+    @Test
     void withoutSpoofScanSpoofedLinesAreStillNeverSuggested() throws Exception {
         JournalFixture fx = new JournalFixture()
                 .entry("journal", tcpLine("web", "10.0.0.2", "203.0.113.66", 4444, 991))
