@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.blocked.Transport;
+import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.suggest.DestinationStats;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Refusal;
@@ -124,14 +125,9 @@ final class SuggestOutput {
         return t == null ? "time unknown" : SHORT.format(t);
     }
 
-    /** Host names come from logs: never let control characters (terminal escapes) through to a terminal. */
+    /** Host names come from logs: control and format characters (terminal escapes, bidi overrides) are escaped. */
     static String printable(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            out.append(c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) ? c : '?');
-        }
-        return out.toString();
+        return Untrusted.visible(text);
     }
 
     private static String events(long n) {

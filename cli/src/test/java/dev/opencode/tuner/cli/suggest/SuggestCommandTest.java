@@ -370,7 +370,25 @@ class SuggestCommandTest {
                 "Nov 25 10:00:02 evil\u001b[2J kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1) + "\n");
         Run run = tuner("suggest", "--kernel-log", log.toString());
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).doesNotContain("\u001b").contains("evil?[2J / web");
+        assertThat(run.out()).doesNotContain("\u001b").contains("evil\\u001B[2J / web");
+    }
+
+    @Test
+    void formatCharactersInHostNamesAreShownEscapedAndJsonStillMeansTheSame() throws Exception {
+        // Shown raw, the right-to-left override makes this name read as "web-host-1": the wrong host to trust.
+        String host = "web-\u202E1-tsoh\u200B";
+        JournalFixture fx = new JournalFixture().host(host)
+                .kernel(tcpLine("web", "10.0.0.2", "151.101.0.223", 443, 991));
+        Path journal = journal(fx);
+
+        Run text = tuner("suggest", "--journal-dir", journal.toString());
+        Run json = tuner("suggest", "--journal-dir", journal.toString(), "--format", "json");
+
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("web-\\u202E1-tsoh\\u200B / web").doesNotContain("\u202E")
+                .doesNotContain("\u200B");
+        assertThat(json.out()).contains("web-\\u202E1-tsoh\\u200B").doesNotContain("\u202E");
+        assertThat(json.json().at("/instances/0/host").asText()).isEqualTo(host);
     }
 
     static String evalNix(String module) throws Exception {
