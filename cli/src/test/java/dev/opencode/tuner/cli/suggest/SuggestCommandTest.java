@@ -365,6 +365,34 @@ class SuggestCommandTest {
     }
 
     @Test
+    void anAllowlistCannotReadFilesOutsideItsDirectoryNorEchoTheirText() throws Exception {
+        String secret = "tuner-secret-" + java.util.UUID.randomUUID();
+        Path secretFile = Files.writeString(dir.resolve("secret.txt"), secret + "\n");
+        Path modules = Files.createDirectory(dir.resolve("pr"));
+        Path outside = Files.writeString(modules.resolve("outside.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (builtins.readFile " + secretFile + ") ]; }");
+        Files.copy(secretFile, modules.resolve("inner.txt"));
+        Path inside = Files.writeString(modules.resolve("inside.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (throw (builtins.readFile ./inner.txt)) ]; }");
+        Path value = Files.writeString(modules.resolve("value.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (builtins.readFile ./inner.txt) ]; }");
+        JournalFixture fx = new JournalFixture().kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1));
+        Path journal = journal(fx);
+
+        Run out = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", outside.toString());
+        Run in = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", inside.toString());
+        Run val = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", value.toString());
+
+        assertThat(List.of(out, in, val)).allSatisfy(r -> {
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.out() + r.err()).doesNotContain(secret);
+        });
+        assertThat(out.err()).contains("outside its own directory");
+        assertThat(in.err()).contains("does not evaluate as an allowlist module").contains("not shown");
+        assertThat(val.err()).contains("instance 'web' has an entry that is not a CIDR").contains("not shown");
+    }
+
+    @Test
     void hostNamesFromLogsCannotInjectTerminalEscapes() throws Exception {
         Path log = Files.writeString(dir.resolve("esc.log"),
                 "Nov 25 10:00:02 evil\u001b[2J kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1) + "\n");
