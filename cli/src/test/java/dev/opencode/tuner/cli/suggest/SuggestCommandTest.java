@@ -419,6 +419,68 @@ class SuggestCommandTest {
         assertThat(json.json().at("/instances/0/host").asText()).isEqualTo(host);
     }
 
+    @Test
+    void destinationsBeyondTheCapAreCountedReportedAndNeverSuggested() throws Exception {
+        JournalFixture fx = new JournalFixture().host("web-1");
+        for (int i = 1; i <= 5; i++) {
+            fx.kernel(tcpLine("web", "10.0.0.2", "192.0.2." + i, 443, 991));
+        }
+        fx.kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 991)); // a kept destination still counts
+        fx.kernel(tcpLine("docs", "10.0.0.2", "198.51.100.1", 53, 992));
+        Path journal = journal(fx);
+
+        Run json = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "3", "--format", "json");
+        Run text = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "3");
+        Run zero = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "0");
+
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode web = instance(json.json(), "web-1", "web");
+        assertThat(web.get("destinations").asLong()).isEqualTo(3);
+        assertThat(web.get("events").asLong()).isEqualTo(4);
+        assertThat(json.json().get("capped").toString())
+                .isEqualTo("[{\"host\":\"web-1\",\"instance\":\"web\",\"overflowEvents\":2}]");
+        assertThat(json.json().at("/skipped/overflow").asLong()).isEqualTo(2);
+        assertThat(json.json().at("/maxDestinationsPerInstance").asInt()).isEqualTo(3);
+        assertThat(text.out()).contains("capped: 2 more events went to destinations beyond the first 3")
+                .contains("Warning: 2 blocked events went to destinations beyond the cap of 3");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--max-destinations 0 is not a count");
+    }
+
+    /**
+     * An agent can make up any number of destinations: one million distinct ones, streamed through stdin into a CLI
+     * JVM with a 64 MB heap, give the overflow message and no OutOfMemoryError. Without the cap the aggregates of the
+     * million destinations need several hundred MB.
+     */
+    @Test
+    void oneMillionDistinctDestinationsStayWithinASmallHeap() throws Exception {
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(javaCommand, "-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-cp",
+                System.getProperty("java.class.path"), Tuner.class.getName(), "suggest", "--kernel-log", "-",
+                "--format", "json").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread writer = new Thread(() -> {
+            try (var in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(p.getOutputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
+                for (int i = 0; i < 1_000_000; i++) {
+                    in.write("Nov 25 10:00:02 web-1 kernel: " + tcpLine("web", "10.0.0.2",
+                            "10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 443, 991) + "\n");
+                }
+            } catch (java.io.IOException e) {
+                // the CLI died: its exit code says why
+            }
+        });
+        writer.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        writer.join();
+
+        assertThat(p.exitValue()).as("exit code (3 would be an OutOfMemoryError)").isZero();
+        JsonNode root = new ObjectMapper().readTree(out);
+        assertThat(root.at("/input/blockedEvents").asLong()).isEqualTo(1_000_000);
+        assertThat(root.at("/instances/0/destinations").asLong()).isEqualTo(10_000);
+        assertThat(root.at("/skipped/overflow").asLong()).isEqualTo(990_000);
+    }
+
     static String evalNix(String module) throws Exception {
         Path file = Files.createTempFile("allow", ".nix");
         try {
