@@ -94,7 +94,7 @@ class PostgresServerTest {
       }
       postgres.stop();
     }
-    // Without their credential files, the next start gives both roles new passwords: ALTER, with every statement logged.
+    // Without their credential files, the next start gives both roles new passwords: ALTER, every statement logged.
     Files.delete(state.resolve("credentials/policy-db.properties"));
     Files.delete(state.resolve("credentials/grafana-db.properties"));
 

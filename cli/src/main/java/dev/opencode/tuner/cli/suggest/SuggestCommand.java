@@ -88,7 +88,8 @@ public final class SuggestCommand implements Callable<Integer> {
 
     @Option(names = "--max-destinations", paramLabel = "N", defaultValue = "10000",
             description = "Distinct destinations kept per instance, so that memory stays bounded whatever the input;"
-                    + " events to further destinations are counted as overflow and reported (default ${DEFAULT-VALUE}).")
+                    + " events to further destinations are counted as overflow and reported"
+                    + " (default ${DEFAULT-VALUE}).")
     int maxDestinations;
 
     @Option(names = "--prefix4", paramLabel = "LEN", defaultValue = "24",

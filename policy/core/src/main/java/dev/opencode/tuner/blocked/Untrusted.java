@@ -37,9 +37,10 @@ public final class Untrusted {
      * Returns {@code text} as a reader should see it: every character that is invisible or changes how the text
      * around it is shown (controls, line breaks, bidi overrides such as U+202E, zero-width and other format
      * characters, unpaired surrogates, private-use and unassigned code points, variation selectors) is written as
-     * its UTF-16 escape (a backslash, {@code u} and four upper-case hex digits); everything else, letters of any script included, is kept. The escapes are
-     * those of Java and JSON, so JSON text stays valid and means the same. The one function for names, comments and
-     * evidence shown in the CLI, the web UI, pull requests and commit messages.
+     * its UTF-16 escape (a backslash, {@code u} and four upper-case hex digits); every other character, letters of
+     * any script included, is kept. The escapes are those of Java and JSON, so JSON text stays valid and means the
+     * same. The one function for names, comments and evidence shown in the CLI, the web UI, pull requests and
+     * commit messages.
      */
     public static String visible(CharSequence text) {
         return text == null ? null : visible(text, false);

@@ -54,8 +54,9 @@ class UntrustedTest {
     void theResultHasNothingHiddenAndReadsBackAsJsonToTheSameText(@ForAll String text) throws Exception {
         String shown = Untrusted.visible(text);
 
-        assertThat(shown.codePoints()).allMatch(cp -> cp >= 0x20 && cp != 0x7f && Character.getType(cp) != Character.FORMAT
-                && Character.getType(cp) != Character.CONTROL && Character.getType(cp) != Character.SURROGATE);
+        assertThat(shown.codePoints()).allMatch(cp -> cp >= 0x20 && cp != 0x7f
+                && Character.getType(cp) != Character.FORMAT && Character.getType(cp) != Character.CONTROL
+                && Character.getType(cp) != Character.SURROGATE);
         // The escapes are JSON's: inside a JSON string (quote and backslash aside) they decode to the original.
         String json = "\"" + Untrusted.visible(text.replace("\\", "\\\\").replace("\"", "\\\"")) + "\"";
         assertThat(new ObjectMapper().readValue(json, String.class)).isEqualTo(text);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Host names become a path and a branch: checked against JGit's ref rules and the real {@code git check-ref-format}. */
+/** Host names become a path and a branch: checked against JGit's ref rules and the real git check-ref-format. */
 class HostNamesTest {
     /** Whether the real git accepts {@code refs/heads/opencode-egress/<host>} as a branch name. */
     static boolean gitAcceptsBranchOf(String host) throws Exception {
@@ -60,7 +60,8 @@ class HostNamesTest {
         ExportEntry entry = new ExportEntry("web", "192.0.2.1/32", "id", "alice", Instant.EPOCH, null, "");
 
         assertThatThrownBy(() -> new HostExport("web.lock", List.of(entry)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host 'web.lock' cannot be exported");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host 'web.lock' cannot be exported");
     }
 
     @Property(tries = 3000)
