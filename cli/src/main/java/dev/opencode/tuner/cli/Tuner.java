@@ -4,6 +4,7 @@ import dev.opencode.tuner.cli.review.ReviewCommands;
 import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
 import dev.opencode.tuner.stack.StackException;
+import dev.opencode.tuner.blocked.Untrusted;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,19 +35,29 @@ public final class Tuner {
     /** Runs the CLI with the given streams and returns the exit code (used by tests in-process). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Tuner());
+        PrintWriter visibleOut = new PrintWriter(new VisibleWriter(out), true);
+        try {
+            return run(cli, visibleOut, err, args);
+        } finally {
+            visibleOut.flush();
+        }
+    }
+
+    private static int run(CommandLine cli, PrintWriter out, PrintWriter err, String... args) {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CliException failure) {
-                cmd.getErr().println("tuner: " + failure.getMessage());
+                cmd.getErr().println("tuner: " + Untrusted.visibleLines(failure.getMessage()));
                 return failure.exitCode();
             }
             if (e instanceof StackException failure) { // ./tuner up & co: the message names the part and its log
-                cmd.getErr().println("tuner: " + failure.getMessage());
+                cmd.getErr().println("tuner: " + Untrusted.visibleLines(failure.getMessage()));
                 return EXIT_INPUT;
             }
             // A bug of ours: still one line for the user; the stack trace only on request.
-            cmd.getErr().println("tuner: internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()
+            cmd.getErr().println("tuner: internal error: " + e.getClass().getSimpleName() + ": "
+                    + Untrusted.visibleLines(e.getMessage())
                     + " (rerun with JAVA_TOOL_OPTIONS=-Dtuner.debug=true for details, and please report it)");
             if (Boolean.getBoolean("tuner.debug")) {
                 e.printStackTrace(cmd.getErr());
@@ -55,7 +66,7 @@ public final class Tuner {
         });
         cli.setParameterExceptionHandler((e, parsed) -> {
             CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("tuner: " + e.getMessage());
+            cmd.getErr().println("tuner: " + Untrusted.visibleLines(e.getMessage()));
             cmd.getErr().println("  see: ./tuner " + cmd.getCommandSpec().qualifiedName().replaceFirst("^tuner ?", "")
                     + (cmd.getCommandSpec().qualifiedName().equals("tuner") ? "" : " ") + "--help");
             return EXIT_USAGE;

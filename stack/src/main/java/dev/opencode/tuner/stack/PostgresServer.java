@@ -12,10 +12,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.postgresql.PGConnection;
 
 /**
  * A private PostgreSQL cluster created with the server binaries of the OS packages ({@code initdb}, {@code pg_ctl}),
@@ -375,10 +377,7 @@ public final class PostgresServer implements AutoCloseable {
     policy.store(layout.policyDbCredentials());
     PostgresCredentials superuser = new PostgresCredentials(base + "postgres", SUPERUSER, superuserPassword);
     try (Connection connection = superuser.connect(); Statement statement = connection.createStatement()) {
-      // DDL takes no parameters; the password is base64url ([A-Za-z0-9_-]) and the names are constants.
-      String login = " WITH LOGIN PASSWORD '" + password + "'";
-      statement.execute((exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", POLICY_ROLE)
-          ? "ALTER ROLE " : "CREATE ROLE ") + POLICY_ROLE + login);
+      setLoginPassword(connection, POLICY_ROLE, password);
       if (!exists(connection, "SELECT 1 FROM pg_database WHERE datname = ?", POLICY_DATABASE)) {
         statement.execute("CREATE DATABASE " + POLICY_DATABASE + " OWNER " + POLICY_ROLE);
       }
@@ -403,15 +402,32 @@ public final class PostgresServer implements AutoCloseable {
     }
     new PostgresCredentials(superuser.jdbcUrl(), GRAFANA_ROLE, password).store(layout.grafanaDbCredentials());
     try (Connection connection = superuser.connect(); Statement statement = connection.createStatement()) {
-      // DDL takes no parameters; the password is base64url ([A-Za-z0-9_-]) and the names are constants.
-      statement.execute((exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", GRAFANA_ROLE)
-          ? "ALTER ROLE " : "CREATE ROLE ") + GRAFANA_ROLE + " WITH LOGIN PASSWORD '" + password + "'");
+      setLoginPassword(connection, GRAFANA_ROLE, password);
       for (String grant : GRAFANA_GRANTS) {
         statement.execute(grant);
       }
     } catch (SQLException e) {
       throw new StackException("cannot create the read-only role " + GRAFANA_ROLE + " in " + POLICY_DATABASE + ": "
           + e.getMessage() + "; see " + layout.postgresLog(), e);
+    }
+  }
+
+  /**
+   * Creates {@code role} as a login role if missing, and sets its password as a SCRAM-SHA-256 verifier computed here
+   * (PgJDBC's {@code alterUserPassword}): the statement the server receives, and may log ({@code log_statement},
+   * an error's {@code STATEMENT:} line, {@code pg_stat_activity}), holds the salted verifier, never the password.
+   */
+  private static void setLoginPassword(Connection connection, String role, String password) throws SQLException {
+    if (!exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("CREATE ROLE " + role + " WITH LOGIN"); // a constant name, no password in the text
+      }
+    }
+    char[] secret = password.toCharArray();
+    try {
+      connection.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
+    } finally {
+      Arrays.fill(secret, '\0');
     }
   }
 

@@ -83,6 +83,37 @@ class PostgresServerTest {
   }
 
   @Test
+  void rolePasswordsNeverReachTheServerLogEvenWithLogStatementAll() throws Exception {
+    Path state = StateDirs.create(tmp, "state");
+    try (PostgresServer postgres = PostgresServer.start(state)) {
+      String superuserPassword = Files.readString(state.resolve("credentials/postgres-superuser.password")).strip();
+      PostgresCredentials superuser = new PostgresCredentials(postgres.credentials().jdbcUrl(),
+          PostgresServer.SUPERUSER, superuserPassword);
+      try (Connection c = superuser.connect(); Statement s = c.createStatement()) {
+        s.execute("ALTER SYSTEM SET log_statement = 'all'");
+      }
+      postgres.stop();
+    }
+    // Without their credential files, the next start gives both roles new passwords: ALTER, every statement logged.
+    Files.delete(state.resolve("credentials/policy-db.properties"));
+    Files.delete(state.resolve("credentials/grafana-db.properties"));
+
+    try (PostgresServer again = PostgresServer.start(state)) {
+      String policy = again.credentials().password();
+      String grafana = PostgresCredentials.load(state.resolve("credentials/grafana-db.properties")).password();
+      try (Connection c = again.credentials().connect(); Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT current_user")) {
+        assertThat(r.next()).isTrue();
+      }
+      String log = Files.readString(again.logFile());
+      assertThat(log).as("statements are logged, the verifier sent instead of the password")
+          .contains("ALTER USER \"tuner_policy\" PASSWORD 'SCRAM-SHA-256$4096:")
+          .contains("ALTER USER \"tuner_grafana\" PASSWORD 'SCRAM-SHA-256$4096:");
+      assertThat(log).doesNotContain(policy).doesNotContain(grafana);
+    }
+  }
+
+  @Test
   void refusesAStateDirectoryThePostgresUserCannotReachAsRoot() throws Exception {
     Path closed = Files.createDirectories(tmp.resolve("closed"));
     Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.nix.AllowlistModules;
 import dev.opencode.tuner.suggest.Cidrs;
 import dev.opencode.tuner.suggest.Denylist;
 import inet.ipaddr.IPAddress;
@@ -97,8 +98,11 @@ public final class CheckCommand implements Callable<Integer> {
             Iterator<Map.Entry<String, JsonNode>> instances = evaluation.instances().fields();
             while (instances.hasNext()) {
                 Map.Entry<String, JsonNode> instance = instances.next();
-                String where = file + ": instance " + Untrusted.quote(instance.getKey());
-                if (!InstanceName.isValid(instance.getKey())) {
+                // Names and values are echoed only when valid: a module can fill them with any file it may read.
+                boolean validName = InstanceName.isValid(instance.getKey());
+                String where = file + ": instance " + (validName ? "'" + instance.getKey() + "'"
+                        : "named by a string of " + instance.getKey().length() + " characters (not shown)");
+                if (!validName) {
                     findings.add(where + ": not a valid instance name (" + InstanceName.RULE + ")");
                 }
                 if (!instance.getValue().isArray()) {
@@ -125,11 +129,27 @@ public final class CheckCommand implements Callable<Integer> {
         return EXIT_FINDINGS;
     }
 
+    /** The JSON type of a value, never its content. */
+    static String kind(JsonNode value) {
+        return switch (value.getNodeType()) {
+            case ARRAY -> "a list";
+            case OBJECT -> "an attribute set";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a Boolean";
+            case NULL -> "null";
+            default -> "a " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
     private Optional<String> check(String where, JsonNode value, Denylist denylist) {
         if (!value.isTextual()) {
-            return Optional.of(where + ": entry " + value + " is not a string");
+            return Optional.of(where + ": an entry is not a string but " + kind(value) + " (not shown)");
         }
         String text = value.textValue();
+        if (!Cidrs.isAddressText(text)) {
+            return Optional.of(where + ": an entry is not a CIDR: a string of " + text.length()
+                    + " characters (not shown): write e.g. 203.0.113.0/24 or 2001:db8::/48");
+        }
         String entry = where + ": entry " + Untrusted.quote(text);
         IPAddress block;
         try {

@@ -86,6 +86,12 @@ public final class SuggestCommand implements Callable<Integer> {
             description = "Distinct destinations in one group prefix that make the group suggested (default ${DEFAULT-VALUE}).")
     int minAddresses;
 
+    @Option(names = "--max-destinations", paramLabel = "N", defaultValue = "10000",
+            description = "Distinct destinations kept per instance, so that memory stays bounded whatever the input;"
+                    + " events to further destinations are counted as overflow and reported"
+                    + " (default ${DEFAULT-VALUE}).")
+    int maxDestinations;
+
     @Option(names = "--prefix4", paramLabel = "LEN", defaultValue = "24",
             description = "IPv4 group prefix length, 16..32 (default ${DEFAULT-VALUE}).")
     int prefix4;
@@ -131,7 +137,11 @@ public final class SuggestCommand implements Callable<Integer> {
         Map<String, Allowlist> allowlists = allowlist == null ? Map.of() : AllowlistFile.read(allowlist);
 
         ReadCounters counters = new ReadCounters();
-        Aggregator aggregator = new Aggregator();
+        if (maxDestinations < 1) {
+            throw CliException.usage("--max-destinations " + maxDestinations + " is not a count: use 1 or more"
+                    + " (default " + Aggregator.DEFAULT_MAX_DESTINATIONS + ")");
+        }
+        Aggregator aggregator = new Aggregator(maxDestinations);
         EventFilter filter = new EventFilter(sinceTime, host, instance, aggregator, counters);
         Progress progress = new Progress(err, Terminal.isTerminal(2));
         long started = System.nanoTime();
@@ -169,8 +179,8 @@ public final class SuggestCommand implements Callable<Integer> {
         }
 
         switch (format) {
-            case json -> new SuggestOutput(description, transport, results, counters, aggregator.duplicates()).json(out);
-            case text -> new SuggestOutput(description, transport, results, counters, aggregator.duplicates()).text(out);
+            case json -> new SuggestOutput(description, transport, results, counters, aggregator).json(out);
+            case text -> new SuggestOutput(description, transport, results, counters, aggregator).text(out);
             case nix -> {
                 String selected = requireSingleHost(filter, "--format nix");
                 List<AllowlistRenderer.InstanceAllowlist> lists = new ArrayList<>();
@@ -182,6 +192,9 @@ public final class SuggestCommand implements Callable<Integer> {
                 out.print(new AllowlistRenderer().render(selected == null ? "(no blocked egress found)" : selected,
                         lists));
                 out.flush();
+                if (aggregator.overflowEvents() > 0) {
+                    err.println("tuner: " + SuggestOutput.overflowWarning(aggregator));
+                }
                 if (counters.spoofed + counters.malformed > 0) {
                     err.printf("tuner: skipped %d spoofed and %d malformed lines (see --format text)%n",
                             counters.spoofed, counters.malformed);

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.blocked.Transport;
+import dev.opencode.tuner.blocked.Untrusted;
+import dev.opencode.tuner.suggest.Aggregator;
 import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Refusal;
 import dev.opencode.tuner.suggest.Suggestion;
@@ -14,7 +17,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The {@code json} and {@code text} forms of a suggest run. */
@@ -28,14 +33,36 @@ final class SuggestOutput {
     private final List<InstanceSuggestions> instances;
     private final ReadCounters counters;
     private final long duplicates;
+    private final Aggregator aggregator;
+    /** Overflow events per host and instance ("host\0instance"), for the instances that had any. */
+    private final Map<String, Long> overflow = new HashMap<>();
 
     SuggestOutput(String inputDescription, Transport transport, List<InstanceSuggestions> instances,
-                  ReadCounters counters, long duplicates) {
+                  ReadCounters counters, Aggregator aggregator) {
         this.inputDescription = inputDescription;
         this.transport = transport;
         this.instances = instances;
         this.counters = counters;
-        this.duplicates = duplicates;
+        this.duplicates = aggregator.duplicates();
+        this.aggregator = aggregator;
+        for (InstanceAggregate a : aggregator.instances()) {
+            if (a.overflowEvents() > 0) {
+                overflow.put(a.host() + "\0" + a.instance(), a.overflowEvents());
+            }
+        }
+    }
+
+    private long overflowOf(InstanceSuggestions s) {
+        return overflow.getOrDefault(s.host() + "\0" + s.instance(), 0L);
+    }
+
+    /** The one-line warning when some instance reached the cap of distinct destinations. */
+    static String overflowWarning(Aggregator aggregator) {
+        return String.format("Warning: %,d blocked event%s went to destinations beyond the cap of %,d distinct"
+                + " destinations per instance: counted, not aggregated or suggested. So many destinations suggest"
+                + " a scan or an agent making addresses up; raise --max-destinations to keep more.",
+                aggregator.overflowEvents(), aggregator.overflowEvents() == 1 ? "" : "s",
+                aggregator.maxDestinations());
     }
 
     void json(PrintWriter out) {
@@ -88,6 +115,16 @@ final class SuggestOutput {
         skipped.put("duplicates", duplicates);
         skipped.put("otherHosts", counters.otherHosts);
         skipped.put("otherInstances", counters.otherInstances);
+        skipped.put("overflow", aggregator.overflowEvents());
+        // Beside instances[], whose fields are those of the policy service's API.
+        root.put("maxDestinationsPerInstance", aggregator.maxDestinations());
+        ArrayNode capped = root.putArray("capped");
+        for (InstanceSuggestions s : instances) {
+            if (overflowOf(s) > 0) {
+                capped.addObject().put("host", s.host()).put("instance", s.instance())
+                        .put("overflowEvents", overflowOf(s));
+            }
+        }
         root.put("missedKernelMessages", counters.missedKernelMessages);
         ArrayNode samples = root.putArray("malformedSamples");
         for (ReadCounters.MalformedSample m : counters.malformedSamples()) {
@@ -124,14 +161,9 @@ final class SuggestOutput {
         return t == null ? "time unknown" : SHORT.format(t);
     }
 
-    /** Host names come from logs: never let control characters (terminal escapes) through to a terminal. */
+    /** Host names come from logs: control and format characters (terminal escapes, bidi overrides) are escaped. */
     static String printable(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            out.append(c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) ? c : '?');
-        }
-        return out.toString();
+        return Untrusted.visible(text);
     }
 
     private static String events(long n) {
@@ -162,6 +194,10 @@ final class SuggestOutput {
             hosts.add(s.host());
             out.printf("%s / %s: %,d blocked events to %,d destinations%n", printable(s.host()), s.instance(), s.events(),
                     s.destinations());
+            if (overflowOf(s) > 0) {
+                out.printf("  capped: %,d more events went to destinations beyond the first %,d; counted, not shown%n",
+                        overflowOf(s), aggregator.maxDestinations());
+            }
             for (Suggestion g : s.suggestions()) {
                 suggestionCount++;
                 String covered = g.addresses().size() == 1 && g.opens().longValue() == 1
@@ -196,6 +232,9 @@ final class SuggestOutput {
             out.printf("Skipped %,d kernel line%s whose UID is not the instance user's (opencode-<name>): logged"
                     + " from another network namespace or socket, never suggested.%n", counters.uidMismatch,
                     counters.uidMismatch == 1 ? "" : "s");
+        }
+        if (aggregator.overflowEvents() > 0) {
+            out.println(overflowWarning(aggregator));
         }
         if (counters.missedKernelMessages > 0) {
             out.printf("Warning: journald missed %,d kernel messages (kernel log buffer overflow): blocked events may"

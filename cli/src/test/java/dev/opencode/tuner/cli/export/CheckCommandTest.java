@@ -103,9 +103,75 @@ class CheckCommandTest {
 
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.out()).contains(broken + ": does not evaluate as an allowlist module: ")
-                .contains(nonString + ": instance 'web': entry 42 is not a string")
+                .contains(nonString + ": instance 'web': an entry is not a string but a number (not shown)")
                 .doesNotContain(weird + ":")
                 .contains("tuner check: 3 files, 1 entry, 2 findings");
+    }
+
+    /** Modules of a pull request under check, each trying to get the text of {@code secret} into the CI log. */
+    static List<String> leakingBodies(String secret) {
+        String cidrs = "  services.opencode.instances.web.networkIsolation.outboundAllowCidrs = ";
+        return List.of(
+                cidrs + "[ (builtins.readFile " + secret + ") ];\n",
+                cidrs + "[ (throw (builtins.readFile " + secret + ")) ];\n",
+                cidrs + "[ (import " + secret + ") ];\n", // Nix prints a code frame of the imported file
+                cidrs + "builtins.readFile " + secret + ";\n",
+                "  services.opencode.instances.${builtins.readFile " + secret + "}.networkIsolation"
+                        + ".outboundAllowCidrs = [ \"10.0.0.0/24\" ];\n",
+                cidrs + "[ (assert builtins.readFile " + secret + " == \"\"; \"10.0.0.0/24\") ];\n");
+    }
+
+    @Test
+    void aModuleCannotReadFilesOutsideItsDirectoryNorEchoThem() throws Exception {
+        String secret = "tuner-secret-" + java.util.UUID.randomUUID();
+        Path secretFile = Files.writeString(dir.resolve("secret.txt"), secret + "\n");
+        Path modules = Files.createDirectory(dir.resolve("pr"));
+        String hostname = Files.isReadable(Path.of("/etc/hostname"))
+                ? Files.readString(Path.of("/etc/hostname")).strip() : "";
+        List<String> args = new ArrayList<>(List.of("check"));
+        int i = 0;
+        for (String target : List.of(secretFile.toString(), "/etc/hostname")) {
+            for (String body : leakingBodies(target)) {
+                Path file = modules.resolve("m" + i++ + ".nix");
+                Files.writeString(file, "{ ... }:\n{\n" + body + "}\n");
+                args.add(file.toString());
+            }
+        }
+
+        Run run = tuner(args.toArray(String[]::new));
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.out() + run.err()).doesNotContain(secret);
+        if (hostname.length() >= 4) {
+            assertThat(run.out() + run.err()).doesNotContain(hostname);
+        }
+        assertThat(run.out().lines().filter(l -> l.contains("outside its own directory")).count()).isEqualTo(i);
+        assertThat(run.out()).contains("tuner check: " + i + " files");
+    }
+
+    @Test
+    void textOfFilesInsideItsDirectoryOrTheEnvironmentIsNeverEchoed() throws Exception {
+        String secret = "tuner-secret-" + java.util.UUID.randomUUID();
+        Files.writeString(dir.resolve("inner.txt"), secret + "\n");
+        List<String> args = new ArrayList<>(List.of("check"));
+        int i = 0;
+        for (String body : leakingBodies("./inner.txt")) {
+            args.add(module("m" + i++ + ".nix", body).toString());
+        }
+        args.add(module("env.nix", "  services.opencode.instances.web.networkIsolation.outboundAllowCidrs = "
+                + "[ (builtins.getEnv \"PATH\") (builtins.getEnv \"HOME\") ];\n").toString());
+
+        Run run = tuner(args.toArray(String[]::new));
+
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.out() + run.err()).doesNotContain(secret).doesNotContain(System.getenv("PATH"));
+        assertThat(run.out()).contains("m0.nix: instance 'web': an entry is not a CIDR: a string of "
+                        + (secret.length() + 1) + " characters (not shown)")
+                .contains("m1.nix: does not evaluate as an allowlist module: an evaluation error (such as a throw)")
+                .contains("m2.nix: does not evaluate as an allowlist module: an undefined variable at ")
+                .contains("m4.nix: instance named by a string of " + (secret.length() + 1)
+                        + " characters (not shown): not a valid instance name")
+                .contains("env.nix: instance 'web': an entry is not a CIDR: a string of 0 characters (not shown)");
     }
 
     @Test

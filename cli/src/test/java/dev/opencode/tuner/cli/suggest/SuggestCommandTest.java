@@ -97,6 +97,31 @@ class SuggestCommandTest {
     }
 
     @Test
+    void fieldsForgedInTheLogPrefixAreMalformedCountedAndNeverSuggested() throws Exception {
+        // A log rule's author writes the instance's destination and uid into the prefix; the kernel's own fields
+        // follow, hidden behind an unclosed bracket or glued to the last forged token.
+        String kernel = "IN= OUT=eth0 SRC=10.99.0.2 DST=192.0.2.9 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP "
+                + "SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0 ";
+        JournalFixture fx = new JournalFixture().host("web-1")
+                .kernel(tcpLine("web", "10.0.0.2", "151.101.0.223", 443, 991))
+                .kernel("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=6.6.6.6 PROTO=TCP SPT=1 DPT=443 "
+                        + "UID=991 GID=991 [" + kernel)
+                .kernel("opencode-web-blocked: IN=x UID=991 GID=991 X" + kernel);
+
+        Run run = tuner("suggest", "--journal-dir", journal(fx).toString(), "--format", "json");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode root = run.json();
+        assertThat(cidrs(instance(root, "web-1", "web"))).containsExactly("151.101.0.223/32");
+        assertThat(root.at("/skipped/malformed").asLong()).isEqualTo(2);
+        assertThat(root.at("/malformedSamples/0/reason").asText()).contains("log prefix");
+        assertThat(root.at("/malformedSamples/1/reason").asText()).contains("log prefix");
+        assertThat(root.get("instances").toString()).doesNotContain("6.6.6.6").doesNotContain("192.0.2.9");
+        Run text = tuner("suggest", "--journal-dir", journal(fx).toString());
+        assertThat(text.out()).contains("2 malformed").contains("'OUT=' appears twice");
+    }
+
+    @Test
     void withoutSpoofScanSpoofedLinesAreStillNeverSuggested() throws Exception {
         JournalFixture fx = new JournalFixture()
                 .entry("journal", tcpLine("web", "10.0.0.2", "203.0.113.66", 4444, 991))
@@ -340,12 +365,120 @@ class SuggestCommandTest {
     }
 
     @Test
+    void anAllowlistCannotReadFilesOutsideItsDirectoryNorEchoTheirText() throws Exception {
+        String secret = "tuner-secret-" + java.util.UUID.randomUUID();
+        Path secretFile = Files.writeString(dir.resolve("secret.txt"), secret + "\n");
+        Path modules = Files.createDirectory(dir.resolve("pr"));
+        Path outside = Files.writeString(modules.resolve("outside.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (builtins.readFile " + secretFile + ") ]; }");
+        Files.copy(secretFile, modules.resolve("inner.txt"));
+        Path inside = Files.writeString(modules.resolve("inside.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (throw (builtins.readFile ./inner.txt)) ]; }");
+        Path value = Files.writeString(modules.resolve("value.nix"), "{ ... }: { services.opencode.instances.web"
+                + ".networkIsolation.outboundAllowCidrs = [ (builtins.readFile ./inner.txt) ]; }");
+        JournalFixture fx = new JournalFixture().kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1));
+        Path journal = journal(fx);
+
+        Run out = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", outside.toString());
+        Run in = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", inside.toString());
+        Run val = tuner("suggest", "--journal-dir", journal.toString(), "--allowlist", value.toString());
+
+        assertThat(List.of(out, in, val)).allSatisfy(r -> {
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.out() + r.err()).doesNotContain(secret);
+        });
+        assertThat(out.err()).contains("outside its own directory");
+        assertThat(in.err()).contains("does not evaluate as an allowlist module").contains("not shown");
+        assertThat(val.err()).contains("instance 'web' has an entry that is not a CIDR").contains("not shown");
+    }
+
+    @Test
     void hostNamesFromLogsCannotInjectTerminalEscapes() throws Exception {
         Path log = Files.writeString(dir.resolve("esc.log"),
                 "Nov 25 10:00:02 evil\u001b[2J kernel: " + tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 1) + "\n");
         Run run = tuner("suggest", "--kernel-log", log.toString());
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).doesNotContain("\u001b").contains("evil?[2J / web");
+        assertThat(run.out()).doesNotContain("\u001b").contains("evil\\u001B[2J / web");
+    }
+
+    @Test
+    void formatCharactersInHostNamesAreShownEscapedAndJsonStillMeansTheSame() throws Exception {
+        // Shown raw, the right-to-left override makes this name read as "web-host-1": the wrong host to trust.
+        String host = "web-\u202E1-tsoh\u200B";
+        JournalFixture fx = new JournalFixture().host(host)
+                .kernel(tcpLine("web", "10.0.0.2", "151.101.0.223", 443, 991));
+        Path journal = journal(fx);
+
+        Run text = tuner("suggest", "--journal-dir", journal.toString());
+        Run json = tuner("suggest", "--journal-dir", journal.toString(), "--format", "json");
+
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("web-\\u202E1-tsoh\\u200B / web").doesNotContain("\u202E")
+                .doesNotContain("\u200B");
+        assertThat(json.out()).contains("web-\\u202E1-tsoh\\u200B").doesNotContain("\u202E");
+        assertThat(json.json().at("/instances/0/host").asText()).isEqualTo(host);
+    }
+
+    @Test
+    void destinationsBeyondTheCapAreCountedReportedAndNeverSuggested() throws Exception {
+        JournalFixture fx = new JournalFixture().host("web-1");
+        for (int i = 1; i <= 5; i++) {
+            fx.kernel(tcpLine("web", "10.0.0.2", "192.0.2." + i, 443, 991));
+        }
+        fx.kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 991)); // a kept destination still counts
+        fx.kernel(tcpLine("docs", "10.0.0.2", "198.51.100.1", 53, 992));
+        Path journal = journal(fx);
+
+        Run json = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "3", "--format", "json");
+        Run text = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "3");
+        Run zero = tuner("suggest", "--journal-dir", journal.toString(), "--max-destinations", "0");
+
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode web = instance(json.json(), "web-1", "web");
+        assertThat(web.get("destinations").asLong()).isEqualTo(3);
+        assertThat(web.get("events").asLong()).isEqualTo(4);
+        assertThat(json.json().get("capped").toString())
+                .isEqualTo("[{\"host\":\"web-1\",\"instance\":\"web\",\"overflowEvents\":2}]");
+        assertThat(json.json().at("/skipped/overflow").asLong()).isEqualTo(2);
+        assertThat(json.json().at("/maxDestinationsPerInstance").asInt()).isEqualTo(3);
+        assertThat(text.out()).contains("capped: 2 more events went to destinations beyond the first 3")
+                .contains("Warning: 2 blocked events went to destinations beyond the cap of 3");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--max-destinations 0 is not a count");
+    }
+
+    /**
+     * An agent can make up any number of destinations: one million distinct ones, streamed through stdin into a CLI
+     * JVM with a 64 MB heap, give the overflow message and no OutOfMemoryError. Without the cap the aggregates of the
+     * million destinations need several hundred MB.
+     */
+    @Test
+    void oneMillionDistinctDestinationsStayWithinASmallHeap() throws Exception {
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(javaCommand, "-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-cp",
+                System.getProperty("java.class.path"), Tuner.class.getName(), "suggest", "--kernel-log", "-",
+                "--format", "json").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread writer = new Thread(() -> {
+            try (var in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(p.getOutputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
+                for (int i = 0; i < 1_000_000; i++) {
+                    in.write("Nov 25 10:00:02 web-1 kernel: " + tcpLine("web", "10.0.0.2",
+                            "10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 443, 991) + "\n");
+                }
+            } catch (java.io.IOException e) {
+                // the CLI died: its exit code says why
+            }
+        });
+        writer.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        writer.join();
+
+        assertThat(p.exitValue()).as("exit code (3 would be an OutOfMemoryError)").isZero();
+        JsonNode root = new ObjectMapper().readTree(out);
+        assertThat(root.at("/input/blockedEvents").asLong()).isEqualTo(1_000_000);
+        assertThat(root.at("/instances/0/destinations").asLong()).isEqualTo(10_000);
+        assertThat(root.at("/skipped/overflow").asLong()).isEqualTo(990_000);
     }
 
     static String evalNix(String module) throws Exception {

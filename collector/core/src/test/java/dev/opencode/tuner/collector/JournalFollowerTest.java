@@ -287,6 +287,23 @@ class JournalFollowerTest {
     }
 
     @Test
+    void fieldsForgedInTheLogPrefixAreRoutedAsideAsMalformed() throws Exception {
+        Path dir = tmp.resolve("journal");
+        new JournalFixture()
+                .kernel("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=6.6.6.6 PROTO=TCP SPT=1 DPT=443 "
+                        + "UID=990 GID=990 X" + tcpLine("web", "10.99.0.2", "192.0.2.9", 22, 0)
+                                .substring("opencode-web-blocked: ".length()))
+                .kernel(tcpLine("web", "10.0.0.2", "192.0.2.1", 443, 990))
+                .writeJournal(dir.resolve("system.journal"));
+        RecordingSink sink = new RecordingSink();
+        JournalFollower f = start(dir, tmp.resolve("state"), sink, config(100), new Counters());
+        await(() -> sink.delivered.size() == 1 && sink.malformed.size() == 1, "one event, one malformed line");
+        stop(f);
+        assertThat(sink.destinations()).containsExactly("192.0.2.1");
+        assertThat(sink.malformed.get(0).reason()).contains("'OUT=' appears twice");
+    }
+
+    @Test
     void followsEntriesAppendedWhileRunning() throws Exception {
         Path dir = tmp.resolve("journal");
         Path file = dir.resolve("system.journal");

@@ -13,12 +13,23 @@ import inet.ipaddr.IPAddressString;
  * uncompressed; ICMP errors embed the offending packet in {@code [ ... ]}, whose {@code SRC}/{@code DST} must not
  * overwrite the outer ones; UDP lines carry {@code LEN=} twice; {@code OPT (...)} blocks and flags (bare words) are
  * skipped. Stateless and thread-safe.
+ *
+ * <p>Forged fields: whoever can add a log rule (a namespace root with {@code nf_log_all_netns=1}) chooses the prefix,
+ * up to 127 bytes printed verbatim before the kernel's {@code IN=%s OUT=%s }, and could write fields of its own there
+ * (or open a {@code [} that hides the kernel's). So the line must start with {@code IN=<device> OUT=}, and
+ * {@code " OUT="} must occur once in the whole line: then the kernel's {@code OUT=} is that one, and prefix text can
+ * only have been glued into the {@code IN=} value, which must be a device name. A top-level field the parser reads
+ * that occurs twice makes the line malformed too; the keys the kernel prints twice ({@code LEN}, {@code ID}) are not
+ * read, and embedded packets ({@code [...]}) are not top level.
  */
 public final class BlockedLineParser {
     public static final String PREFIX_START = "opencode-";
     public static final String PREFIX_END = "-blocked:";
 
     private static final int MAX_INSTANCE_ECHO = 40;
+    /** IFNAMSIZ - 1: the longest network device name the kernel accepts. */
+    private static final int MAX_DEVICE_NAME = 15;
+    private static final String OUT_TOKEN = " OUT=";
     private static final byte[] PREFIX_START_BYTES = PREFIX_START.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] PREFIX_END_BYTES = PREFIX_END.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -111,6 +122,10 @@ public final class BlockedLineParser {
                 return ParseResult.malformed(instance, "expected 'IN=' after the prefix, found "
                         + Untrusted.quote(line.substring(pos, Math.min(n, pos + 20))));
             }
+            String envelopeError = envelope(pos);
+            if (envelopeError != null) {
+                return ParseResult.malformed(instance, envelopeError);
+            }
             while (pos < n && error == null) {
                 char c = line.charAt(pos);
                 if (c == ' ') {
@@ -149,6 +164,29 @@ public final class BlockedLineParser {
                     out == null ? "" : out, in == null ? "" : in, mac, icmpType, icmpCode);
         }
 
+        /**
+         * Checks the kernel's envelope {@code IN=<device> OUT=} at {@code pos}, and that no other {@code OUT=} token
+         * exists; returns why not, or null.
+         */
+        private String envelope(int pos) {
+            int out = line.indexOf(OUT_TOKEN, pos);
+            int in = pos + "IN=".length();
+            if (out < 0) {
+                return "no 'OUT=' after 'IN=': not a kernel line";
+            }
+            if (line.indexOf(OUT_TOKEN, out + 1) >= 0) {
+                return "'OUT=' appears twice: text in the log prefix imitates the kernel's fields";
+            }
+            String device = line.substring(in, out);
+            if (device.length() > MAX_DEVICE_NAME || device.indexOf(' ') >= 0 || device.indexOf('/') >= 0
+                    || device.indexOf(':') >= 0) {
+                return "IN=" + Untrusted.quote(device, 40) + " is not a network device name (at most "
+                        + MAX_DEVICE_NAME + " characters, no space, '/' or ':'): text in the log prefix imitates"
+                        + " the kernel's fields";
+            }
+            return null;
+        }
+
         /** Skips a bracketed group (embedded packet or options), nesting included; returns the index after it. */
         private int skipGroup(int pos, char open, char close) {
             int depth = 0;
@@ -169,59 +207,59 @@ public final class BlockedLineParser {
             int v = eq + 1;
             switch (keyLength) {
                 case 2 -> {
-                    if (in == null && is(keyStart, "IN")) {
+                    if (is(keyStart, "IN") && once("IN", in)) {
                         in = line.substring(v, end);
                     }
                 }
                 case 3 -> {
                     char k0 = line.charAt(keyStart);
                     if (k0 == 'S' && is(keyStart, "SRC")) {
-                        if (src == null) {
+                        if (once("SRC", src)) {
                             src = address("SRC", v, end);
                         }
                     } else if (k0 == 'D' && is(keyStart, "DST")) {
-                        if (dst == null) {
+                        if (once("DST", dst)) {
                             dst = address("DST", v, end);
                         }
                     } else if (k0 == 'S' && is(keyStart, "SPT")) {
-                        if (spt == null) {
+                        if (once("SPT", spt)) {
                             spt = (int) number("SPT", v, end, 65535);
                         }
                     } else if (k0 == 'D' && is(keyStart, "DPT")) {
-                        if (dpt == null) {
+                        if (once("DPT", dpt)) {
                             dpt = (int) number("DPT", v, end, 65535);
                         }
                     } else if (k0 == 'O' && is(keyStart, "OUT")) {
-                        if (out == null) {
+                        if (once("OUT", out)) {
                             out = line.substring(v, end);
                         }
                     } else if (k0 == 'U' && is(keyStart, "UID")) {
-                        if (uid == null) {
+                        if (once("UID", uid)) {
                             uid = number("UID", v, end, 0xffff_ffffL);
                         }
                     } else if (k0 == 'G' && is(keyStart, "GID")) {
-                        if (gid == null) {
+                        if (once("GID", gid)) {
                             gid = number("GID", v, end, 0xffff_ffffL);
                         }
                     } else if (k0 == 'M' && is(keyStart, "MAC")) {
-                        if (mac == null) {
+                        if (once("MAC", mac)) {
                             mac = line.substring(v, end);
                         }
                     }
                 }
                 case 4 -> {
                     if (is(keyStart, "TYPE")) {
-                        if (icmpType == null) {
+                        if (once("TYPE", icmpType)) {
                             icmpType = (int) number("TYPE", v, end, 255);
                         }
                     } else if (is(keyStart, "CODE")) {
-                        if (icmpCode == null) {
+                        if (once("CODE", icmpCode)) {
                             icmpCode = (int) number("CODE", v, end, 255);
                         }
                     }
                 }
                 case 5 -> {
-                    if (proto == null && is(keyStart, "PROTO")) {
+                    if (is(keyStart, "PROTO") && once("PROTO", proto)) {
                         proto = protocol(v, end);
                     }
                 }
@@ -229,6 +267,16 @@ public final class BlockedLineParser {
                     // LEN, TOS, TTL, ID, WINDOW, ...: not needed for allowlists.
                 }
             }
+        }
+
+        /** Whether a field not yet seen may be read; a second top-level occurrence sets the error instead. */
+        private boolean once(String key, Object seen) {
+            if (seen != null) {
+                error = key + "= appears twice outside an embedded packet: text in the log prefix imitates the"
+                        + " kernel's fields";
+                return false;
+            }
+            return true;
         }
 
         private boolean is(int keyStart, String key) {

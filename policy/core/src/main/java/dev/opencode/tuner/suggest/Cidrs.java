@@ -47,6 +47,15 @@ public final class Cidrs {
         return address;
     }
 
+    /**
+     * Whether {@code text} is written as an address or a CIDR (canonical or not, host bits or not): such text may be
+     * echoed in a message; anything else from an untrusted file is described, never shown.
+     */
+    public static boolean isAddressText(String text) {
+        return text != null && !text.isBlank() && text.indexOf('%') < 0
+                && new IPAddressString(text.strip(), CIDR).getAddress() != null;
+    }
+
     /** Parses a canonical CIDR and rejects any other spelling of it (used where files must stay canonical). */
     public static IPAddress parseCanonical(String text) {
         IPAddress block = parse(text);

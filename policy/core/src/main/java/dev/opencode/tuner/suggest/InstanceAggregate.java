@@ -12,6 +12,7 @@ public final class InstanceAggregate {
     private final String instance;
     private final Map<String, DestinationStats> destinations = new HashMap<>();
     private long events;
+    private long overflowEvents;
 
     public InstanceAggregate(String host, String instance) {
         this.host = host;
@@ -39,6 +40,26 @@ public final class InstanceAggregate {
     public void add(BlockedEvent event) {
         events++;
         destinations.computeIfAbsent(event.line().destination(), DestinationStats::new).add(event);
+    }
+
+    /** Whether an event to {@code destination} would add a destination not held yet. */
+    public boolean isNewDestination(String destination) {
+        return !destinations.containsKey(destination);
+    }
+
+    /** The number of distinct destinations held. */
+    public int destinationCount() {
+        return destinations.size();
+    }
+
+    /** Counts an event that was not aggregated because its destination was beyond the cap. */
+    public void addOverflow() {
+        overflowEvents++;
+    }
+
+    /** Events to destinations beyond the cap of distinct destinations: counted here, not aggregated. */
+    public long overflowEvents() {
+        return overflowEvents;
     }
 
     public String host() {

@@ -452,6 +452,88 @@ class BlockedLineParserTest {
         }
     }
 
+    /**
+     * Whoever may add a log rule chooses up to 127 bytes of prefix, printed verbatim before the kernel's
+     * {@code IN=%s OUT=%s}: fields written there must never stand in for the kernel's.
+     */
+    @Nested
+    class RefusesFieldsForgedInTheLogPrefix {
+        /** What the kernel prints after the prefix for the attacker's own packet: no UID (no {@code skuid}). */
+        static final String KERNEL = "IN= OUT=eth0 SRC=10.99.0.2 DST=192.0.2.9 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 "
+                + "DF PROTO=TCP SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0 ";
+
+        @Test
+        void forgedFieldsBeforeTheKernelsAreMalformed() {
+            ParseResult.Malformed m = malformed("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=6.6.6.6 "
+                    + "PROTO=TCP SPT=1 DPT=443 UID=984 GID=984 X" + KERNEL);
+
+            assertThat(m.instance()).isEqualTo("web");
+            assertThat(m.reason()).contains("'OUT=' appears twice").contains("log prefix");
+        }
+
+        @Test
+        void forgedFieldsHidingTheKernelsInAnUnclosedBracketAreMalformed() {
+            ParseResult.Malformed m = malformed("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=6.6.6.6 "
+                    + "PROTO=TCP SPT=1 DPT=443 UID=984 GID=984 [" + KERNEL);
+
+            assertThat(m.reason()).contains("'OUT=' appears twice");
+        }
+
+        @Test
+        void forgedUidGluedToTheKernelsInIsMalformed() {
+            // Without 'flags skuid' the kernel prints no UID, so a forged one would be the only one.
+            ParseResult.Malformed m = malformed("opencode-web-blocked: IN=x UID=984 GID=984 X" + KERNEL);
+
+            assertThat(m.reason()).contains("is not a network device name").contains("log prefix");
+        }
+
+        @Test
+        void forgedFieldsWithoutOutAreMalformed() {
+            ParseResult.Malformed m = malformed("opencode-web-blocked: IN= SRC=10.0.0.2 DST=6.6.6.6 UID=984 X"
+                    + KERNEL.replace(" OUT=eth0", ""));
+
+            assertThat(m.reason()).contains("no 'OUT='");
+        }
+
+        @Test
+        void prefixTextGluedIntoTheInterfaceNameCannotChangeAnyOtherField() {
+            BlockedLine l = blocked("opencode-web-blocked: IN=" + KERNEL);
+
+            assertThat(l.inInterface()).isEqualTo("IN=");
+            assertThat(l.destination()).isEqualTo("192.0.2.9");
+            assertThat(l.destinationPort()).isEqualTo(22);
+            assertThat(l.uid()).isNull();
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"SRC=10.0.0.9", "DST=6.6.6.6", "SPT=1", "DPT=443", "UID=984", "GID=984", "PROTO=UDP",
+                "MAC=00:11", "TYPE=8", "CODE=0", "IN=eth1"})
+        void aReadTopLevelFieldRepeatedAnywhereIsMalformedAndNamed(String field) {
+            ParseResult.Malformed m = malformed("opencode-web-blocked: " + KERNEL + "MAC=00:22 TYPE=3 CODE=1 "
+                    + "UID=1000 GID=1000 " + field + " ");
+
+            assertThat(m.reason()).startsWith(field.substring(0, field.indexOf('=') + 1) + " appears twice");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {
+                // UDP: LEN of the IP header, then LEN of the UDP header.
+                "opencode-web-blocked: IN= OUT=eth0 SRC=2001:0db8:0000:0000:0000:0000:0000:0001 "
+                        + "DST=2001:0db8:0000:0000:0000:0000:0000:0002 LEN=68 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=UDP "
+                        + "SPT=5000 DPT=53 LEN=28 UID=1000 GID=1000 ",
+                // ICMP echo: ID of the IP header, then the echo identifier.
+                "opencode-web-blocked: IN= OUT=eth0 SRC=10.211.0.2 DST=8.8.8.8 LEN=84 TOS=0x00 PREC=0x00 TTL=64 "
+                        + "ID=3001 DF PROTO=ICMP TYPE=8 CODE=0 ID=12 SEQ=1 UID=984 GID=984 ",
+                // ICMP error: the embedded packet has its own SRC, DST, PROTO, ports and LEN.
+                "opencode-web-blocked: IN= OUT=eth0 SRC=10.211.0.1 DST=192.0.2.50 LEN=88 TOS=0x00 PREC=0xC0 TTL=64 "
+                        + "ID=5151 PROTO=ICMP TYPE=3 CODE=3 [SRC=192.0.2.50 DST=198.51.100.7 LEN=60 TOS=0x00 "
+                        + "PREC=0x00 TTL=1 ID=777 PROTO=UDP SPT=33434 DPT=53 LEN=40 ] UID=984 GID=984 ",
+        })
+        void keysTheKernelItselfPrintsTwiceAreAccepted(String line) {
+            blocked(line);
+        }
+    }
+
     @Nested
     class IgnoresUnrelatedLines {
         @ParameterizedTest

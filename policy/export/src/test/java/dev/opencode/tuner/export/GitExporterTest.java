@@ -263,6 +263,20 @@ class GitExporterTest {
     }
 
     @Test
+    void formatCharactersInReviewerTextAreShownEscapedInTheCommitMessage() throws Exception {
+        ExportEntry entry = new ExportEntry("web", "140.82.112.0/24", "id", "mal\u2066lory", T,
+                "read\u202Edevorppa\u200B", "6 events\uFEFF");
+
+        exportNow(new HostExport("demo-host", List.of(entry)));
+
+        String message = Remotes.commit(bare, Remotes.tip(bare, BRANCH)).getFullMessage();
+        assertThat(message).contains("  comment: read\\u202Edevorppa\\u200B\n")
+                .contains("  accepted by mal\\u2066lory at ").contains("  evidence: 6 events\\uFEFF\n")
+                .doesNotContain("\u202E").doesNotContain("\u2066").doesNotContain("\u200B")
+                .doesNotContain("\uFEFF");
+    }
+
+    @Test
     void anUnreachableRemoteFailsWithTheRemoteNamed() {
         exporter = exporter(GitRemote.local(dir.resolve("no-such.git").toString()));
 

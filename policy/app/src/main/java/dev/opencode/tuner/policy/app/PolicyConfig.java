@@ -27,6 +27,8 @@ public interface PolicyConfig {
 
     Dedupe dedupe();
 
+    Aggregation aggregation();
+
     Auth auth();
 
     Suggest suggest();
@@ -102,6 +104,18 @@ public interface PolicyConfig {
 
         /** Empty for a server that needs none (peer or trust authentication). */
         Optional<String> password();
+    }
+
+    /** {@code tuner.policy.aggregation.*}: bounds on what one instance's blocked events may occupy. */
+    interface Aggregation {
+        /**
+         * Distinct destinations kept per instance: suggestions are computed in memory from all of them, and an agent
+         * can make up any number. Events to further destinations are counted in
+         * {@code tuner_policy_events_overflow_total}, not aggregated.
+         */
+        @WithDefault("10000")
+        @Min(1)
+        int maxDestinationsPerInstance();
     }
 
     /** How long event ids are remembered, so that a redelivered event counts once. */

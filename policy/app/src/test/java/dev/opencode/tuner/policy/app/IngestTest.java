@@ -60,6 +60,43 @@ class IngestTest {
     DataSource dataSource;
 
     @Test
+    void destinationsBeyondTheCapAreCountedNotAggregatedAndKeptOnesStillCount() throws Exception {
+        AggregateWriter writer = new AggregateWriter(dataSource, config.dedupe().retention(), null, 3);
+        String host = "vm-capped";
+        List<BlockedEvent> first = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            first.add(TestEvents.tcp(host, "web", "198.51.100." + i, 443, i));
+        }
+        List<BlockedEvent> second = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            second.add(TestEvents.tcp(host, "web", "198.51.100." + i, 443, 10 + i));
+        }
+        second.add(TestEvents.tcp(host, "docs", "198.51.100.9", 443, 20));
+
+        AggregateWriter.Result a = writer.apply(first);
+        AggregateWriter.Result b = writer.apply(second);
+        AggregateWriter.Result again = writer.apply(second);
+
+        assertThat(a.overflow()).isZero();
+        assertThat(b.applied()).as("198.51.100.1-3 of web, and docs").isEqualTo(4);
+        assertThat(b.overflow()).as("198.51.100.4 and .5 of web").isEqualTo(2);
+        assertThat(again.overflow()).as("a redelivery counts nothing twice").isZero();
+        assertThat(again.duplicates()).isEqualTo(6);
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement(
+                "SELECT destination, events FROM destination_aggregate WHERE host = ? AND instance = 'web'"
+                        + " ORDER BY destination")) {
+            s.setString(1, host);
+            List<String> rows = new ArrayList<>();
+            try (var r = s.executeQuery()) {
+                while (r.next()) {
+                    rows.add(r.getString(1) + "=" + r.getLong(2));
+                }
+            }
+            assertThat(rows).containsExactly("198.51.100.1=2", "198.51.100.2=2", "198.51.100.3=1");
+        }
+    }
+
+    @Test
     void theAggregationCountsTheEventsOfItsOwnDayWhateverTheCalendarSays() throws Exception {
         // Ten years on, as if CI ran then: events of that day count, and today's fixtures are past the retention.
         // A fixture written at a fixed instant would be in the second group on some day; relative ones never are.

@@ -33,7 +33,7 @@ class ServiceTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String name : new String[] {"tuner_policy_records_consumed_total", "tuner_policy_events_applied_total",
             "tuner_policy_events_duplicates_total", "tuner_policy_events_expired_total",
-            "tuner_policy_records_dead_lettered_total", "tuner_policy_database_errors_total",
+            "tuner_policy_events_overflow_total", "tuner_policy_records_dead_lettered_total", "tuner_policy_database_errors_total",
             "tuner_policy_dead_letter_errors_total", "tuner_policy_commit_failures_total",
             "tuner_policy_seen_pruned_total", "tuner_policy_batch_duration_seconds_count",
             "tuner_policy_event_lag_seconds"}) {

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.export.forge;
 
+import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.export.ExportEntry;
 import dev.opencode.tuner.export.ExportPlan;
 import dev.opencode.tuner.export.RemovalNotice;
@@ -124,7 +125,7 @@ public final class PullRequestBody {
             return "";
         }
         StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
+        Untrusted.visible(text).codePoints().forEach(c -> {
             switch (c) {
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");
@@ -137,7 +138,7 @@ public final class PullRequestBody {
                 case ']' -> out.append("&#93;");
                 case '\\' -> out.append("&#92;");
                 case '*', '_', '~' -> out.append("&#").append(c).append(';');
-                default -> out.appendCodePoint(Character.isISOControl(c) || c == 0x2028 || c == 0x2029 ? ' ' : c);
+                default -> out.appendCodePoint(c);
             }
         });
         return out.toString().strip();

@@ -123,6 +123,23 @@ class ForgeTest {
 
     @ParameterizedTest
     @EnumSource(ForgeKind.class)
+    void formatCharactersInReviewerTextAreShownEscapedInThePullRequest(ForgeKind kind) throws Exception {
+        start(kind);
+        // Shown raw, the right-to-left override reverses the rest of the cell; the zero-width space hides itself.
+        HostExport export = new HostExport("demo-host", List.of(new ExportEntry("web", "140.82.112.0/24", "s1",
+                "mal\u2066lory", T, "read\u202Edevorppa\u200B", "6 events\u200F")));
+
+        export(export);
+
+        String body = fake.pulls.get(0).body;
+        assertThat(body).contains("| mal&#92;u2066lory 2026-11-25 | read&#92;u202Edevorppa&#92;u200B [review]")
+                .contains("| 6 events&#92;u200F |")
+                .doesNotContain("\u2066").doesNotContain("\u202E").doesNotContain("\u200B")
+                .doesNotContain("\u200F");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ForgeKind.class)
     void updatesTheSamePullRequestWhenEntriesChange(ForgeKind kind) throws Exception {
         start(kind);
         export(entries(2));

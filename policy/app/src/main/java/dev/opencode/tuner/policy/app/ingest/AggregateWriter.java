@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,17 +40,38 @@ import javax.sql.DataSource;
  * serialization failure that happens anyway is retried here. Thread-safe: all state is in the database.
  */
 public final class AggregateWriter {
-    /** What a batch did: events counted, events whose id was already counted, events older than the retention. */
-    public record Result(int applied, int duplicates, int expired, Instant newestApplied) {
-        static final Result EMPTY = new Result(0, 0, 0, null);
+    /**
+     * What a batch did: events counted, events whose id was already counted, events older than the retention, and
+     * events counted (their id is remembered) but not aggregated because their instance already had the maximum
+     * number of distinct destinations.
+     */
+    public record Result(int applied, int duplicates, int expired, int overflow, Instant newestApplied) {
+        static final Result EMPTY = new Result(0, 0, 0, 0, null);
 
         Result plus(Result other) {
             Instant newest = newestApplied == null || (other.newestApplied != null
                     && other.newestApplied.isAfter(newestApplied)) ? other.newestApplied : newestApplied;
             return new Result(applied + other.applied, duplicates + other.duplicates, expired + other.expired,
-                    newest);
+                    overflow + other.overflow, newest);
         }
     }
+
+    /** The default of {@code tuner.policy.aggregation.max-destinations-per-instance}. */
+    public static final int DEFAULT_MAX_DESTINATIONS = 10_000;
+
+    private static final String DESTINATION_COUNTS = """
+            SELECT d.host, d.instance, count(*)
+              FROM destination_aggregate d
+              JOIN unnest(?::text[], ?::text[]) AS b(host, instance) USING (host, instance)
+             GROUP BY d.host, d.instance
+            """;
+
+    private static final String KNOWN_DESTINATIONS = """
+            SELECT d.host, d.instance, d.destination
+              FROM destination_aggregate d
+              JOIN unnest(?::text[], ?::text[], ?::text[]) AS b(host, instance, destination)
+                   USING (host, instance, destination)
+            """;
 
     /** Safety margin between the counting horizon and the pruning horizon (clock corrections on the server). */
     static final Duration PRUNE_MARGIN = Duration.ofDays(1);
@@ -126,6 +148,7 @@ public final class AggregateWriter {
     private final Duration retention;
     /** Null: the database's clock, which every policy instance shares. */
     private final Clock clock;
+    private final int maxDestinations;
 
     public AggregateWriter(DataSource dataSource, Duration retention) {
         this(dataSource, retention, null);
@@ -136,12 +159,25 @@ public final class AggregateWriter {
      * run the aggregation as if on another date (so no fixture can rely on a fixed one).
      */
     public AggregateWriter(DataSource dataSource, Duration retention, Clock clock) {
+        this(dataSource, retention, clock, DEFAULT_MAX_DESTINATIONS);
+    }
+
+    /**
+     * @param maxDestinations distinct destinations kept per instance: the suggestions of an instance are computed in
+     *        memory from all of them, and an agent can make up any number
+     */
+    public AggregateWriter(DataSource dataSource, Duration retention, Clock clock, int maxDestinations) {
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("tuner.policy.dedupe.retention must be positive, got " + retention);
+        }
+        if (maxDestinations < 1) {
+            throw new IllegalArgumentException("tuner.policy.aggregation.max-destinations-per-instance must be at"
+                    + " least 1, got " + maxDestinations);
         }
         this.dataSource = dataSource;
         this.retention = retention;
         this.clock = clock;
+        this.maxDestinations = maxDestinations;
     }
 
     /** Applies the events (in their order: it decides which sample sources are kept) and commits. */
@@ -227,16 +263,18 @@ public final class AggregateWriter {
             }
         }
         if (byId.isEmpty()) {
-            return new Result(0, duplicates, expired, null);
+            return new Result(0, duplicates, expired, 0, null);
         }
         Set<String> newIds = insertSeen(connection, byId.values());
         duplicates += byId.size() - newIds.size();
+
+        Set<String> overflowIds = beyondTheCap(connection, byId.values(), newIds);
 
         Map<Key, InstanceAggregate> aggregates = new LinkedHashMap<>();
         Map<DayKey, Long> days = new TreeMap<>();
         Instant newest = null;
         for (BlockedEvent event : byId.values()) {
-            if (newIds.contains(event.id())) {
+            if (newIds.contains(event.id()) && !overflowIds.contains(event.id())) {
                 aggregates.computeIfAbsent(new Key(event.host(), event.instance()),
                         k -> new InstanceAggregate(k.host(), k.instance())).add(event);
                 days.merge(new DayKey(event.host(), event.instance(), event.line().destination(),
@@ -251,7 +289,91 @@ public final class AggregateWriter {
             upsertDays(connection, days);
             upsertInstances(connection, sorted);
         }
-        return new Result(newIds.size(), duplicates, expired, newest);
+        return new Result(newIds.size() - overflowIds.size(), duplicates, expired, overflowIds.size(), newest);
+    }
+
+    /**
+     * The ids of the new events whose destination would take their instance beyond {@link #maxDestinations}
+     * distinct destinations. Usually one cheap count per instance of the batch; the destinations already held are
+     * looked up only when an instance could reach the cap with this batch. Two policy instances writing the same
+     * instance at once can each add up to a batch's worth before they see each other's rows: the cap is exceeded by
+     * at most that.
+     */
+    private Set<String> beyondTheCap(Connection connection, Collection<BlockedEvent> events, Set<String> newIds)
+            throws SQLException {
+        Map<Key, Set<String>> batchDestinations = new LinkedHashMap<>();
+        for (BlockedEvent event : events) {
+            if (newIds.contains(event.id())) {
+                batchDestinations.computeIfAbsent(new Key(event.host(), event.instance()), k -> new HashSet<>())
+                        .add(event.line().destination());
+            }
+        }
+        Map<Key, Long> held = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(DESTINATION_COUNTS)) {
+            statement.setArray(1, texts(connection, batchDestinations.keySet().stream().map(Key::host).toList()));
+            statement.setArray(2, texts(connection, batchDestinations.keySet().stream().map(Key::instance).toList()));
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    held.put(new Key(result.getString(1), result.getString(2)), result.getLong(3));
+                }
+            }
+        }
+        List<Key> nearTheCap = new ArrayList<>();
+        for (Map.Entry<Key, Set<String>> e : batchDestinations.entrySet()) {
+            if (held.getOrDefault(e.getKey(), 0L) + e.getValue().size() > maxDestinations) {
+                nearTheCap.add(e.getKey());
+            }
+        }
+        if (nearTheCap.isEmpty()) {
+            return Set.of();
+        }
+        Set<List<String>> known = knownDestinations(connection, nearTheCap, batchDestinations);
+        Map<Key, Long> count = new HashMap<>();
+        Set<List<String>> accepted = new HashSet<>();
+        Set<String> overflow = new HashSet<>();
+        for (BlockedEvent event : events) {
+            Key key = new Key(event.host(), event.instance());
+            if (!newIds.contains(event.id()) || !nearTheCap.contains(key)) {
+                continue;
+            }
+            List<String> destination = List.of(event.host(), event.instance(), event.line().destination());
+            if (known.contains(destination) || accepted.contains(destination)) {
+                continue;
+            }
+            long n = count.merge(key, 1L, Long::sum) + held.getOrDefault(key, 0L);
+            if (n <= maxDestinations) {
+                accepted.add(destination);
+            } else {
+                overflow.add(event.id());
+            }
+        }
+        return overflow;
+    }
+
+    private static Set<List<String>> knownDestinations(Connection connection, List<Key> instances,
+                                                       Map<Key, Set<String>> batchDestinations) throws SQLException {
+        List<String> hosts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> destinations = new ArrayList<>();
+        for (Key key : instances) {
+            for (String destination : batchDestinations.get(key)) {
+                hosts.add(key.host());
+                names.add(key.instance());
+                destinations.add(destination);
+            }
+        }
+        Set<List<String>> known = new HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(KNOWN_DESTINATIONS)) {
+            statement.setArray(1, texts(connection, hosts));
+            statement.setArray(2, texts(connection, names));
+            statement.setArray(3, texts(connection, destinations));
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    known.add(List.of(result.getString(1), result.getString(2), result.getString(3)));
+                }
+            }
+        }
+        return known;
     }
 
     private static Instant databaseNow(Connection connection) throws SQLException {

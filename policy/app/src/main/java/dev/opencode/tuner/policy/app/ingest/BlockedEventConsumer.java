@@ -175,6 +175,12 @@ public final class BlockedEventConsumer implements Runnable {
             LOG.warnf("not counted: %d blocked event%s older than tuner.policy.dedupe.retention (an old journal read"
                     + " again?)", result.expired(), result.expired() == 1 ? "" : "s");
         }
+        if (result.overflow() > 0) {
+            LOG.warnf("not aggregated: %d blocked event%s to destinations beyond"
+                    + " tuner.policy.aggregation.max-destinations-per-instance (a scan, or an agent making addresses"
+                    + " up?); counted in tuner_policy_events_overflow_total", result.overflow(),
+                    result.overflow() == 1 ? "" : "s");
+        }
         try {
             c.commitSync(nextOffsets(records));
         } catch (CommitFailedException | RebalanceInProgressException e) {

@@ -16,6 +16,7 @@ public final class IngestMetrics {
     private final Counter applied;
     private final Counter duplicates;
     private final Counter expired;
+    private final Counter overflow;
     private final Counter deadLettered;
     private final Counter databaseErrors;
     private final Counter deadLetterErrors;
@@ -33,6 +34,10 @@ public final class IngestMetrics {
                 .description("Blocked events whose id had been counted already (redeliveries)").register(registry);
         expired = Counter.builder("tuner.policy.events.expired")
                 .description("Blocked events older than tuner.policy.dedupe.retention, not counted").register(registry);
+        overflow = Counter.builder("tuner.policy.events.overflow")
+                .description("Blocked events counted but not aggregated: their instance already had"
+                        + " tuner.policy.aggregation.max-destinations-per-instance distinct destinations")
+                .register(registry);
         deadLettered = Counter.builder("tuner.policy.records.dead.lettered")
                 .description("Records that could not be read or validated, written to the dead-letter topic")
                 .register(registry);
@@ -60,6 +65,7 @@ public final class IngestMetrics {
         applied.increment(result.applied());
         duplicates.increment(result.duplicates());
         expired.increment(result.expired());
+        overflow.increment(result.overflow());
         deadLettered.increment(deadLetters);
         batches.record(Duration.ofNanos(nanos));
         if (result.newestApplied() != null) {

@@ -53,7 +53,8 @@ public class IngestService {
 
     IngestService(PolicyConfig config, DataSource dataSource, MeterRegistry registry) {
         this.config = config;
-        this.writer = new AggregateWriter(dataSource, config.dedupe().retention());
+        this.writer = new AggregateWriter(dataSource, config.dedupe().retention(), null,
+                config.aggregation().maxDestinationsPerInstance());
         this.metrics = new IngestMetrics(registry);
         this.hostStateWriter = new HostStateWriter(dataSource);
         this.registry = registry;

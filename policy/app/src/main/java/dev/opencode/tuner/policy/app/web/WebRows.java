@@ -1,19 +1,16 @@
 package dev.opencode.tuner.policy.app.web;
 
-import io.quarkus.qute.HtmlEscaper;
 import io.quarkus.qute.RawString;
 import java.util.List;
 
 /**
  * The evidence rows and the diff lines of a suggestion card, written in Java instead of Qute loops. A card shows up
  * to 50 addresses of about a dozen values each; interpreted by Qute that was the largest share of the instance page's
- * CPU and allocations (README, "Benchmarks"). Every value goes through Qute's own HTML escaper, the one the template
- * applies to {@code {expressions}}, so what reaches the page is escaped exactly as before; only the markup is
+ * CPU and allocations (README, "Benchmarks"). Every value goes through {@link VisibleHtml}, the escaping the
+ * templates apply to {@code {expressions}}, so what reaches the page is escaped exactly as before; only the markup is
  * constant.
  */
 final class WebRows {
-    private static final HtmlEscaper HTML = new HtmlEscaper(List.of("text/html"));
-
     private WebRows() {
     }
 
@@ -61,8 +58,8 @@ final class WebRows {
         return new RawString(out.toString());
     }
 
-    /** {@code value} escaped for HTML text and double-quoted attributes, as Qute escapes an expression. */
+    /** {@code value} escaped for HTML text and double-quoted attributes, as the templates escape an expression. */
     static String html(String value) {
-        return value == null ? "" : HTML.map(value, null);
+        return VisibleHtml.escape(value);
     }
 }

@@ -28,6 +28,15 @@ class WebRowsTest {
     }
 
     @Test
+    void formatCharactersInReverseNamesAndProviderLabelsAreShownEscaped() {
+        String html = WebRows.addressRows(List.of(row("203.0.113.7", "moc.elgoog\u202E.evil.example", true,
+                List.of("aws\u200B EC2")))).getValue();
+
+        assertThat(html).contains("<code>moc.elgoog\\u202E.evil.example</code>").contains("aws\\u200B EC2")
+                .doesNotContain("\u202E").doesNotContain("\u200B");
+    }
+
+    @Test
     void anAddressWithoutNameOrProviderSaysSo() {
         String html = WebRows.addressRows(List.of(row("2001:db8::1", "no reverse name (NXDOMAIN)", false,
                 List.of()))).getValue();

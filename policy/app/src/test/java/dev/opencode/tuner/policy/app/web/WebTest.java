@@ -13,6 +13,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -231,7 +232,7 @@ class WebTest {
     static Response decide(String session, Csrf csrf, String host, String id, String action, String cidr,
                            String comment, String until) {
         var request = given().redirects().follow(false).cookie("tuner-session", session)
-                .cookie("tuner-csrf", csrf.cookie()).contentType(ContentType.URLENC)
+                .cookie("tuner-csrf", csrf.cookie()).contentType(ContentType.URLENC.withCharset(StandardCharsets.UTF_8))
                 .formParam("csrf-token", csrf.token()).formParam("host", host).formParam("instance", "web")
                 .formParam("action", action);
         if (cidr != null) {
@@ -294,6 +295,30 @@ class WebTest {
                 .contains("only the web frontend").contains("ssh to GitHub is not needed").contains("ask the owner")
                 .contains(">rejected<").contains("snoozed until");
         assertThat(Api.get("/api/v1/decisions?host=" + host).get("decisions")).hasSize(3);
+    }
+
+    @Test
+    void formatCharactersInHostNamesAndCommentsAreShownEscaped() {
+        // journald's _HOSTNAME is whatever sethostname() was given; shown raw, the override reverses what follows.
+        String host = "bidi-\u202Etsoh";
+        WebFixtures.produce(host);
+        Eventually.await("the suggestions of " + host + " are served", Duration.ofSeconds(60),
+                () -> Api.suggestions(host).get("instances").size() == 1
+                        && Api.suggestions(host).get("instances").get(0).get("suggestions").size() == 3);
+        String session = login();
+        String path = "/ui/instances/" + host + "/web";
+        Csrf csrf = csrf(session, path);
+
+        Response rejected = decide(session, csrf, host, suggestionId(host, "140.82.113.4/32"), "reject", null,
+                "ssh\u2066 is \u202Eton needed\u200B", null);
+
+        assertThat(rejected.statusCode()).isEqualTo(303);
+        String page = given().cookie("tuner-session", session).get(path).then().statusCode(200).extract().asString();
+        assertThat(page).contains("bidi-\\u202Etsoh").contains("ssh\\u2066 is \\u202Eton needed\\u200B")
+                .doesNotContain("\u202E").doesNotContain("\u2066").doesNotContain("\u200B");
+        String overview = given().cookie("tuner-session", session).get("/ui").then().statusCode(200).extract()
+                .asString();
+        assertThat(overview).contains("bidi-\\u202Etsoh").doesNotContain("\u202E");
     }
 
     @Test
