@@ -91,8 +91,8 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   if [[ -n $PG_DATA && -f $PG_DATA/postmaster.pid ]]; then
-    setpriv --reuid="$(id -u "$PG_OWNER")" --regid="$(id -g "$PG_OWNER")" --clear-groups -- \
-      "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
+    (cd / && setpriv --reuid="$(id -u "$PG_OWNER")" --regid="$(id -g "$PG_OWNER")" --clear-groups -- \
+      "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1)
   fi
   ip netns del "$NS_C" 2>/dev/null
   ip netns del "$NS_P" 2>/dev/null
@@ -520,7 +520,8 @@ check "denied local attempts are counted exactly, sampled in the log with the lo
 as_os_user() { # as_os_user USER COMMAND...: in the host namespace (a Unix socket needs no network)
   local user=$1
   shift
-  setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups -- "$@"
+  # From /: the caller's working directory (a checkout under a 0700 directory) may be closed to that user.
+  (cd / && setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups -- "$@")
 }
 PG_DIR=$WORK/pg
 PG_SOCK=$PG_DIR/run
