@@ -1,9 +1,9 @@
 package dev.opencode.tuner.policy.app.auth;
 
-import io.smallrye.config.ConfigSourceContext;
-import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigSourceInterceptor;
+import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
-import io.smallrye.config.PropertiesConfigSource;
+import jakarta.annotation.Priority;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -16,11 +16,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
-import org.eclipse.microprofile.config.spi.ConfigSource;
 
 /**
  * The key of the UI's session cookies ({@code quarkus.http.auth.session.encryption-key}), read from
@@ -28,34 +24,46 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
  * not exist it is created once, 0600 from its creation, with 32 random bytes in base64, and reused by every later
  * start, so sessions survive a restart and the key is never generated per start (Quarkus would log a temporary key).
  * A key file that other users may read stops the start: whoever reads it can make a session cookie for any account.
+ *
+ * <p>An interceptor rather than a config source: it must see {@code tuner.policy.state-directory} wherever it is set,
+ * including files named by {@code quarkus.config.locations} (how {@code ./tuner up} and the NixOS module configure
+ * the service), which config source factories do not see. An explicit encryption key is left alone.
  */
-public final class SessionKeySource implements ConfigSourceFactory {
+@Priority(SessionKeySource.PRIORITY)
+public final class SessionKeySource implements ConfigSourceInterceptor {
     static final String KEY_FILE = "tuner.policy.auth.session.key-file";
     static final String QUARKUS_KEY = "quarkus.http.auth.session.encryption-key";
+    static final int PRIORITY = 500;
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
-    private static final int ORDINAL = 260;
+
+    private volatile ConfigValue cached;
 
     @Override
-    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
+        ConfigValue value = context.proceed(name);
+        if (!QUARKUS_KEY.equals(name) || value != null && value.getValue() != null) {
+            return value;
+        }
         if (io.quarkus.runtime.ExecutionModeManager.getExecutionMode() == io.quarkus.runtime.ExecutionMode.UNSET) {
-            return List.of(); // the build reads the configuration too: it must not create a key at the default path
+            return value; // the build reads the configuration too: it must not create a key at the default path
         }
         Path file = keyFile(context);
-        String key = readOrCreate(file);
-        return List.of(new PropertiesConfigSource(Map.of(QUARKUS_KEY, key), KEY_FILE + " " + file, ORDINAL));
+        ConfigValue known = cached;
+        if (known != null && known.getConfigSourceName().equals(KEY_FILE + " " + file)) {
+            return known;
+        }
+        known = ConfigValue.builder().withName(QUARKUS_KEY).withValue(readOrCreate(file))
+                .withConfigSourceName(KEY_FILE + " " + file).withConfigSourceOrdinal(260).build();
+        cached = known;
+        return known;
     }
 
-    @Override
-    public OptionalInt getPriority() {
-        return OptionalInt.of(ORDINAL);
-    }
-
-    private static Path keyFile(ConfigSourceContext context) {
-        ConfigValue explicit = context.getValue(KEY_FILE);
+    private static Path keyFile(ConfigSourceInterceptorContext context) {
+        ConfigValue explicit = context.proceed(KEY_FILE);
         if (explicit != null && explicit.getValue() != null && !explicit.getValue().isBlank()) {
             return Path.of(explicit.getValue().strip());
         }
-        ConfigValue state = context.getValue("tuner.policy.state-directory");
+        ConfigValue state = context.proceed("tuner.policy.state-directory");
         String directory = state == null || state.getValue() == null || state.getValue().isBlank()
                 ? "/var/lib/opencode-egress-policy" : state.getValue().strip(); // PolicyConfig's default
         return Path.of(directory).resolve("session-key");

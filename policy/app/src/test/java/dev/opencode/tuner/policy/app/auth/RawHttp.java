@@ -28,9 +28,14 @@ final class RawHttp {
     }
 
     static Answer basic(String from, String path, String account, String password) {
+        return basic(from, path, account, password, "");
+    }
+
+    /** With extra header lines, each ending in CRLF. */
+    static Answer basic(String from, String path, String account, String password, String headers) {
         String credentials = Base64.getEncoder().encodeToString((account + ":" + password)
                 .getBytes(StandardCharsets.UTF_8));
-        return send(from, "GET " + path + " HTTP/1.1\r\nAuthorization: Basic " + credentials + "\r\n", "");
+        return send(from, "GET " + path + " HTTP/1.1\r\nAuthorization: Basic " + credentials + "\r\n" + headers, "");
     }
 
     static Answer form(String from, String account, String password) {
