@@ -101,6 +101,23 @@ class TunerUpTest {
             assertThat(tuner("suggestions", "--state-dir", state.toString(), "--password-file",
                     journal.resolve("system.journal").toString()).code()).isEqualTo(1);
 
+            // Logs name accounts, addresses and paths: 0640 at most, each part's file.
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(state.resolve("logs"))) {
+                List<Path> logFiles = files.filter(java.nio.file.Files::isRegularFile).toList();
+                assertThat(logFiles).extracting(f -> f.getFileName().toString())
+                        .contains("kafka.log", "kafka.out", "postgres.log", "policy.log", "collector.log");
+                for (Path f : logFiles) {
+                    assertThat(java.nio.file.Files.getPosixFilePermissions(f)).as(f.toString())
+                            .isSubsetOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+                }
+            }
+            // The UI's session key is a private file of the policy service's state, and never in its log.
+            Path sessionKey = state.resolve("policy").resolve("state").resolve("session-key");
+            assertThat(java.nio.file.Files.getPosixFilePermissions(sessionKey))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertThat(state.resolve("logs").resolve("policy.log")).content()
+                    .doesNotContain(java.nio.file.Files.readString(sessionKey).strip()).doesNotContain("temporary key");
+
             Run logs = tuner("logs", "--state-dir", state.toString(), "collector", "-n", "200");
             assertThat(logs.code()).isZero();
             assertThat(logs.out()).contains("collector.log").contains("following " + journal);
