@@ -41,10 +41,30 @@ public final class LoginThrottle {
     private final MeterRegistry registry;
 
     LoginThrottle(PolicyConfig.Auth.Throttle config, Clock clock, MeterRegistry registry) {
+        positive("initial-backoff", config.initialBackoff());
+        positive("max-backoff", config.maxBackoff());
+        positive("forget-after", config.forgetAfter());
+        positive("trusted-address-ttl", config.trustedAddressTtl());
+        if (config.checkWait().isNegative()) {
+            throw new IllegalArgumentException("tuner.policy.auth.throttle.check-wait must not be negative, got "
+                    + config.checkWait());
+        }
+        if (config.maxBackoff().compareTo(config.initialBackoff()) < 0) {
+            throw new IllegalArgumentException("tuner.policy.auth.throttle.max-backoff (" + config.maxBackoff()
+                    + ") must not be shorter than tuner.policy.auth.throttle.initial-backoff ("
+                    + config.initialBackoff() + ")");
+        }
         this.config = config;
         this.clock = clock;
         this.checks = new Semaphore(config.concurrentChecks());
         this.registry = registry;
+    }
+
+    private static void positive(String key, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException("tuner.policy.auth.throttle." + key
+                    + " must be a positive duration (e.g. 1s, 5m, 30d), got " + value);
+        }
     }
 
     /** Throws {@link LoginRefused} when this account or this address is backing off. */
@@ -133,6 +153,11 @@ public final class LoginThrottle {
         }
         Instant until = failures.last().plus(backoff(failures.count() - free));
         return now.isBefore(until) ? Duration.between(now, until) : null;
+    }
+
+    /** The most keys one of the maps holds now (for the bound's test). */
+    int tracked() {
+        return Math.max(Math.max(byAccount.size(), byAddress.size()), trusted.size());
     }
 
     /** initial-backoff doubled per failure past the free ones, at most max-backoff. */
