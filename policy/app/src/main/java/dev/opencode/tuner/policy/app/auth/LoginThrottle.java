@@ -88,8 +88,14 @@ public final class LoginThrottle {
         }
     }
 
+    /** A held password-check slot; closing it frees the slot. */
+    interface Slot extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** A slot for one password check, to be closed after it; throws {@link LoginRefused} (503) when none is free. */
-    AutoCloseable checkSlot() {
+    Slot checkSlot() {
         if (!config.enabled()) {
             return () -> { };
         }
