@@ -98,6 +98,7 @@ let
   kafkaAddress = cfg.policy.kafka.listenAddress;
 
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
+  policyTls = cfg.policy.tls.certificateFile != null && cfg.policy.tls.keyFile != null;
   policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
 
   # The ports a Quarkus application of the tuner listens on, read from its settings (what the
@@ -308,6 +309,49 @@ in
           `tuner.policy.export.known-hosts-file` and the CA file `tuner.policy.export.https-ca-file`
           of a forge whose HTTPS certificate comes from a private CA.
         '';
+      };
+
+      sessionKeyFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/egress-tuner-session-key";
+        description = ''
+          The key of the review UI's session cookies (at least 32 characters, e.g.
+          `head -c 32 /dev/urandom | base64`), outside the Nix store, handed to the service as a
+          systemd credential (LoadCredential). Give several policy hosts behind one address the
+          same file. Null: the service creates one at first start in its state directory (0600)
+          and keeps it. Whoever reads it can log in to the UI as anyone.
+        '';
+      };
+
+      tls = {
+        certificateFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/var/lib/acme/tuner.example.org/fullchain.pem";
+          description = ''
+            PEM certificate chain: with `keyFile`, the service also serves HTTPS on `tls.port`
+            (UI, API and session cookies marked Secure). Handed over as a systemd credential.
+          '';
+        };
+        keyFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/var/lib/acme/tuner.example.org/key.pem";
+          description = ''
+            PEM private key of `certificateFile`, outside the Nix store; read by systemd
+            (LoadCredential), so it may stay readable by root only.
+          '';
+        };
+        port = mkOption {
+          type = types.port;
+          default = 8443;
+          description = ''
+            HTTPS port (on `listen.address`). Plain HTTP stays on `listen.port` for local clients
+            (Prometheus, `./tuner`): keep `listen.address` on loopback when reviewers come over
+            the network.
+          '';
+        };
       };
 
       kafka = {
@@ -627,6 +671,18 @@ in
           message = "services.opencode-egress-tuner.policy.environmentFile must be outside the Nix store, got '${toString cfg.policy.environmentFile}'";
         }
         {
+          assertion = cfg.policy.sessionKeyFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.sessionKeyFile);
+          message = "services.opencode-egress-tuner.policy.sessionKeyFile must be outside the Nix store, got '${toString cfg.policy.sessionKeyFile}'";
+        }
+        {
+          assertion = cfg.policy.tls.keyFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.tls.keyFile);
+          message = "services.opencode-egress-tuner.policy.tls.keyFile must be outside the Nix store, got '${toString cfg.policy.tls.keyFile}'";
+        }
+        {
+          assertion = (cfg.policy.tls.certificateFile == null) == (cfg.policy.tls.keyFile == null);
+          message = "services.opencode-egress-tuner.policy.tls: set both certificateFile and keyFile, or neither (got certificateFile = ${builtins.toJSON cfg.policy.tls.certificateFile}, keyFile = ${builtins.toJSON cfg.policy.tls.keyFile})";
+        }
+        {
           assertion = builtins.match "[a-z_][a-z0-9_]*" cfg.policy.database.name != null;
           message = "services.opencode-egress-tuner.policy.database.name '${cfg.policy.database.name}' must be a plain SQL identifier (lowercase letters, digits, '_'): it is also the system user for peer authentication";
         }
@@ -651,6 +707,17 @@ in
         restartTriggers = [ policySettings ];
         # The exporter commits and pushes the generated allowlist modules.
         path = [ pkgs.git pkgs.openssh ];
+        # Secrets arrive as systemd credentials: only their paths (%d, the credentials directory)
+        # reach the environment, never their contents; not in the store, not in the arguments.
+        environment =
+          lib.optionalAttrs (cfg.policy.sessionKeyFile != null) {
+            TUNER_POLICY_AUTH_SESSION_KEY_FILE = "%d/session-key";
+          }
+          // lib.optionalAttrs policyTls {
+            QUARKUS_HTTP_SSL_CERTIFICATE_FILES = "%d/tls-certificate";
+            QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES = "%d/tls-key";
+            QUARKUS_HTTP_SSL_PORT = toString cfg.policy.tls.port;
+          };
         serviceConfig = {
           Type = "simple";
           User = cfg.policy.database.name;
@@ -658,6 +725,12 @@ in
           StateDirectory = "opencode-egress-tuner-policy";
           StateDirectoryMode = "0700";
           EnvironmentFile = lib.optional (cfg.policy.environmentFile != null) cfg.policy.environmentFile;
+          LoadCredential =
+            lib.optional (cfg.policy.sessionKeyFile != null) "session-key:${cfg.policy.sessionKeyFile}"
+            ++ lib.optionals policyTls [
+              "tls-certificate:${cfg.policy.tls.certificateFile}"
+              "tls-key:${cfg.policy.tls.keyFile}"
+            ];
           ExecStart = javaCommand "policy" cfg.policy.jvmOptions policySettings;
           Restart = "always";
           RestartSec = "5s";
@@ -667,6 +740,7 @@ in
 
       networking.firewall.allowedTCPPorts =
         lib.optional cfg.policy.openFirewall cfg.policy.listen.port
+        ++ lib.optional (cfg.policy.openFirewall && policyTls) cfg.policy.tls.port
         ++ lib.optional (localKafka && cfg.policy.kafka.openFirewall) 9092;
     })
 

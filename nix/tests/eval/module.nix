@@ -102,6 +102,22 @@ let
   ];
   s = sharedHost.config;
 
+  # The UI's session key and TLS files, as systemd credentials (policy/app/README.md, "Logins and sessions").
+  secured = evalHost [
+    {
+      services.opencode-egress-tuner.policy = {
+        enable = true;
+        sessionKeyFile = "/run/secrets/tuner-session-key";
+        tls = {
+          certificateFile = "/var/lib/acme/tuner/fullchain.pem";
+          keyFile = "/var/lib/acme/tuner/key.pem";
+        };
+        openFirewall = true;
+      };
+    }
+  ];
+  policyUnit = secured.config.systemd.services.opencode-egress-tuner-policy;
+
   tests = {
     testNoFailedAssertions = { expr = failedAssertions good; expected = [ ]; };
     testMonitoredHostHasNoFailedAssertions = { expr = failedAssertions monitored; expected = [ ]; };
@@ -120,6 +136,32 @@ let
     testDatasourcesProvisionedWithThePasswordFromAFile = {
       expr = map (d: d.type) m.services.grafana.provision.datasources.settings.datasources;
       expected = [ "prometheus" "grafana-postgresql-datasource" ];
+    };
+    testSecuredHostHasNoFailedAssertions = { expr = failedAssertions secured; expected = [ ]; };
+    testPolicySecretsAreCredentialsAndOnlyTheirPathsReachTheEnvironment = {
+      expr = {
+        inherit (policyUnit.serviceConfig) LoadCredential;
+        inherit (policyUnit.environment)
+          TUNER_POLICY_AUTH_SESSION_KEY_FILE QUARKUS_HTTP_SSL_CERTIFICATE_FILES QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES
+          QUARKUS_HTTP_SSL_PORT;
+        firewall = secured.config.networking.firewall.allowedTCPPorts;
+      };
+      expected = {
+        LoadCredential = [
+          "session-key:/run/secrets/tuner-session-key"
+          "tls-certificate:/var/lib/acme/tuner/fullchain.pem"
+          "tls-key:/var/lib/acme/tuner/key.pem"
+        ];
+        TUNER_POLICY_AUTH_SESSION_KEY_FILE = "%d/session-key";
+        QUARKUS_HTTP_SSL_CERTIFICATE_FILES = "%d/tls-certificate";
+        QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES = "%d/tls-key";
+        QUARKUS_HTTP_SSL_PORT = "8443";
+        firewall = [ 8090 8443 ];
+      };
+    };
+    testNoPolicyCredentialsByDefault = {
+      expr = m.systemd.services.opencode-egress-tuner-policy.serviceConfig.LoadCredential;
+      expected = [ ];
     };
     testGrafanaRoleUnitReadsThePasswordAsACredential = {
       expr = m.systemd.services.opencode-egress-tuner-grafana-role.serviceConfig.LoadCredential;
@@ -366,6 +408,20 @@ let
       host = {
         services.opencode-egress-tuner.policy.enable = true;
         services.grafana.enable = true;
+      };
+    };
+    session-key-in-store = {
+      message = "services.opencode-egress-tuner.policy.sessionKeyFile must be outside the Nix store";
+      host = {
+        services.opencode-egress-tuner.policy.enable = true;
+        services.opencode-egress-tuner.policy.sessionKeyFile = "${builtins.storeDir}/0000000000000000000000000000000-key";
+      };
+    };
+    tls-key-without-certificate = {
+      message = "services.opencode-egress-tuner.policy.tls: set both certificateFile and keyFile, or neither";
+      host = {
+        services.opencode-egress-tuner.policy.enable = true;
+        services.opencode-egress-tuner.policy.tls.keyFile = "/run/secrets/tls-key.pem";
       };
     };
     grafana-password-in-store = {

@@ -101,6 +101,52 @@ class TunerUpTest {
             assertThat(tuner("suggestions", "--state-dir", state.toString(), "--password-file",
                     journal.resolve("system.journal").toString()).code()).isEqualTo(1);
 
+            // Logs name accounts, addresses and paths: 0640 at most, each part's file.
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(state.resolve("logs"))) {
+                List<Path> logFiles = files.filter(java.nio.file.Files::isRegularFile).toList();
+                assertThat(logFiles).extracting(f -> f.getFileName().toString())
+                        .contains("kafka.log", "kafka.out", "postgres.log", "policy.log", "collector.log");
+                for (Path f : logFiles) {
+                    assertThat(java.nio.file.Files.getPosixFilePermissions(f)).as(f.toString())
+                            .isSubsetOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+                }
+            }
+            // The UI's session key is a private file of the policy service's state, and never in its log.
+            Path sessionKey = state.resolve("policy").resolve("state").resolve("session-key");
+            assertThat(java.nio.file.Files.getPosixFilePermissions(sessionKey))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertThat(state.resolve("logs").resolve("policy.log")).content()
+                    .doesNotContain(java.nio.file.Files.readString(sessionKey).strip()).doesNotContain("temporary key");
+
+            // A UI session survives a restart of the policy service: the key is the state directory's, not per start.
+            String password = Files.readString(state.resolve("policy/state/initial-admin-password")).strip();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient(); // follows no redirect
+            String policyAddress = dev.opencode.tuner.stack.Stack.status(state).part("policy").orElseThrow().address();
+            java.net.http.HttpResponse<String> login = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(policyAddress + "/j_security_check"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("j_username=admin&j_password="
+                            + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(302);
+            String session = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("tuner-session="))
+                    .map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();
+            ProcessHandle policy = ProcessHandle.of(dev.opencode.tuner.stack.Stack.status(state).part("policy")
+                    .orElseThrow().pid()).orElseThrow();
+            assertThat(policy.destroyForcibly()).isTrue();
+            policy.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Run restarted = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            assertThat(restarted.code()).as(restarted.err()).isZero();
+            assertThat(restarted.out()).contains("Found dead and started again: policy (");
+            String restartedAddress = dev.opencode.tuner.stack.Stack.status(state).part("policy").orElseThrow()
+                    .address();
+            java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(restartedAddress + "/ui")).header("Cookie", session).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).as("the session cookie after a restart").isEqualTo(200);
+            assertThat(state.resolve("logs").resolve("policy.log")).content()
+                    .doesNotContain(Files.readString(sessionKey).strip()).doesNotContain("temporary key");
+
             Run logs = tuner("logs", "--state-dir", state.toString(), "collector", "-n", "200");
             assertThat(logs.code()).isZero();
             assertThat(logs.out()).contains("collector.log").contains("following " + journal);

@@ -65,6 +65,7 @@ public final class KafkaServer implements AutoCloseable {
     StateLayout layout = new StateLayout(stateDir);
     StateFiles.createDirectories(layout.kafkaData());
     StateFiles.createDirectories(layout.logs());
+    StateFiles.logFile(layout.kafkaLog());
 
     OwnedProcess.findByCommandLine(MAIN_CLASS, layout.kafkaConfig().toString()).ifPresent(pid -> {
       throw new StackException("a Kafka broker already runs on " + layout.root() + " (pid " + pid + "); stop it first"
@@ -304,7 +305,7 @@ public final class KafkaServer implements AutoCloseable {
       return new ProcessBuilder(command)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.kafkaOut().toFile()))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(StateFiles.logFile(layout.kafkaOut()).toFile()))
           .start();
     } catch (IOException e) {
       throw new StackException("cannot start the broker (" + String.join(" ", command) + "): " + e.getMessage(), e);

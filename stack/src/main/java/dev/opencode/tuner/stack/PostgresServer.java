@@ -338,10 +338,8 @@ public final class PostgresServer implements AutoCloseable {
   private static void prepareLog(StateLayout layout, OsUser user) {
     // pg_ctl opens the log as the server's user, in logs/ that belongs to the user running the stack.
     try {
-      if (!Files.exists(layout.postgresLog())) {
-        Files.createFile(layout.postgresLog());
-      }
-    } catch (IOException e) {
+      StateFiles.logFile(layout.postgresLog());
+    } catch (RuntimeException e) {
       throw new StackException("cannot create " + layout.postgresLog() + ": " + e.getMessage(), e);
     }
     user.own(layout.postgresLog());

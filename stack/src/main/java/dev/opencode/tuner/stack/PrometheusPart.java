@@ -89,7 +89,7 @@ final class PrometheusPart implements StackPart {
     try {
       child = new ProcessBuilder(command).directory(dir.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(layout).toFile())).start();
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(StateFiles.logFile(log(layout)).toFile())).start();
     } catch (IOException e) {
       throw new StackException("cannot start Prometheus: " + e.getMessage(), e);
     }

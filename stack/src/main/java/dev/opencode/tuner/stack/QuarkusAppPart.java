@@ -103,7 +103,7 @@ abstract class QuarkusAppPart implements StackPart {
       builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
       child = builder.directory(dir.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(layout).toFile())).start();
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(StateFiles.logFile(log(layout)).toFile())).start();
     } catch (IOException e) {
       throw new StackException("cannot start " + name() + ": " + e.getMessage(), e);
     }

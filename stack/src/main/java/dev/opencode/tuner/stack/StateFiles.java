@@ -35,6 +35,31 @@ final class StateFiles {
     }
   }
 
+  static final Set<PosixFilePermission> LOG_FILE = PosixFilePermissions.fromString("rw-r-----");
+
+  /**
+   * A log file that the owner writes and the owner's group may read, nobody else (created if missing, tightened if
+   * it exists): logs name accounts, addresses and paths, and a process's output redirected into a new file would
+   * otherwise get the umask's 0644.
+   */
+  static Path logFile(Path file) {
+    createDirectories(file.getParent());
+    try {
+      if (!Files.exists(file)) {
+        Files.newByteChannel(file, Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(LOG_FILE)).close();
+      }
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      permissions.retainAll(LOG_FILE);
+      Files.setPosixFilePermissions(file, permissions);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return logFile(file);
+    } catch (IOException e) {
+      throw new StackException("cannot create the log file " + file + ": " + e.getMessage(), e);
+    }
+    return file;
+  }
+
   /** A directory only its owner may enter (created if missing, tightened if it exists). */
   static Path privateDirectory(Path dir) {
     createDirectories(dir);

@@ -41,6 +41,24 @@ class StateFilesTest {
   }
 
   @Test
+  void logFilesAreAt0640AtMostAndExistingOnesAreTightened() throws Exception {
+    Path fresh = StateFiles.logFile(tmp.resolve("logs").resolve("policy.log"));
+    assertThat(Files.getPosixFilePermissions(fresh)).isEqualTo(PosixFilePermissions.fromString("rw-r-----"));
+
+    Path old = tmp.resolve("old.log");
+    Files.writeString(old, "kept\n");
+    Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rw-rw-rw-"));
+    StateFiles.logFile(old);
+    assertThat(Files.getPosixFilePermissions(old)).isEqualTo(PosixFilePermissions.fromString("rw-r-----"));
+    assertThat(old).hasContent("kept");
+
+    Path tight = tmp.resolve("tight.log");
+    Files.createFile(tight, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    StateFiles.logFile(tight);
+    assertThat(Files.getPosixFilePermissions(tight)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
   void tailKeepsTheLastLinesOfALargeLog() throws Exception {
     Path log = tmp.resolve("big.log");
     StringBuilder text = new StringBuilder();

@@ -179,6 +179,70 @@ public interface PolicyConfig {
         @Min(4)
         @Max(31)
         int bcryptCost();
+
+        /** Backoff after failed logins, and the bound on password checks running at once. */
+        Throttle throttle();
+
+        /** UI sessions: the key of the session cookie. */
+        Session session();
+
+        /** {@code tuner.policy.auth.throttle.*}: see {@code LoginThrottle}. */
+        interface Throttle {
+            /** Off: unlimited attempts and checks (tests of other features only). */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Failed logins of one account (from anywhere) before its backoff starts. */
+            @WithDefault("5")
+            @Min(1)
+            int accountFailures();
+
+            /** Failed logins from one client address (IPv6: one /64) before its backoff starts. */
+            @WithDefault("20")
+            @Min(1)
+            int addressFailures();
+
+            /** The first backoff; doubled with each further failure. */
+            @WithDefault("1s")
+            Duration initialBackoff();
+
+            /** The longest backoff. */
+            @WithDefault("5m")
+            Duration maxBackoff();
+
+            /** Failures are forgotten this long after the last one. */
+            @WithDefault("15m")
+            Duration forgetAfter();
+
+            /** An address that logged into an account is exempt from that account's backoff for this long. */
+            @WithDefault("30d")
+            Duration trustedAddressTtl();
+
+            /** bcrypt verifications running at once (one core each); more wait check-wait, then get a 503. */
+            @WithDefault("2")
+            @Min(1)
+            @Max(256)
+            int concurrentChecks();
+
+            /** How long an attempt waits for a free check slot before its 503. */
+            @WithDefault("200ms")
+            Duration checkWait();
+
+            /** Accounts, addresses and trusted pairs remembered, each (the oldest are forgotten first). */
+            @WithDefault("10000")
+            @Min(100)
+            int maxTracked();
+        }
+
+        /** {@code tuner.policy.auth.session.*}. */
+        interface Session {
+            /**
+             * The file holding the key that encrypts the UI's session cookies (base64 of 32 random bytes). Default:
+             * {@code <state-directory>/session-key}, created 0600 at first start and reused afterwards; under NixOS,
+             * a systemd credential. Whoever reads it can make session cookies for any account.
+             */
+            Optional<Path> keyFile();
+        }
     }
 
     /** How suggestions are made: the same knobs as {@code ./tuner suggest}. */

@@ -28,7 +28,7 @@ public class AccountIdentityProvider implements IdentityProvider<UsernamePasswor
     @Override
     public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request,
                                               AuthenticationRequestContext context) {
-        String remote = remoteAddress(request);
+        java.net.InetAddress remote = remoteAddress(request);
         return context.runBlocking(() -> {
             AccountsFile.Account account = accounts.verify(request.getUsername(),
                     request.getPassword().getPassword(), remote);
@@ -39,11 +39,17 @@ public class AccountIdentityProvider implements IdentityProvider<UsernamePasswor
         });
     }
 
-    private static String remoteAddress(UsernamePasswordAuthenticationRequest request) {
+    private static java.net.InetAddress remoteAddress(UsernamePasswordAuthenticationRequest request) {
         RoutingContext context = HttpSecurityUtils.getRoutingContextAttribute(request);
-        if (context == null || context.request().remoteAddress() == null) {
-            return "an unknown address";
+        if (context == null || context.request().remoteAddress() == null
+                || context.request().remoteAddress().hostAddress() == null) {
+            return null;
         }
-        return context.request().remoteAddress().hostAddress();
+        try {
+            // a literal address from the connection (or the forwarded one, when proxy forwarding is configured)
+            return java.net.InetAddress.getByName(context.request().remoteAddress().hostAddress());
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
     }
 }

@@ -55,12 +55,18 @@ public class Accounts {
     private long loadedSize = -1;
     private volatile String dummyHash;
     private final VerifiedPasswords verified;
+    private final LoginThrottle throttle;
 
-    Accounts(PolicyConfig config) {
+    private final SessionRevocations revocations;
+
+    Accounts(PolicyConfig config, io.micrometer.core.instrument.MeterRegistry registry,
+             SessionRevocations revocations) {
+        this.revocations = revocations;
         this.stateDirectory = config.stateDirectory();
         this.file = config.auth().accountsFile().orElse(stateDirectory.resolve("accounts"));
         this.cost = config.auth().bcryptCost();
         this.verified = new VerifiedPasswords(config.auth().verifiedPasswordTtl(), java.time.Clock.systemUTC());
+        this.throttle = new LoginThrottle(config.auth().throttle(), java.time.Clock.systemUTC(), registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -79,9 +85,19 @@ public class Accounts {
 
     /**
      * The account whose password this is. Every failure is logged with the account name and the remote address,
-     * never the password, and throws {@link AuthenticationFailedException} (401).
+     * never the password, and throws {@link AuthenticationFailedException} (401); an account or address backing off
+     * after failed logins, or no free password-check slot, throws {@link LoginRefused} (429, 503) before any bcrypt
+     * work (see {@link LoginThrottle}).
      */
-    AccountsFile.Account verify(String name, char[] password, String remote) {
+    AccountsFile.Account verify(String name, char[] password, java.net.InetAddress address) {
+        String who = Untrusted.quote(name, 64) + " from " + (address == null ? "an unknown address"
+                : address.getHostAddress());
+        try {
+            throttle.checkBackoff(name, address);
+        } catch (LoginRefused e) {
+            LOG.warnf("API login of %s refused for %d s: %s", who, e.retryAfterSeconds(), e.getMessage());
+            throw e;
+        }
         AccountsFile.Account account;
         String error;
         synchronized (this) {
@@ -89,24 +105,34 @@ public class Accounts {
             error = loadError;
             account = error == null ? accounts.get(name) : null;
         }
-        String who = Untrusted.quote(name, 64) + " from " + remote;
         if (error != null) {
             LOG.errorf("API login of %s refused: the accounts file is invalid: %s", who, error);
             throw new AuthenticationFailedException("the accounts file is invalid");
         }
-        if (account == null) {
-            VERIFYER.verify(password, dummyHash()); // the same work as for a real account: no timing oracle
-            LOG.warnf("API login failed: no account %s", who);
-            throw new AuthenticationFailedException("unknown account");
-        }
-        if (verified.recentlyVerified(account.name(), account.hash(), password)) {
+        if (account != null && verified.recentlyVerified(account.name(), account.hash(), password)) {
+            throttle.succeeded(account.name(), address);
             return account;
         }
-        if (!VERIFYER.verify(password, account.hash()).verified) {
+        boolean ok;
+        try (LoginThrottle.Slot slot = throttle.checkSlot()) {
+            // an unknown account costs the same work as a real one: no timing oracle
+            ok = VERIFYER.verify(password, account == null ? dummyHash() : account.hash()).verified && account != null;
+        } catch (LoginRefused e) {
+            LOG.warnf("API login of %s refused: %s", who, e.getMessage());
+            throw e;
+        }
+        if (!ok) {
+            throttle.failed(name, address);
+            throttle.count(account == null ? "unknown-account" : "wrong-password");
+            if (account == null) {
+                LOG.warnf("API login failed: no account %s", who);
+                throw new AuthenticationFailedException("unknown account");
+            }
             LOG.warnf("API login failed: wrong password for account %s", who);
             throw new AuthenticationFailedException("wrong password");
         }
         verified.remember(account.name(), account.hash(), password);
+        throttle.succeeded(account.name(), address);
         return account;
     }
 
@@ -153,7 +179,8 @@ public class Accounts {
         String[] parts = lines.get(at).strip().split(":", -1);
         lines.set(at, parts[0] + ":" + hash + ":" + parts[2]);
         write(lines);
-        LOG.infof("API account '%s': password changed", name);
+        revocations.revoke(name);
+        LOG.infof("API account '%s': password changed; its UI sessions are ended", name);
         return generated;
     }
 

@@ -229,9 +229,12 @@ public class WebPages {
     private final SecurityIdentity identity;
     private final ExportService exports;
     private final Removals removals;
+    private final dev.opencode.tuner.policy.app.auth.SessionRevocations revocations;
 
     WebPages(SuggestionService suggestions, ReviewService review, WebData data, AddressLabels labels,
-             SecurityIdentity identity, ExportService exports, Removals removals) {
+             SecurityIdentity identity, ExportService exports, Removals removals,
+             dev.opencode.tuner.policy.app.auth.SessionRevocations revocations) {
+        this.revocations = revocations;
         this.suggestions = suggestions;
         this.review = review;
         this.data = data;
@@ -282,6 +285,7 @@ public class WebPages {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public Response logout() {
+        revocations.revoke(identity.getPrincipal().getName()); // every session of the account, stolen ones included
         FormAuthenticationMechanism.logout(identity);
         return Response.seeOther(URI.create("/login")).build();
     }
