@@ -537,6 +537,10 @@ in
         )
         ++ lib.optionals cfg.policy.enable (
           quarkusPorts "policy UI and API" "services.opencode-egress-tuner.policy" cfg.policy.settings
+          ++ lib.optional policyTls {
+            port = cfg.policy.tls.port;
+            part = "policy UI and API, HTTPS (services.opencode-egress-tuner.policy.tls.port)";
+          }
         )
         ++ lib.optionals localKafka kafkaListenerPorts
         ++ lib.optional localPostgres {

@@ -119,6 +119,13 @@ let
   policyUnit = secured.config.systemd.services.opencode-egress-tuner-policy;
 
   tests = {
+    testTheHttpsPortIsATunerLocalPort = {
+      expr = builtins.filter (p: lib.hasInfix "HTTPS" p.part) secured.config.services.opencode-egress-tuner.localPorts;
+      expected = [ {
+        port = secured.config.services.opencode-egress-tuner.policy.tls.port;
+        part = "policy UI and API, HTTPS (services.opencode-egress-tuner.policy.tls.port)";
+      } ];
+    };
     testNoFailedAssertions = { expr = failedAssertions good; expected = [ ]; };
     testMonitoredHostHasNoFailedAssertions = { expr = failedAssertions monitored; expected = [ ]; };
     testScrapeJobsAreWhatTheRulesQuery = {
