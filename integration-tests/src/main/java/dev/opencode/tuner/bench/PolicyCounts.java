@@ -25,7 +25,6 @@ final class PolicyCounts implements AutoCloseable {
     private final String api;
     private final String authorization;
     private final String instance;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     PolicyCounts(String api, String adminPassword, String instance) {
         this.api = api;
@@ -90,11 +89,26 @@ final class PolicyCounts implements AutoCloseable {
         }
     }
 
+    /**
+     * One request on a client of its own, bounded by a deadline enforced here: the policy service is killed and
+     * restarted on the same port, and the JDK client's own request timeout was seen not to fire on a pooled
+     * connection to the dead process.
+     */
     private JsonNode get(String path) throws IOException {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + path))
-                    .header("Authorization", authorization).timeout(Duration.ofSeconds(20)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> pending = http.sendAsync(
+                    HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", authorization)
+                            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                pending.cancel(true);
+                http.shutdownNow();
+                throw new IOException("GET " + path + ": no answer within 30 s", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("GET " + path + ": " + e.getCause(), e.getCause());
+            }
             if (response.statusCode() != 200) {
                 throw new IOException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
             }
@@ -107,6 +121,6 @@ final class PolicyCounts implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        // Nothing to release: every request has a client of its own.
     }
 }

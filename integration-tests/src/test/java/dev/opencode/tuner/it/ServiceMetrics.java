@@ -1,8 +1,6 @@
 package dev.opencode.tuner.it;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -11,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** Reads a service's Prometheus metrics ({@code /q/metrics}) the way Prometheus would, for fault assertions. */
 final class ServiceMetrics {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     private ServiceMetrics() {
     }
@@ -28,15 +26,7 @@ final class ServiceMetrics {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        HttpResponse<String> response;
-        try {
-            response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new AssertionError("no metrics from " + baseUrl + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        HttpResponse<String> response = Bounded.send(request.build(), TIMEOUT, "metrics of " + baseUrl);
         if (response.statusCode() != 200) {
             throw new AssertionError("metrics of " + baseUrl + ": HTTP " + response.statusCode());
         }

@@ -10,7 +10,6 @@ import dev.opencode.tuner.stack.Stack;
 import dev.opencode.tuner.stack.StackOptions;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +68,6 @@ class WholeLoopFaultTest {
     private long clock = JournalFixture.T0_USEC;
     private int next = 1;
     private final Map<String, Integer> expected = new HashMap<>();
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void startTheStack() throws Exception {
@@ -391,7 +389,8 @@ class WholeLoopFaultTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+        return Bounded.send(built, Duration.ofSeconds(40), built.method() + " " + built.uri());
     }
 
     private static String basic(String user, String password) {
