@@ -21,6 +21,11 @@ final class ServiceMetrics {
      * @throws AssertionError when the service does not answer (a dead part is a test failure here)
      */
     static double sum(String baseUrl, String name, String authorization) {
+        return sum(scrape(baseUrl, authorization), name);
+    }
+
+    /** The text of {@code baseUrl/q/metrics}: several values read from one scrape are from one instant. */
+    static String scrape(String baseUrl, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics"))
                 .timeout(Duration.ofSeconds(10)).GET();
         if (authorization != null) {
@@ -30,8 +35,13 @@ final class ServiceMetrics {
         if (response.statusCode() != 200) {
             throw new AssertionError("metrics of " + baseUrl + ": HTTP " + response.statusCode());
         }
+        return response.body();
+    }
+
+    /** The sum of all series of {@code name} in a scrape's text (0 when there are none). */
+    static double sum(String scrape, String name) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+|NaN)$")
-                .matcher(response.body());
+                .matcher(scrape);
         double sum = 0;
         while (m.find()) {
             sum += m.group(1).equals("NaN") ? 0 : Double.parseDouble(m.group(1));
