@@ -6,10 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.opencode.tuner.policy.app.PolicyConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /** {@link LoginThrottle}'s rules on a clock the test moves: doubling, the cap, forgetting, bounds, IPv6 /64s. */
@@ -17,25 +14,6 @@ class LoginThrottleRulesTest {
     record Settings(boolean enabled, int accountFailures, int addressFailures, Duration initialBackoff,
                     Duration maxBackoff, Duration forgetAfter, Duration trustedAddressTtl, int concurrentChecks,
                     Duration checkWait, int maxTracked) implements PolicyConfig.Auth.Throttle {
-    }
-
-    static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-12-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     private static Settings defaults() {
