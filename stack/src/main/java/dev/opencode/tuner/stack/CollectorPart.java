@@ -35,6 +35,11 @@ final class CollectorPart extends QuarkusAppPart {
         "the collector needs Kafka: start it too (./tuner up starts every part)"));
     Map<String, String> config = new LinkedHashMap<>();
     config.put("tuner.collector.kafka.bootstrap-servers", kafka.address());
+    String host = options.effectiveCollectorHost();
+    config.put("tuner.collector.host", host);
+    config.put("tuner.collector.kafka.username", KafkaAccounts.collector(host));
+    config.put("tuner.collector.kafka.password-file",
+        KafkaAccounts.passwordFile(layout, KafkaAccounts.collector(host)).toString());
     config.put("tuner.collector.state-directory", dir(layout).resolve("state").toString());
     Path journal = options.collectorJournal();
     if (journal != null) {

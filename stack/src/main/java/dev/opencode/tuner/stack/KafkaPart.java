@@ -4,7 +4,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** The Kafka broker as a part of the stack. */
+/**
+ * The Kafka broker as a part of the stack. Each start provisions the accounts of the policy service and of the
+ * collector's host (idempotent), with their topics and ACLs; their password files are in {@code credentials/}.
+ */
 final class KafkaPart implements StackPart {
 
   static final String NAME = "kafka";
@@ -18,7 +21,9 @@ final class KafkaPart implements StackPart {
   public StackState.PartRecord start(StateLayout layout, StackOptions options) {
     KafkaServer server = KafkaServer.start(layout.root(), options.kafka());
     try {
-      server.createTopics(options.topics());
+      KafkaAccounts accounts = server.accounts();
+      accounts.policy(options.topics());
+      accounts.collector(options.effectiveCollectorHost(), options.topics());
     } catch (RuntimeException e) {
       server.stop();
       throw e;

@@ -78,9 +78,18 @@ public final class KafkaServer implements AutoCloseable {
     LoopbackPorts.requireBindable(controllerPort, "Kafka's controller port, from " + layout.kafkaSettings());
 
     Path lib = syncLib(layout, options);
-    StateFiles.writeAtomically(layout.kafkaConfig(), serverProperties(layout, port, controllerPort));
+    boolean formatted = Files.exists(layout.kafkaData().resolve("meta.properties"));
+    if (formatted && !Files.exists(KafkaAccounts.passwordFile(layout, KafkaAccounts.BROKER))) {
+      throw new StackException("the Kafka storage in " + layout.kafkaData() + " was made before the broker required"
+          + " authentication, and its broker account cannot be added afterwards. Stop the stack (./tuner down) and"
+          + " remove " + layout.kafkaData() + " (events not yet consumed are lost; the journal cursors of the"
+          + " collectors are not, so they are sent again)");
+    }
+    KafkaAccounts.ensurePassword(layout, KafkaAccounts.BROKER);
+    KafkaAccounts.ensurePassword(layout, KafkaAccounts.CONTROLLER);
+    StateFiles.writePrivate(layout.kafkaConfig(), serverProperties(layout, port, controllerPort));
     StateFiles.writeAtomically(layout.kafkaLog4jConfig(), log4jConfig());
-    if (!Files.exists(layout.kafkaData().resolve("meta.properties"))) {
+    if (!formatted) {
       format(layout, lib, options);
     }
 
@@ -91,6 +100,7 @@ public final class KafkaServer implements AutoCloseable {
     String bootstrap = LoopbackPorts.HOST + ":" + port;
     try {
       awaitReady(layout, bootstrap, child, process, options.startTimeout());
+      new KafkaAccounts(layout, bootstrap).ensureBase();
     } catch (RuntimeException e) {
       process.kill();
       throw e;
@@ -134,7 +144,7 @@ public final class KafkaServer implements AutoCloseable {
       return Health.down("the broker process " + process.pid() + " is not running (it crashed or was killed); see "
           + layout.kafkaLog() + " and " + layout.kafkaOut());
     }
-    try (Admin admin = admin(bootstrap)) {
+    try (Admin admin = admin(bootstrap, layout)) {
       DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000));
       String clusterId = cluster.clusterId().get(4, TimeUnit.SECONDS);
       int nodes = cluster.nodes().get(4, TimeUnit.SECONDS).size();
@@ -150,14 +160,22 @@ public final class KafkaServer implements AutoCloseable {
 
   /** Creates the topics that do not exist yet, with the given partition counts (replication factor 1). */
   public void createTopics(Map<String, Integer> partitionsByTopic) {
-    createTopics(bootstrapServers(), partitionsByTopic);
+    createTopics(bootstrapServers(), layout, partitionsByTopic);
   }
 
-  static void createTopics(String bootstrap, Map<String, Integer> partitionsByTopic) {
+  /**
+   * The accounts of the broker: the broker's own (a super user, for tests and tools) and those it provisions for the
+   * policy service and each host's collector.
+   */
+  public KafkaAccounts accounts() {
+    return new KafkaAccounts(layout, bootstrapServers());
+  }
+
+  static void createTopics(String bootstrap, StateLayout layout, Map<String, Integer> partitionsByTopic) {
     if (partitionsByTopic.isEmpty()) {
       return;
     }
-    try (Admin admin = admin(bootstrap)) {
+    try (Admin admin = admin(bootstrap, layout)) {
       List<NewTopic> topics = new ArrayList<>();
       partitionsByTopic.forEach((name, partitions) -> topics.add(new NewTopic(name, partitions, (short) 1)));
       for (var entry : admin.createTopics(topics).values().entrySet()) {
@@ -190,8 +208,10 @@ public final class KafkaServer implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  static Admin admin(String bootstrap) {
+  /** An AdminClient logged in as the broker's own account (a super user). */
+  static Admin admin(String bootstrap, StateLayout layout) {
     Properties config = new Properties();
+    config.putAll(KafkaAccounts.login(layout, KafkaAccounts.BROKER).clientProperties());
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, "tuner-stack");
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
@@ -242,12 +262,12 @@ public final class KafkaServer implements AutoCloseable {
     p.put("node.id", "1");
     // A static single-voter quorum: simplest for one node, and the port may change between starts.
     p.put("controller.quorum.voters", "1@" + LoopbackPorts.HOST + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + LoopbackPorts.HOST + ":" + port + ",CONTROLLER://" + LoopbackPorts.HOST + ":"
+    p.put("listeners", "CLIENT://" + LoopbackPorts.HOST + ":" + port + ",CONTROLLER://" + LoopbackPorts.HOST + ":"
         + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + LoopbackPorts.HOST + ":" + port);
+    p.put("advertised.listeners", "CLIENT://" + LoopbackPorts.HOST + ":" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", "CLIENT");
+    p.putAll(KafkaAccounts.brokerSecurity(layout));
     p.put("log.dirs", layout.kafkaData().toString());
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "3");
@@ -290,9 +310,33 @@ public final class KafkaServer implements AutoCloseable {
     options.progress().accept("==> formatting Kafka's storage in " + layout.kafkaData() + " (cluster id " + clusterId
         + ")");
     List<String> command = new ArrayList<>(javaCommand(layout, lib, "256m"));
-    command.addAll(List.of(STORAGE_TOOL, "format", "--cluster-id", clusterId, "--config",
-        layout.kafkaConfig().toString()));
-    ExternalCommand.runOrFail("formatting Kafka's storage", command, Duration.ofSeconds(120));
+    // The broker's SCRAM account is written into the new metadata log (KRaft cannot add it later without a
+    // super user). The password must not be a process argument: java reads the tool's arguments from a private
+    // argument file instead, so the command line shows only its path.
+    List<String> toolArguments = List.of(STORAGE_TOOL, "format", "--cluster-id", clusterId, "--config",
+        layout.kafkaConfig().toString(), "--add-scram", KafkaAccounts.MECHANISM + "=[name=" + KafkaAccounts.BROKER
+        + ",password=" + KafkaAccounts.password(layout, KafkaAccounts.BROKER) + "]");
+    Path argumentFile = layout.credentials().resolve("kafka-format.args");
+    StateFiles.writePrivate(argumentFile, argumentFileText(toolArguments));
+    command.add("@" + argumentFile);
+    try {
+      ExternalCommand.runOrFail("formatting Kafka's storage", command, Duration.ofSeconds(120));
+    } finally {
+      try {
+        Files.deleteIfExists(argumentFile);
+      } catch (IOException e) {
+        options.progress().accept("==> warning: cannot delete " + argumentFile + " (" + e.getMessage() + ")");
+      }
+    }
+  }
+
+  /** A java launcher argument file: one quoted argument per line ({@code java @file}). */
+  static String argumentFileText(List<String> arguments) {
+    StringBuilder text = new StringBuilder();
+    for (String argument : arguments) {
+      text.append('"').append(argument.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+    }
+    return text.toString();
   }
 
   private static Process launch(StateLayout layout, Path lib, KafkaOptions options) {
@@ -331,7 +375,7 @@ public final class KafkaServer implements AutoCloseable {
       Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "no answer yet";
-    try (Admin admin = admin(bootstrap)) {
+    try (Admin admin = admin(bootstrap, layout)) {
       while (true) {
         if (!child.isAlive() || !process.isRunning()) {
           String exit = child.isAlive() ? "" : " with exit code " + child.exitValue();

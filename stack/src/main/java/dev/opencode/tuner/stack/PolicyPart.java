@@ -41,6 +41,8 @@ final class PolicyPart extends QuarkusAppPart {
         "the policy service needs PostgreSQL: start it too (./tuner up starts every part)"));
     Map<String, String> config = new LinkedHashMap<>();
     config.put("tuner.policy.kafka.bootstrap-servers", kafka.address());
+    config.put("tuner.policy.kafka.username", KafkaAccounts.POLICY);
+    config.put("tuner.policy.kafka.password-file", KafkaAccounts.passwordFile(layout, KafkaAccounts.POLICY).toString());
     config.put("tuner.policy.state-directory", stateDirectory(layout).toString());
     // The generated application.properties is private (0600), like the credentials file it is copied from.
     Map<String, String> db = StateFiles.readProperties(layout.policyDbCredentials());

@@ -75,7 +75,7 @@ final class PrometheusPart implements StackPart {
     StateFiles.writeAtomically(settings, StateFiles.propertiesText("prometheus settings, chosen at the first start",
         Map.of("http.port", Integer.toString(port))));
     Path config = dir.resolve("prometheus.yml");
-    StateFiles.writeAtomically(config, config(options.scrapeInterval(), hostName(), hostPort(collector.address()),
+    StateFiles.writeAtomically(config, config(options.scrapeInterval(), options.effectiveCollectorHost(), hostPort(collector.address()),
         hostPort(policy.address())));
 
     StateFiles.createDirectories(layout.logs());

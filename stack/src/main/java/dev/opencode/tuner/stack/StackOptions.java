@@ -17,33 +17,23 @@ import java.util.function.Consumer;
  * @param postgres the private cluster's options (unused when {@code externalPostgres} is set)
  * @param externalPostgres an existing PostgreSQL server to use instead of the private cluster; never stopped by
  *     {@link Stack#down}
- * @param topics topics created when the broker starts (auto creation is off), with their partition counts
+ * @param topics the pipeline's topic names; the broker's start creates the dead-letter topics and those of
+ *     {@code collectorHost} (auto creation is off)
  * @param progress where to print what is happening
  * @param collectorJournal a journal directory for the collector instead of the local system journal, or null
+ * @param collectorHost the host the collector speaks for (its Kafka account and topics); null for the kernel's
+ *     hostname, as journald records it
  * @param scrapeInterval how often the local Prometheus (part {@code prometheus}) scrapes and evaluates its rules
  * @param serviceSettings configuration keys added to a service's generated {@code application.properties}, by part
  *     ({@code collector}, {@code policy}); they win over the stack's own
  */
 public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOptions postgres,
-    PostgresCredentials externalPostgres, Map<String, Integer> topics, Consumer<String> progress,
-    java.nio.file.Path collectorJournal, java.time.Duration scrapeInterval,
+    PostgresCredentials externalPostgres, TunerTopics topics, Consumer<String> progress,
+    java.nio.file.Path collectorJournal, String collectorHost, java.time.Duration scrapeInterval,
     Map<String, Map<String, String>> serviceSettings) {
 
   /** Prometheus' own default. */
   public static final java.time.Duration DEFAULT_SCRAPE_INTERVAL = java.time.Duration.ofSeconds(15);
-
-  /** The pipeline's topics as named in the issue; the partition count bounds how many consumers share the work. */
-  public static final Map<String, Integer> PIPELINE_TOPICS;
-
-  static {
-    Map<String, Integer> topics = new LinkedHashMap<>();
-    topics.put("opencode.egress.blocked", 3);
-    topics.put("opencode.egress.malformed", 1);
-    topics.put("opencode.egress.host-state", 1);
-    topics.put("opencode.egress.host-state.dlq", 1);
-    topics.put("opencode.egress.blocked.dlq", 1);
-    PIPELINE_TOPICS = Collections.unmodifiableMap(topics);
-  }
 
   public StackOptions {
     parts = Collections.unmodifiableSet(new LinkedHashSet<>(parts));
@@ -52,7 +42,10 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     }
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(postgres, "postgres");
-    topics = Collections.unmodifiableMap(new LinkedHashMap<>(topics));
+    Objects.requireNonNull(topics, "topics");
+    if (collectorHost != null) {
+      KafkaAccounts.collector(collectorHost); // a host that cannot name a topic fails here, naming the rule
+    }
     Objects.requireNonNull(progress, "progress");
     Map<String, Map<String, String>> settings = new LinkedHashMap<>();
     if (serviceSettings != null) {
@@ -82,35 +75,35 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     LinkedHashSet<String> parts = new LinkedHashSet<>(Stack.partNames());
     parts.removeAll(Stack.optionalPartNames());
     return new StackOptions(parts, KafkaOptions.defaults(),
-        PostgresOptions.defaults().withInstallMissing(true), null, PIPELINE_TOPICS, line -> { }, null, null, null);
+        PostgresOptions.defaults().withInstallMissing(true), null, TunerTopics.defaults(), line -> { }, null, null, null, null);
   }
 
   /** Starts only these parts (for example {@code "postgres"}). */
   public StackOptions withParts(String... names) {
-    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
+    return new StackOptions(new LinkedHashSet<>(List.of(names)), kafka, postgres, externalPostgres, topics, progress, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
   public StackOptions withKafka(KafkaOptions options) {
-    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
+    return new StackOptions(parts, options.withProgress(progress), postgres, externalPostgres, topics, progress, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
   public StackOptions withPostgres(PostgresOptions options) {
-    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
+    return new StackOptions(parts, kafka, options.withProgress(progress), externalPostgres, topics, progress, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
   /** Uses an existing server (a JDBC URL with the policy service's user and password) instead of a private one. */
   public StackOptions withExternalPostgres(PostgresCredentials server) {
-    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal, scrapeInterval, serviceSettings);
+    return new StackOptions(parts, kafka, postgres, server, topics, progress, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
-  public StackOptions withTopics(Map<String, Integer> partitionsByTopic) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, partitionsByTopic, progress, collectorJournal, scrapeInterval, serviceSettings);
+  public StackOptions withTopics(TunerTopics topicNames) {
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topicNames, progress, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
   /** Progress lines of the stack and of each part go to {@code sink} (the CLI passes stderr). */
   public StackOptions withProgress(Consumer<String> sink) {
     return new StackOptions(parts, kafka.withProgress(sink), postgres.withProgress(sink), externalPostgres, topics,
-        sink, collectorJournal, scrapeInterval, serviceSettings);
+        sink, collectorJournal, collectorHost, scrapeInterval, serviceSettings);
   }
 
   /**
@@ -123,12 +116,24 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     keys.put(key, value);
     settings.put(part, keys);
     return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, collectorJournal,
-        scrapeInterval, settings);
+        collectorHost, scrapeInterval, settings);
   }
 
   /** The collector reads this journal directory instead of the local system journal. */
   public StackOptions withCollectorJournal(java.nio.file.Path directory) {
-    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory, scrapeInterval, serviceSettings);
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, directory, collectorHost,
+        scrapeInterval, serviceSettings);
+  }
+
+  /** The collector speaks for this host (the {@code _HOSTNAME} of the journal it reads) instead of this machine. */
+  public StackOptions withCollectorHost(String host) {
+    return new StackOptions(parts, kafka, postgres, externalPostgres, topics, progress, collectorJournal, host,
+        scrapeInterval, serviceSettings);
+  }
+
+  /** The host the collector speaks for: {@code collectorHost}, or the kernel's hostname. */
+  public String effectiveCollectorHost() {
+    return collectorHost != null ? collectorHost : PrometheusPart.hostName();
   }
 
   /**
@@ -139,6 +144,6 @@ public record StackOptions(Set<String> parts, KafkaOptions kafka, PostgresOption
     LinkedHashSet<String> withPrometheus = new LinkedHashSet<>(parts);
     withPrometheus.add(PrometheusPart.NAME);
     return new StackOptions(withPrometheus, kafka, postgres, externalPostgres, topics, progress, collectorJournal,
-        interval, serviceSettings);
+        collectorHost, interval, serviceSettings);
   }
 }

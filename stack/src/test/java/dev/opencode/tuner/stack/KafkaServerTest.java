@@ -42,13 +42,14 @@ class KafkaServerTest {
       System.err.println("first start (storage format included): " + kafka.startupTime().toMillis() + " ms");
       port = kafka.port();
       kafka.createTopics(Map.of(TOPIC, 1));
-      try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+      Map<String, String> login = kafka.accounts().broker().clientProperties();
+      try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers(), login)) {
         RecordMetadata sent = producer.send(new ProducerRecord<>(TOPIC, "demo-host/web", "{\"dst\":\"9.9.9.9\"}"))
             .get(30, TimeUnit.SECONDS);
         assertThat(sent.offset()).isZero();
       }
-      assertThat(readAll(kafka.bootstrapServers())).containsExactly("demo-host/web={\"dst\":\"9.9.9.9\"}");
-      assertThat(autoCreateTopics(kafka.bootstrapServers())).isEqualTo("false");
+      assertThat(readAll(kafka.bootstrapServers(), login)).containsExactly("demo-host/web={\"dst\":\"9.9.9.9\"}");
+      assertThat(autoCreateTopics(kafka.bootstrapServers(), login)).isEqualTo("false");
       assertThat(kafka.stop()).isEqualTo(OwnedProcess.StopOutcome.STOPPED);
       assertThat(kafka.process().isRunning()).isFalse();
     }
@@ -56,7 +57,7 @@ class KafkaServerTest {
     try (KafkaServer again = KafkaServer.start(state, options)) {
       System.err.println("restart: " + again.startupTime().toMillis() + " ms");
       assertThat(again.port()).isEqualTo(port);
-      assertThat(readAll(again.bootstrapServers())).containsExactly("demo-host/web={\"dst\":\"9.9.9.9\"}");
+      assertThat(readAll(again.bootstrapServers(), again.accounts().broker().clientProperties())).containsExactly("demo-host/web={\"dst\":\"9.9.9.9\"}");
     }
     assertThat(state.resolve("logs/kafka.log")).content().contains("Kafka Server started");
   }
@@ -79,8 +80,9 @@ class KafkaServerTest {
     }
   }
 
-  private static KafkaProducer<String, String> producer(String bootstrap) {
+  private static KafkaProducer<String, String> producer(String bootstrap, Map<String, String> login) {
     Properties p = new Properties();
+    p.putAll(login);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -88,8 +90,9 @@ class KafkaServerTest {
   }
 
   /** Every record of the topic's single partition, from the beginning, as key=value. */
-  private static List<String> readAll(String bootstrap) {
+  private static List<String> readAll(String bootstrap, Map<String, String> login) {
     Properties p = new Properties();
+    p.putAll(login);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<String> records = new ArrayList<>();
@@ -109,8 +112,9 @@ class KafkaServerTest {
     return records;
   }
 
-  private static String autoCreateTopics(String bootstrap) throws Exception {
+  private static String autoCreateTopics(String bootstrap, Map<String, String> login) throws Exception {
     Properties p = new Properties();
+    p.putAll(login);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");

@@ -39,9 +39,12 @@ class StackTest {
       assertThat(PostgresCredentials.load(state.resolve("credentials/policy-db.properties")).jdbcUrl())
           .isEqualTo(postgres.attributes().get("jdbc.url"));
       assertThat(Files.readString(state.resolve("stack.properties"))).contains("kafka.pid=" + kafka.pid());
-      try (var admin = KafkaServer.admin(kafka.address())) {
+      try (var admin = KafkaServer.admin(kafka.address(), new StateLayout(state))) {
+        // The dead-letter topics, and the topics of the host the collector speaks for (this machine).
+        TunerTopics topics = TunerTopics.defaults();
         assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-            .containsAll(StackOptions.PIPELINE_TOPICS.keySet());
+            .containsAll(topics.deadLetterTopics().keySet())
+            .containsAll(topics.forHost(options().effectiveCollectorHost()).keySet());
       }
 
       UpResult again = Stack.up(state, options());

@@ -16,6 +16,13 @@ public interface CollectorConfig {
     @WithDefault("/var/lib/opencode-egress-collector")
     Path stateDirectory();
 
+    /**
+     * The host this collector speaks for (default: the kernel's hostname, as journald records it in
+     * {@code _HOSTNAME}). Its records go to that host's topics, which only this host's Kafka account may write;
+     * journal entries of another host are routed aside as malformed.
+     */
+    Optional<String> host();
+
     Journal journal();
 
     Kafka kafka();
@@ -39,9 +46,7 @@ public interface CollectorConfig {
         @WithDefault("nft -j list table inet opencode-egress")
         String command();
 
-        /** The host's name as its journal entries carry it (default: the kernel's hostname, as journald uses). */
-        Optional<String> host();
-
+        /** Base name: the state goes to {@code <topic>.<host>}. */
         @WithDefault("opencode.egress.host-state")
         @NotBlank
         String topic();
@@ -91,13 +96,21 @@ public interface CollectorConfig {
         @NotBlank
         String bootstrapServers();
 
+        /** Base name: blocked events go to {@code <topic>.<host>}. */
         @WithDefault("opencode.egress.blocked")
         @NotBlank
         String topic();
 
+        /** Base name: malformed lines go to {@code <malformed-topic>.<host>}. */
         @WithDefault("opencode.egress.malformed")
         @NotBlank
         String malformedTopic();
+
+        /** The SCRAM-SHA-512 account (default {@code collector-<host>}, as ./tuner up and the NixOS module create it). */
+        Optional<String> username();
+
+        /** The file holding the account's password (0600 or 0400; never the password itself in configuration). */
+        Optional<Path> passwordFile();
 
         /** How long a record may take to be acknowledged, retries included, before its delivery counts as failed. */
         @WithDefault("2m")

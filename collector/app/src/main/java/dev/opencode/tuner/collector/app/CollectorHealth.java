@@ -49,8 +49,12 @@ final class CollectorHealth {
 
         @Override
         public HealthCheckResponse call() {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+            Properties p;
+            try {
+                p = KafkaEventSink.connection(config.kafka(), config.host().orElseGet(HostStateReporter::kernelHostname));
+            } catch (RuntimeException e) {
+                return HealthCheckResponse.named("kafka").down().withData("error", e.getMessage()).build();
+            }
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
             try (AdminClient admin = AdminClient.create(p)) {

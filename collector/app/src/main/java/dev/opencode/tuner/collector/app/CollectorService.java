@@ -63,7 +63,11 @@ public class CollectorService {
             throw new UncheckedIOException("tuner.collector.state-directory " + config.stateDirectory()
                     + " cannot be created", e);
         }
-        sink = new KafkaEventSink(config.kafka());
+        String host = config.host().orElseGet(HostStateReporter::kernelHostname);
+        sink = new KafkaEventSink(config.kafka(), host, io.micrometer.core.instrument.Counter
+                .builder("tuner.collector.foreign.host.entries")
+                .description("Blocked entries whose _HOSTNAME is not this collector's host, routed aside as malformed")
+                .register(registry));
         CollectorMetrics metrics = new CollectorMetrics(registry);
         // This machine's own journal: check the instance user's uid (a journal directory may come from elsewhere).
         follower = new JournalFollower(opener, cursors, sink, followerConfig, metrics, Clock.systemUTC(),
@@ -90,10 +94,10 @@ public class CollectorService {
             hostStateTimer.scheduleWithFixedDelay(hostState::report, 0, every,
                     java.util.concurrent.TimeUnit.MILLISECONDS);
             LOG.infof("publishing the nftables state of host %s every %s to %s", hostState.host(),
-                    config.hostState().interval(), config.hostState().topic());
+                    config.hostState().interval(), config.hostState().topic() + "." + host);
         }
         LOG.infof("following %s, producing to %s on %s", j.directory().map(Object::toString)
-                .orElse("the local system journal"), config.kafka().topic(), config.kafka().bootstrapServers());
+                .orElse("the local system journal"), sink.topic(), config.kafka().bootstrapServers());
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {

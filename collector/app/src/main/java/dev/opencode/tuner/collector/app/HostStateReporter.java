@@ -39,7 +39,7 @@ final class HostStateReporter {
         this.config = config;
         this.sink = sink;
         this.clock = clock;
-        this.host = config.host().orElseGet(HostStateReporter::kernelHostname);
+        this.host = sink.host();
         this.published = Counter.builder("tuner.collector.host.state.published")
                 .description("Host states published (reads of the nftables egress table)").register(registry);
         this.problems = Counter.builder("tuner.collector.host.state.problems")
@@ -56,7 +56,7 @@ final class HostStateReporter {
             problems.increment();
             LOG.warnf("host state of %s: %s", host, String.join("; ", state.problems()));
         }
-        sink.hostState(config.topic(), host, HostStateJson.write(state), new EventSink.Completion() {
+        sink.hostState(config.topic(), HostStateJson.write(state), new EventSink.Completion() {
             @Override
             public void acknowledged() {
                 published.increment();
@@ -116,7 +116,7 @@ final class HostStateReporter {
         return host;
     }
 
-    private static String kernelHostname() {
+    static String kernelHostname() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException e) {

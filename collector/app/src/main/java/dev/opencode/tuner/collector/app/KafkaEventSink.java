@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.blocked.BlockedEventJson;
 import dev.opencode.tuner.collector.EventSink;
+import dev.opencode.tuner.blocked.Untrusted;
+import dev.opencode.tuner.kafka.HostTopics;
+import dev.opencode.tuner.kafka.KafkaLogin;
+import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -17,16 +21,36 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * in one partition, and malformed lines to their own topic. The plain Kafka client is used rather than SmallRye
  * Reactive Messaging: the journal cursor may only advance on the broker's per-record acknowledgement, and the
  * follower's own bounded in-flight window is the backpressure, which a send callback expresses directly.
+ *
+ * <p>The collector speaks for one host: everything goes to that host's topics ({@code <base>.<host>}), which only
+ * this host's Kafka account may write. An entry whose {@code _HOSTNAME} names another host (a journal directory
+ * gathered from several machines) is routed aside as malformed and counted; it never becomes that host's evidence.
  */
 final class KafkaEventSink implements EventSink, AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final KafkaProducer<String, String> producer;
     private final CollectorConfig.Kafka config;
+    private final String host;
+    private final String topic;
+    private final String malformedTopic;
+    private final Counter foreign;
 
-    KafkaEventSink(CollectorConfig.Kafka config) {
+    /** The account name of a host's collector when none is configured. */
+    static String defaultUsername(String host) {
+        return "collector-" + host;
+    }
+
+    KafkaEventSink(CollectorConfig.Kafka config, String host, Counter foreign) {
         this.config = config;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        this.host = host;
+        this.foreign = foreign;
+        try {
+            this.topic = HostTopics.topic(config.topic(), host);
+            this.malformedTopic = HostTopics.topic(config.malformedTopic(), host);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tuner.collector.host: " + e.getMessage(), e);
+        }
+        Properties p = connection(config, host);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
@@ -40,13 +64,29 @@ final class KafkaEventSink implements EventSink, AutoCloseable {
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
+    /** Bootstrap servers and the SCRAM login of {@code host}'s account: the base of every Kafka client here. */
+    static Properties connection(CollectorConfig.Kafka config, String host) {
+        Properties p = new Properties();
+        p.putAll(KafkaLogin.clientProperties("tuner.collector.kafka",
+                config.username().orElse(defaultUsername(host)), config.passwordFile().orElse(null)));
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return p;
+    }
+
     static String key(String host, String instance) {
         return host + "/" + instance;
     }
 
     @Override
     public void blocked(BlockedEvent event, Completion completion) {
-        ProducerRecord<String, String> record = new ProducerRecord<>(config.topic(),
+        if (!host.equals(event.host())) {
+            foreign.increment();
+            malformed(new MalformedLine(event.host(), event.instance(), "_HOSTNAME " + Untrusted.quote(event.host())
+                    + " is not this collector's host '" + host + "' (tuner.collector.host): it cannot speak for it",
+                    BlockedEventJson.write(event), ""), completion);
+            return;
+        }
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic,
                 key(event.host(), event.instance()), BlockedEventJson.write(event));
         record.headers().add("event-id", event.id().getBytes(StandardCharsets.US_ASCII));
         record.headers().add("schema-version",
@@ -62,13 +102,21 @@ final class KafkaEventSink implements EventSink, AutoCloseable {
         node.put("reason", line.reason());
         node.put("message", line.message());
         node.put("cursor", line.cursor());
-        send(new ProducerRecord<>(config.malformedTopic(), key(line.host(), String.valueOf(line.instance())),
+        send(new ProducerRecord<>(malformedTopic, key(line.host(), String.valueOf(line.instance())),
                 node.toString()), completion);
     }
 
-    /** Produces a host's state (JSON, {@code HostStateJson}) to {@code topic}, keyed by the host. */
-    public void hostState(String topic, String host, String json, Completion completion) {
-        send(new ProducerRecord<>(topic, host, json), completion);
+    /** Produces this host's state (JSON, {@code HostStateJson}) to {@code <base>.<host>}, keyed by the host. */
+    public void hostState(String base, String json, Completion completion) {
+        send(new ProducerRecord<>(HostTopics.topic(base, host), host, json), completion);
+    }
+
+    String host() {
+        return host;
+    }
+
+    String topic() {
+        return topic;
     }
 
     private void send(ProducerRecord<String, String> record, Completion completion) {
