@@ -44,12 +44,30 @@ public interface PolicyConfig {
         @NotBlank
         String bootstrapServers();
 
+        /**
+         * Base name of the per-host topics: every {@code <topic>.<host>} is read, and a record counts only for the
+         * host its topic names (the broker lets only that host's collector write there).
+         */
         @WithDefault("opencode.egress.blocked")
         @NotBlank
         String topic();
 
-        /** Records that cannot be read or validated, with the reason in the {@code dead-letter-reason} header. */
-        @WithDefault("opencode.egress.blocked.dlq")
+        /** How soon the topic of a host added later is found and read ({@code metadata.max.age.ms}). */
+        @WithDefault("10s")
+        Duration topicDiscoveryInterval();
+
+        /** The SCRAM-SHA-512 account of the service (./tuner up and the NixOS module create it). */
+        @WithDefault("tuner-policy")
+        String username();
+
+        /** The file holding the account's password (0600 or 0400); never the password itself in configuration. */
+        java.util.Optional<java.nio.file.Path> passwordFile();
+
+        /**
+         * Records that cannot be read or validated, with the reason in the {@code dead-letter-reason} header. Not
+         * under {@code <topic>.}: the service never reads its own dead letters.
+         */
+        @WithDefault("opencode.egress.dead-letter.blocked")
         @NotBlank
         String deadLetterTopic();
 
@@ -141,12 +159,13 @@ public interface PolicyConfig {
         @WithDefault("true")
         boolean enabled();
 
+        /** Base name of the per-host topics {@code <topic>.<host>}, as for blocked events. */
         @WithDefault("opencode.egress.host-state")
         @NotBlank
         String topic();
 
         /** Records that are not valid host states go here, with the reason in a header. */
-        @WithDefault("opencode.egress.host-state.dlq")
+        @WithDefault("opencode.egress.dead-letter.host-state")
         @NotBlank
         String deadLetterTopic();
     }

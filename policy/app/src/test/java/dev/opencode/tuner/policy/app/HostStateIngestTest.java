@@ -41,12 +41,12 @@ class HostStateIngestTest {
                 List.of(new HostState.BlockedDestination("192.0.2.5", 7, 420, 600)))) : List.of());
     }
 
+    /** Publishes as {@code host}'s collector, to its host-state topic. */
     private static void publish(String host, String value) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", PolicyStack.bootstrapServers());
+        Properties p = PolicyStack.collectorProperties(host);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>("opencode.egress.host-state", host, value)).get();
+            producer.send(new ProducerRecord<>(PolicyStack.hostStateTopic(host), host, value)).get();
         }
     }
 
@@ -104,11 +104,10 @@ class HostStateIngestTest {
         publish(host, HostStateJson.write(state(host, T.plusSeconds(1), 1, List.of())));
         Eventually.await("the valid report behind the poison is applied", WAIT,
                 () -> count("SELECT count(*) FROM host_state WHERE host = '" + host + "'") == 1);
-        Properties p = new Properties();
-        p.put("bootstrap.servers", PolicyStack.bootstrapServers());
+        Properties p = PolicyStack.adminProperties();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(),
                 new StringDeserializer())) {
-            TopicPartition dlq = new TopicPartition("opencode.egress.host-state.dlq", 0);
+            TopicPartition dlq = new TopicPartition("opencode.egress.dead-letter.host-state", 0);
             c.assign(List.of(dlq));
             c.seekToBeginning(List.of(dlq));
             String reason = null;

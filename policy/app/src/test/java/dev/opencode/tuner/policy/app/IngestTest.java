@@ -254,9 +254,37 @@ class IngestTest {
                     .anySatisfy(h -> {
                         assertThat(h.get("dead-letter-reason")).contains(e.getKey());
                         assertThat(h.get("dead-letter-field")).isEqualTo(e.getValue());
-                        assertThat(h.get("dead-letter-topic")).isEqualTo(PolicyStack.TOPIC);
+                        assertThat(h.get("dead-letter-topic")).isEqualTo(PolicyStack.topic(host));
                     });
         }
+    }
+
+    @Test
+    void aRecordClaimingAnotherHostIsDeadLetteredAndCountsForNoHost() throws Exception {
+        String writer = "vm-claims";
+        String victim = "vm-victim";
+        BlockedEvent own = TestEvents.tcp(writer, "web", "198.51.100.21", 443, 0);
+        BlockedEvent forged = TestEvents.tcp(victim, "web", "203.0.113.66", 443, 1);
+        BlockedEvent after = TestEvents.tcp(writer, "web", "198.51.100.22", 443, 2);
+        double notProvenBefore = Api.metric("tuner_policy_records_host_not_proven_total");
+        String key = TestEvents.key(writer, "web");
+        try (TestEvents producer = new TestEvents()) {
+            producer.send(List.of(own));
+            // Host vm-claims' collector writes, to its own topic (the only one its account may write), an event
+            // that claims to be vm-victim's, transport "kernel" and all.
+            producer.sendRaw(key, BlockedEventJson.write(forged).getBytes(StandardCharsets.UTF_8));
+            producer.send(List.of(after));
+        }
+        Eventually.await("the events behind the forged record are counted", WAIT, () -> Api.events(writer) == 2);
+        assertThat(Api.metric("tuner_policy_records_host_not_proven_total")).isEqualTo(notProvenBefore + 1);
+        assertThat(Api.events(victim)).isZero();
+        assertThat(Api.suggestions(writer).toString()).doesNotContain("203.0.113.66");
+        Map<Long, Map<String, String>> letters = deadLetters(key, 1);
+        assertThat(letters.values()).singleElement().satisfies(h -> {
+            assertThat(h.get("dead-letter-field")).isEqualTo("host");
+            assertThat(h.get("dead-letter-reason")).contains("not proven").contains("'vm-victim'")
+                    .contains(PolicyStack.topic(writer));
+        });
     }
 
     @Test
@@ -370,7 +398,7 @@ class IngestTest {
         try (Admin admin = admin()) {
             Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
             for (int p = 0; p < PolicyStack.PARTITIONS; p++) {
-                start.put(new TopicPartition(PolicyStack.TOPIC, p), new OffsetAndMetadata(0));
+                start.put(new TopicPartition(PolicyStack.topic(host), p), new OffsetAndMetadata(0));
             }
             Eventually.await("the group is empty and rewound", WAIT, () -> {
                 try {
@@ -474,6 +502,7 @@ class IngestTest {
 
     private static Admin admin() {
         Properties p = new Properties();
+        p.putAll(PolicyStack.adminLogin());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, PolicyStack.bootstrapServers());
         return Admin.create(p);
     }
@@ -494,8 +523,13 @@ class IngestTest {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
                     config.kafka().groupId()).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < PolicyStack.PARTITIONS; p++) {
-                latest.put(new TopicPartition(PolicyStack.TOPIC, p), OffsetSpec.latest());
+            java.util.regex.Pattern hostTopics = dev.opencode.tuner.kafka.HostTopics.pattern(PolicyStack.TOPIC);
+            for (String topic : admin.listTopics().names().get(10, TimeUnit.SECONDS)) {
+                if (hostTopics.matcher(topic).matches()) {
+                    for (int p = 0; p < PolicyStack.PARTITIONS; p++) {
+                        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                    }
+                }
             }
             var ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
             for (var e : ends.entrySet()) {
@@ -513,6 +547,7 @@ class IngestTest {
     /** The dead letters of one key, by original offset (a redelivered batch may write one twice), with headers. */
     private static Map<Long, Map<String, String>> deadLetters(String key, int expected) {
         Properties p = new Properties();
+        p.putAll(PolicyStack.adminLogin());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, PolicyStack.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -53,8 +53,8 @@ class MetricsTest {
         Eventually.await("the consumer lag of every partition", Duration.ofSeconds(60), () -> {
             String m = metrics();
             for (int p = 0; p < PolicyStack.PARTITIONS; p++) {
-                if (value(m, "tuner_policy_consumer_lag_records{partition=\"" + p + "\",topic=\"" + PolicyStack.TOPIC
-                        + "\"}") < 0) {
+                if (value(m, "tuner_policy_consumer_lag_records{partition=\"" + p + "\",topic=\""
+                        + PolicyStack.topic("vm-metrics") + "\"}") < 0) {
                     return false;
                 }
             }

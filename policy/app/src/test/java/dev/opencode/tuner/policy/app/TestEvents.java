@@ -24,14 +24,21 @@ public final class TestEvents implements AutoCloseable {
     public static final Instant T0 = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS)
             .plusNanos(123_456_000);
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final java.util.Map<String, KafkaProducer<byte[], byte[]>> producers = new java.util.HashMap<>();
 
     public TestEvents() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PolicyStack.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** A producer logged in as {@code host}'s collector, writing that host's topic, as the real collector does. */
+    private synchronized KafkaProducer<byte[], byte[]> producer(String host) {
+        return producers.computeIfAbsent(host, h -> {
+            Properties p = new Properties();
+            p.putAll(PolicyStack.collector(h).clientProperties());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, PolicyStack.bootstrapServers());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        });
     }
 
     public static String newId() {
@@ -63,27 +70,29 @@ public final class TestEvents implements AutoCloseable {
         for (BlockedEvent e : events) {
             sendRaw(key(e.host(), e.instance()), BlockedEventJson.write(e).getBytes(StandardCharsets.UTF_8), false);
         }
-        producer.flush();
+        producers.values().forEach(KafkaProducer::flush);
     }
 
+    /** Produces a raw value to the topic of the key's host ({@code host/instance}), as that host's collector. */
     public void sendRaw(String key, byte[] value) {
         sendRaw(key, value, true);
     }
 
     private void sendRaw(String key, byte[] value, boolean wait) {
-        var future = producer.send(new ProducerRecord<>(PolicyStack.TOPIC, key.getBytes(StandardCharsets.UTF_8),
-                value));
+        String host = key.substring(0, key.indexOf('/'));
+        String topic = PolicyStack.topic(host);
+        var future = producer(host).send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
         if (wait) {
             try {
                 future.get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new AssertionError("producing to " + PolicyStack.TOPIC + " failed", e);
+                throw new AssertionError("producing to " + topic + " failed", e);
             }
         }
     }
 
     @Override
-    public void close() {
-        producer.close();
+    public synchronized void close() {
+        producers.values().forEach(KafkaProducer::close);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import dev.opencode.tuner.kafka.HostTopics;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,15 +43,15 @@ public final class BlockedEventConsumer implements Runnable {
     private static final Logger LOG = Logger.getLogger(BlockedEventConsumer.class);
 
     /** What the consumer needs to know; built from {@code tuner.policy.kafka.*}. */
-    public record Settings(String bootstrapServers, String topic, String deadLetterTopic, boolean createDeadLetterTopic,
+    public record Settings(KafkaConnection kafka, String topic, String deadLetterTopic, boolean createDeadLetterTopic,
                            String groupId, String clientId, int maxBatch, Duration pollTimeout, Duration retryBackoff,
-                           Duration maxRetryBackoff) {
+                           Duration maxRetryBackoff, Duration topicDiscoveryInterval) {
     }
 
     private final Settings settings;
     private final AggregateWriter writer;
     private final IngestMetrics metrics;
-    private final RecordDecoder decoder = new RecordDecoder();
+    private final RecordDecoder decoder;
     private final Object sleepLock = new Object();
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -64,6 +65,7 @@ public final class BlockedEventConsumer implements Runnable {
         this.writer = writer;
         this.metrics = metrics;
         this.backoff = settings.retryBackoff();
+        this.decoder = new RecordDecoder(settings.topic());
     }
 
     @Override
@@ -76,10 +78,11 @@ public final class BlockedEventConsumer implements Runnable {
         }
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-             DeadLetters deadLetters = new DeadLetters(settings.bootstrapServers(), settings.deadLetterTopic(),
+             DeadLetters deadLetters = new DeadLetters(settings.kafka(), settings.deadLetterTopic(),
                      settings.clientId() + "-dlq")) {
             consumer = c;
-            c.subscribe(List.of(settings.topic()), new Rebalance());
+            // Every host's topic, those created later included (found within metadata.max.age.ms).
+            c.subscribe(HostTopics.pattern(settings.topic()), new Rebalance());
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -87,7 +90,7 @@ public final class BlockedEventConsumer implements Runnable {
                 } catch (WakeupException e) {
                     continue; // stop() was called: the loop condition decides
                 } catch (KafkaException e) {
-                    problem = "polling " + settings.topic() + " failed: " + e;
+                    problem = "polling " + settings.topic() + ".* failed: " + e;
                     LOG.errorf("%s; retrying in %d ms", problem, backoff.toMillis());
                     sleep(backoff);
                     backoff = next(backoff);
@@ -199,6 +202,7 @@ public final class BlockedEventConsumer implements Runnable {
             LOG.warnf("committing offsets failed (%s); a later commit covers them", e.toString());
         }
         metrics.batch(result, rejected.size(), System.nanoTime() - t0);
+        metrics.hostNotProven(decoded.hostNotProven());
         batches.incrementAndGet();
         problem = null;
         backoff = settings.retryBackoff();
@@ -253,7 +257,7 @@ public final class BlockedEventConsumer implements Runnable {
     private void ensureDeadLetterTopic() {
         Duration wait = settings.retryBackoff();
         while (running) {
-            Optional<String> error = DeadLetters.ensureTopic(settings.bootstrapServers(), settings.deadLetterTopic());
+            Optional<String> error = DeadLetters.ensureTopic(settings.kafka(), settings.deadLetterTopic());
             if (error.isEmpty()) {
                 return;
             }
@@ -280,9 +284,9 @@ public final class BlockedEventConsumer implements Runnable {
     }
 
     private Properties consumerProperties() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties p = settings.kafka().properties();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) settings.topicDiscoveryInterval().toMillis());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -308,14 +312,17 @@ public final class BlockedEventConsumer implements Runnable {
             // Batches are applied and committed inside poll's thread, one at a time: nothing is pending here.
             assignment.removeAll(partitions);
             if (!partitions.isEmpty()) {
-                LOG.infof("consumer %s: partitions revoked %s", settings.clientId(), partitions);
+                LOG.debugf("consumer %s: partitions revoked %s", settings.clientId(), partitions);
             }
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             assignment.addAll(partitions);
-            LOG.infof("consumer %s: partitions assigned %s", settings.clientId(), partitions);
+            // One topic per host: name the hosts only at debug level, the counts always.
+            LOG.infof("consumer %s: %d partitions of %d host topics assigned", settings.clientId(),
+                    assignment.size(), assignment.stream().map(TopicPartition::topic).distinct().count());
+            LOG.debugf("consumer %s: partitions assigned %s", settings.clientId(), partitions);
         }
 
         @Override

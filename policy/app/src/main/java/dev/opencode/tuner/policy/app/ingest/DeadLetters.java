@@ -39,10 +39,9 @@ final class DeadLetters implements AutoCloseable {
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    DeadLetters(String bootstrapServers, String topic, String clientId) {
+    DeadLetters(KafkaConnection kafka, String topic, String clientId) {
         this.topic = topic;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -97,9 +96,8 @@ final class DeadLetters implements AutoCloseable {
      * Creates the topic when it is missing, with the broker's default replication factor and one partition (dead
      * letters are rare and read by people). Returns an error message, or empty when the topic exists now.
      */
-    static Optional<String> ensureTopic(String bootstrapServers, String topic) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    static Optional<String> ensureTopic(KafkaConnection kafka, String topic) {
+        Properties p = kafka.properties();
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(p)) {
@@ -113,7 +111,7 @@ final class DeadLetters implements AutoCloseable {
             }
             return Optional.of(e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
         } catch (TimeoutException e) {
-            return Optional.of("no answer from " + bootstrapServers + " within 15 s");
+            return Optional.of("no answer from " + kafka.bootstrapServers() + " within 15 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");

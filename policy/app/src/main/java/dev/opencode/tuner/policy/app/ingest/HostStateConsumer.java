@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import dev.opencode.tuner.kafka.HostTopics;
+import dev.opencode.tuner.blocked.Untrusted;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -33,8 +35,9 @@ public final class HostStateConsumer implements Runnable {
     private static final Logger LOG = Logger.getLogger(HostStateConsumer.class);
 
     /** From {@code tuner.policy.host-state.*} and {@code tuner.policy.kafka.*}. */
-    public record Settings(String bootstrapServers, String topic, String deadLetterTopic, String groupId,
-                           String clientId, Duration pollTimeout, Duration retryBackoff, Duration maxRetryBackoff) {
+    public record Settings(KafkaConnection kafka, String topic, String deadLetterTopic, String groupId,
+                           String clientId, Duration pollTimeout, Duration retryBackoff, Duration maxRetryBackoff,
+                           Duration topicDiscoveryInterval) {
     }
 
     private final Settings settings;
@@ -43,6 +46,7 @@ public final class HostStateConsumer implements Runnable {
     private final Counter deployed;
     private final Counter deadLettered;
     private final Counter databaseErrors;
+    private final Counter hostNotProven;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile String problem;
@@ -57,6 +61,9 @@ public final class HostStateConsumer implements Runnable {
         this.deadLettered = Counter.builder("tuner.policy.host.states.dead.lettered")
                 .description("Host-state records that were not valid, sent to the dead-letter topic")
                 .register(registry);
+        this.hostNotProven = Counter.builder("tuner.policy.host.states.host.not.proven")
+                .description("Host states claiming a host other than the one whose topic they were written to:"
+                        + " dead-lettered, never applied").register(registry);
         this.databaseErrors = Counter.builder("tuner.policy.host.states.database.errors")
                 .description("Failed transactions applying host states (retried)").register(registry);
     }
@@ -65,18 +72,18 @@ public final class HostStateConsumer implements Runnable {
     public void run() {
         Duration backoff = settings.retryBackoff();
         while (running) {
-            java.util.Optional<String> error = DeadLetters.ensureTopic(settings.bootstrapServers(), settings.topic())
-                    .or(() -> DeadLetters.ensureTopic(settings.bootstrapServers(), settings.deadLetterTopic()));
+            // The hosts' topics are created with their collectors' accounts; only the dead-letter topic is ours.
+            java.util.Optional<String> error = DeadLetters.ensureTopic(settings.kafka(), settings.deadLetterTopic());
             if (error.isEmpty()) {
                 break;
             }
-            problem = "cannot create the host-state topics: " + error.get();
+            problem = "cannot create the host-state dead-letter topic: " + error.get();
             sleep(backoff);
             backoff = next(backoff);
         }
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties p = settings.kafka().properties();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) settings.topicDiscoveryInterval().toMillis());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.clientId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -84,10 +91,10 @@ public final class HostStateConsumer implements Runnable {
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-             DeadLetters deadLetters = new DeadLetters(settings.bootstrapServers(), settings.deadLetterTopic(),
+             DeadLetters deadLetters = new DeadLetters(settings.kafka(), settings.deadLetterTopic(),
                      settings.clientId() + "-dlq")) {
             consumer = c;
-            c.subscribe(List.of(settings.topic()));
+            c.subscribe(HostTopics.pattern(settings.topic()));
             backoff = settings.retryBackoff();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
@@ -96,7 +103,7 @@ public final class HostStateConsumer implements Runnable {
                 } catch (WakeupException e) {
                     continue;
                 } catch (KafkaException e) {
-                    problem = "polling " + settings.topic() + " failed: " + e;
+                    problem = "polling " + settings.topic() + ".* failed: " + e;
                     sleep(backoff);
                     backoff = next(backoff);
                     continue;
@@ -143,6 +150,15 @@ public final class HostStateConsumer implements Runnable {
                 int colon = message.indexOf(':');
                 rejected.add(new RecordDecoder.Rejected(record, colon > 0 ? message.substring(0, colon) : "$",
                         message));
+            }
+            java.util.Optional<String> proven = HostTopics.hostOf(settings.topic(), record.topic());
+            if (state != null && (proven.isEmpty() || !proven.get().equals(state.host()))) {
+                // As for blocked events: only the host's collector may write its topic, so the topic proves the host.
+                rejected.add(new RecordDecoder.Rejected(record, RecordDecoder.HOST_NOT_PROVEN, "host: not proven: the"
+                        + " state claims host " + Untrusted.quote(state.host()) + " but was written to "
+                        + Untrusted.quote(record.topic()) + "; it is not applied to any host"));
+                hostNotProven.increment();
+                state = null;
             }
             if (state != null) {
                 HostStateWriter.Result result = writer.apply(state);

@@ -68,8 +68,7 @@ final class IngestHealth {
 
         private synchronized Admin admin() {
             if (admin == null) {
-                Properties p = new Properties();
-                p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+                Properties p = KafkaConnection.of(config).properties();
                 p.put(AdminClientConfig.CLIENT_ID_CONFIG, "opencode-egress-policy-health");
                 p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
                 p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
@@ -90,10 +89,11 @@ final class IngestHealth {
         public HealthCheckResponse call() {
             try {
                 String cluster = admin().describeCluster().clusterId().get(3, TimeUnit.SECONDS);
-                TopicDescription topic = admin().describeTopics(List.of(config.topic())).allTopicNames()
-                        .get(3, TimeUnit.SECONDS).get(config.topic());
+                java.util.regex.Pattern hostTopics = dev.opencode.tuner.kafka.HostTopics.pattern(config.topic());
+                long hosts = admin().listTopics().names().get(3, TimeUnit.SECONDS).stream()
+                        .filter(t -> hostTopics.matcher(t).matches()).count();
                 return HealthCheckResponse.named("kafka").up().withData("cluster", cluster)
-                        .withData("topic", config.topic()).withData("partitions", topic.partitions().size()).build();
+                        .withData("topic", config.topic() + ".<host>").withData("hosts", hosts).build();
             } catch (Exception e) { // any failure to get the answer means "not ready", which is the answer
                 return HealthCheckResponse.named("kafka").down()
                         .withData("bootstrap", config.bootstrapServers()).withData("topic", config.topic())

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class IngestMetrics {
     private final Counter consumed;
+    private final Counter hostNotProven;
     private final Counter applied;
     private final Counter duplicates;
     private final Counter expired;
@@ -38,6 +39,10 @@ public final class IngestMetrics {
                 .description("Blocked events counted but not aggregated: their instance already had"
                         + " tuner.policy.aggregation.max-destinations-per-instance distinct destinations")
                 .register(registry);
+        hostNotProven = Counter.builder("tuner.policy.records.host.not.proven")
+                .description("Records claiming a host other than the one whose topic they were written to (only"
+                        + " that host's collector may write it): dead-lettered, never counted")
+                .register(registry);
         deadLettered = Counter.builder("tuner.policy.records.dead.lettered")
                 .description("Records that could not be read or validated, written to the dead-letter topic")
                 .register(registry);
@@ -55,6 +60,10 @@ public final class IngestMetrics {
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
         registry.gauge("tuner.policy.event.lag.seconds", lagMillis, v -> v.get() / 1000.0);
+    }
+
+    void hostNotProven(int count) {
+        hostNotProven.increment(count);
     }
 
     void consumed(int count) {

@@ -75,6 +75,10 @@ public class IngestService {
                 throw new IllegalStateException("the consumers are already running");
             }
         }
+        requireOutsideHostTopics("tuner.policy.kafka.dead-letter-topic", config.kafka().deadLetterTopic(),
+                config.kafka().topic());
+        requireOutsideHostTopics("tuner.policy.host-state.dead-letter-topic", config.hostState().deadLetterTopic(),
+                config.hostState().topic());
         int count = config.kafka().consumers();
         List<Worker> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -86,15 +90,25 @@ public class IngestService {
         started.forEach(w -> w.thread.start());
         if (config.hostState().enabled() && hostStates == null) {
             PolicyConfig.Kafka k = config.kafka();
-            hostStates = new HostStateConsumer(new HostStateConsumer.Settings(k.bootstrapServers(),
+            hostStates = new HostStateConsumer(new HostStateConsumer.Settings(KafkaConnection.of(k),
                     config.hostState().topic(), config.hostState().deadLetterTopic(), k.groupId() + "-host-state",
-                    clientId() + "-host-state", k.pollTimeout(), k.retryBackoff(), k.maxRetryBackoff()),
+                    clientId() + "-host-state", k.pollTimeout(), k.retryBackoff(), k.maxRetryBackoff(),
+                    k.topicDiscoveryInterval()),
                     hostStateWriter, registry);
             hostStateThread = Thread.ofPlatform().name("host-state-consumer").daemon(true).start(hostStates);
         }
         PolicyConfig.Kafka k = config.kafka();
-        LOG.infof("consuming %s on %s as group %s with %d consumer%s (dead letters to %s)", k.topic(),
+        LOG.infof("consuming %s.<host> on %s as group %s with %d consumer%s (dead letters to %s)", k.topic(),
                 k.bootstrapServers(), k.groupId(), count, count == 1 ? "" : "s", k.deadLetterTopic());
+    }
+
+    /** The service must never read its own dead letters as a host's records. */
+    private static void requireOutsideHostTopics(String key, String deadLetterTopic, String base) {
+        if (dev.opencode.tuner.kafka.HostTopics.pattern(base).matcher(deadLetterTopic).matches()) {
+            throw new IllegalStateException(key + " '" + deadLetterTopic + "' is the name of a host's topic ("
+                    + base + ".<host>): the service would read its own dead letters. Choose a name outside " + base
+                    + ".*, e.g. opencode.egress.dead-letter.blocked");
+        }
     }
 
     /** Stops the consumers and waits for them; a batch not committed yet is delivered again to whoever reads next. */
@@ -113,9 +127,9 @@ public class IngestService {
     /** The settings of a consumer of this application's group; a second one needs its own client id. */
     public static BlockedEventConsumer.Settings settings(PolicyConfig config, String clientId) {
         PolicyConfig.Kafka k = config.kafka();
-        return new BlockedEventConsumer.Settings(k.bootstrapServers(), k.topic(), k.deadLetterTopic(),
+        return new BlockedEventConsumer.Settings(KafkaConnection.of(k), k.topic(), k.deadLetterTopic(),
                 k.createDeadLetterTopic(), k.groupId(), clientId, k.maxBatch(), k.pollTimeout(), k.retryBackoff(),
-                k.maxRetryBackoff());
+                k.maxRetryBackoff(), k.topicDiscoveryInterval());
     }
 
     /** Batches the application's consumers have applied. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.opencode.tuner.kafka.HostTopics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 
@@ -35,8 +36,8 @@ final class RecordDecoder {
     record Rejected(ConsumerRecord<byte[], byte[]> record, String field, String reason) {
     }
 
-    /** A batch, split. */
-    record Decoded(List<Accepted> accepted, List<Rejected> rejected) {
+    /** A batch, split; {@code hostNotProven} of the rejected claimed a host other than their topic's. */
+    record Decoded(List<Accepted> accepted, List<Rejected> rejected, int hostNotProven) {
         List<BlockedEvent> events() {
             List<BlockedEvent> events = new ArrayList<>(accepted.size());
             accepted.forEach(a -> events.add(a.event()));
@@ -44,22 +45,56 @@ final class RecordDecoder {
         }
     }
 
+    /** The field of a record whose host is not the host of the topic it was written to. */
+    static final String HOST_NOT_PROVEN = "host";
+
+    private final String topicBase;
+
+    /** @param topicBase the base of the per-host topics: a record of {@code <base>.<host>} speaks for that host only */
+    RecordDecoder(String topicBase) {
+        this.topicBase = topicBase;
+    }
+
     Decoded decode(ConsumerRecords<byte[], byte[]> records) {
         List<Accepted> accepted = new ArrayList<>(records.count());
         List<Rejected> rejected = new ArrayList<>();
+        int notProven = 0;
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Object result = decode(record);
             if (result instanceof BlockedEvent event) {
                 accepted.add(new Accepted(record, event));
             } else {
-                rejected.add((Rejected) result);
+                Rejected r = (Rejected) result;
+                rejected.add(r);
+                if (r.reason().startsWith(NOT_PROVEN_PREFIX)) {
+                    notProven++;
+                }
             }
         }
-        return new Decoded(accepted, rejected);
+        return new Decoded(accepted, rejected, notProven);
     }
 
+    private static final String NOT_PROVEN_PREFIX = "host: not proven: ";
+
     /** A {@link BlockedEvent} or a {@link Rejected}. */
-    static Object decode(ConsumerRecord<byte[], byte[]> record) {
+    Object decode(ConsumerRecord<byte[], byte[]> record) {
+        Object event = decodeValue(record);
+        if (event instanceof BlockedEvent e) {
+            java.util.Optional<String> proven = HostTopics.hostOf(topicBase, record.topic());
+            if (proven.isEmpty() || !proven.get().equals(e.host())) {
+                // Only the host's own collector account may write <base>.<host>: the topic is the proof, the
+                // field a claim. A record claiming another host is a forgery or a misrouted journal; never counted.
+                return new Rejected(record, HOST_NOT_PROVEN, NOT_PROVEN_PREFIX + "the record claims host "
+                        + Untrusted.quote(e.host()) + " but was written to " + Untrusted.quote(record.topic())
+                        + (proven.isPresent() ? ", which only the collector of host " + Untrusted.quote(proven.get())
+                        + " may write" : ", which is no host's topic") + "; it is not counted for any host");
+            }
+        }
+        return event;
+    }
+
+    /** A {@link BlockedEvent} or a {@link Rejected}, from the record's value alone. */
+    static Object decodeValue(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         if (value == null) {
             return new Rejected(record, "$", "$: the record has no value (a tombstone): expected a blocked event (JSON,"

@@ -41,7 +41,7 @@ public class ConsumerLag {
     private final PolicyConfig.Kafka kafka;
     private final MeterRegistry registry;
     private final Counter errors;
-    private final Map<Integer, AtomicLong> lagByPartition = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, AtomicLong> lagByPartition = new ConcurrentHashMap<>();
     private Admin admin;
 
     ConsumerLag(PolicyConfig config, MeterRegistry registry) {
@@ -67,14 +67,21 @@ public class ConsumerLag {
     /** Asks the broker for end offsets and the group's committed offsets, and publishes their difference. */
     public synchronized void refresh() throws ExecutionException, InterruptedException, TimeoutException {
         Admin a = admin();
-        TopicDescription topic = a.describeTopics(List.of(kafka.topic())).allTopicNames()
-                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(kafka.topic());
+        java.util.regex.Pattern hostTopics = dev.opencode.tuner.kafka.HostTopics.pattern(kafka.topic());
+        List<String> names = a.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).stream()
+                .filter(t -> hostTopics.matcher(t).matches()).sorted().toList();
+        if (names.isEmpty()) {
+            return;
+        }
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-        topic.partitions().forEach(p -> {
-            latest.put(new TopicPartition(kafka.topic(), p.partition()), OffsetSpec.latest());
-            earliest.put(new TopicPartition(kafka.topic(), p.partition()), OffsetSpec.earliest());
-        });
+        for (TopicDescription topic : a.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .values()) {
+            topic.partitions().forEach(p -> {
+                latest.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest());
+                earliest.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.earliest());
+            });
+        }
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = a.listOffsets(latest).all()
                 .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = a.listOffsets(earliest).all()
@@ -84,7 +91,7 @@ public class ConsumerLag {
         ends.forEach((tp, end) -> {
             OffsetAndMetadata c = committed.get(tp);
             long from = c != null ? c.offset() : starts.get(tp).offset();
-            lagByPartition.computeIfAbsent(tp.partition(), p -> register(tp)).set(Math.max(0, end.offset() - from));
+            lagByPartition.computeIfAbsent(tp, p -> register(tp)).set(Math.max(0, end.offset() - from));
         });
     }
 
@@ -92,7 +99,7 @@ public class ConsumerLag {
         AtomicLong holder = new AtomicLong();
         Gauge.builder("tuner.policy.consumer.lag.records", holder, AtomicLong::get)
                 .tags(Tags.of("topic", tp.topic(), "partition", Integer.toString(tp.partition())))
-                .description("Records of the blocked-event topic not yet committed by the policy consumer group,"
+                .description("Records of a host's blocked-event topic not yet committed by the policy consumer group,"
                         + " per partition (end offset minus committed offset, from the broker)")
                 .register(registry);
         return holder;
@@ -100,8 +107,7 @@ public class ConsumerLag {
 
     private Admin admin() {
         if (admin == null) {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            Properties p = dev.opencode.tuner.policy.app.ingest.KafkaConnection.of(kafka).properties();
             p.put(AdminClientConfig.CLIENT_ID_CONFIG, "opencode-egress-policy-lag");
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);

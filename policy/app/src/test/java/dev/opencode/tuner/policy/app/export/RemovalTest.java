@@ -104,11 +104,11 @@ class RemovalTest {
                 List.of(new HostState.AllowEntry(cidr, packets, packets * 60),
                         new HostState.AllowEntry(HAND_WRITTEN, 0, 0)),
                 List.of())));
-        Properties p = new Properties();
-        p.put("bootstrap.servers", PolicyStack.bootstrapServers());
+        Properties p = PolicyStack.collectorProperties(host);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
-            producer.send(new ProducerRecord<>("opencode.egress.host-state", host, HostStateJson.write(state))).get();
+            producer.send(new ProducerRecord<>(PolicyStack.hostStateTopic(host), host, HostStateJson.write(state)))
+                    .get();
         }
     }
 

@@ -16,8 +16,14 @@ class RecordDecoderTest {
             Instant.parse("2026-11-25T10:00:00.000001Z"), Transport.KERNEL, new BlockedLine("web", 4, "tcp",
             "10.0.0.2", "192.0.2.1", 40000, 443, 984L, 984L, "eth0", "", null, null, null));
 
+    private static final RecordDecoder DECODER = new RecordDecoder("opencode.egress.blocked");
+
     private static Object decode(byte[] value) {
-        return RecordDecoder.decode(new ConsumerRecord<>("t", 0, 7, "vm-1/web".getBytes(), value));
+        return decode("opencode.egress.blocked.vm-1", value);
+    }
+
+    private static Object decode(String topic, byte[] value) {
+        return DECODER.decode(new ConsumerRecord<>(topic, 0, 7, "vm-1/web".getBytes(), value));
     }
 
     private static Object decode(String value) {
@@ -42,6 +48,18 @@ class RecordDecoderTest {
         assertRejected(decode(json.replace("\"vm-1\"", "\"vm\\u0000-1\"")), "host", "control character U+0000");
         assertRejected(decode(json.replace("\"vm-1\"", "\"vm\\ud800\"")), "host", "unpaired surrogate U+D800");
         assertRejected(decode(json.replace("\"tcp\"", "\"047\"")), "protocol", "0..255");
+    }
+
+    @Test
+    void countsARecordOnlyForTheHostOfItsTopic() {
+        byte[] json = BlockedEventJson.write(EVENT).getBytes(StandardCharsets.UTF_8);
+        assertThat(decode("opencode.egress.blocked.vm-1", json)).isEqualTo(EVENT);
+        assertRejected(decode("opencode.egress.blocked.vm-2", json), "host",
+                "claims host 'vm-1' but was written to 'opencode.egress.blocked.vm-2', which only the collector of"
+                        + " host 'vm-2' may write");
+        assertRejected(decode("opencode.egress.blocked", json), "host", "which is no host's topic");
+        assertRejected(decode("opencode.egress.blocked.vm-1.extra", json), "host", "not proven");
+        assertRejected(decode("other.vm-1", json), "host", "not proven");
     }
 
     @Test
