@@ -63,6 +63,12 @@ public final class StackCommands {
                 description = "The collector reads this journal directory instead of the local system journal.")
         Path journalDir;
 
+        @Option(names = "--host", paramLabel = "HOST",
+                description = "The host the collector speaks for: its Kafka account and topics, and the _HOSTNAME its"
+                        + " journal entries must carry (entries of other hosts are set aside as malformed). Default:"
+                        + " this machine's hostname, or demo-host for the bundled sample journal.")
+        String host;
+
         @Option(names = "--monitoring",
                 description = "Also start a local Prometheus (Debian's prometheus package, installed when missing) "
                         + "scraping the collector and the policy service, with the rules of dashboards/prometheus.")
@@ -96,6 +102,16 @@ public final class StackCommands {
                 err().println("tuner: this machine has no system journal; the collector follows the bundled sample"
                         + " journal (" + sample + "). Pass --journal-dir to choose another.");
                 options = options.withCollectorJournal(sample);
+                if (host == null) {
+                    host = SampleJournal.HOST;
+                }
+            }
+            if (host != null) {
+                try {
+                    options = options.withCollectorHost(host);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("--host: " + e.getMessage());
+                }
             }
             if (monitoring) {
                 options = options.withMonitoring(java.time.Duration.ofSeconds(scrape));

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  */
 public final class SampleJournal {
     static final String RESOURCE = "/sample/blocked-egress.export";
+    /** The {@code _HOSTNAME} of every entry of the sample. */
+    public static final String HOST = "demo-host";
 
     private SampleJournal() {
     }

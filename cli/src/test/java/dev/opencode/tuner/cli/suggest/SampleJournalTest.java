@@ -28,6 +28,16 @@ class SampleJournalTest {
     }
 
     @Test
+    void everyEntryOfTheSampleIsOfTheHostTheStacksCollectorSpeaksFor() throws Exception {
+        // ./tuner up on a machine without a journal: the collector speaks for HOST, and sets other hosts aside.
+        try (InputStream in = SampleJournal.class.getResourceAsStream(SampleJournal.RESOURCE)) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            List<String> hosts = text.lines().filter(l -> l.startsWith("_HOSTNAME=")).toList();
+            assertThat(hosts).hasSize(entries()).containsOnly("_HOSTNAME=" + SampleJournal.HOST);
+        }
+    }
+
+    @Test
     void theRecentSampleEndsAMinuteBeforeItsClockWithTheShippedGaps() throws Exception {
         Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(3653)); // whatever the date, ten years on
         List<Long> shipped = realtimes(SampleJournal.build(dir.resolve("a")));
