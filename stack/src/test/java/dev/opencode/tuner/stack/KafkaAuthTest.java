@@ -141,6 +141,63 @@ class KafkaAuthTest {
   }
 
   @Test
+  void aCollectorCannotGrantItselfMoreOrMakeANewHost() throws Exception {
+    Properties p = new Properties();
+    p.putAll(webOne.clientProperties());
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("default.api.timeout.ms", 40000);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      // A new host's topic, to then write "its" records: refused.
+      assertThatThrownBy(() -> admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(
+          "opencode.egress.blocked.evil", 1, (short) 1))).all().get(20, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TopicAuthorizationException.class);
+      // An ACL letting it write db-2's topic: refused.
+      assertThatThrownBy(() -> admin.createAcls(List.of(new org.apache.kafka.common.acl.AclBinding(
+          new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC,
+              "opencode.egress.blocked.db-2", org.apache.kafka.common.resource.PatternType.LITERAL),
+          new org.apache.kafka.common.acl.AccessControlEntry("User:collector-web-1", "*",
+              org.apache.kafka.common.acl.AclOperation.WRITE,
+              org.apache.kafka.common.acl.AclPermissionType.ALLOW)))).all().get(20, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+      // db-2's password replaced by one it knows: refused.
+      assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(
+          new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("collector-db-2",
+              new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                  org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192), "known-to-web-1-password")))
+          .all().get(20, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class);
+    }
+    assertThat(endOffset("opencode.egress.blocked.db-2")).as("db-2's topic is untouched").isZero();
+    // db-2's own password still works, so it was not replaced.
+    Properties db = new Properties();
+    db.putAll(dbTwo.clientProperties());
+    produce(db, "opencode.egress.host-state.db-2");
+  }
+
+  @Test
+  void theControllerListenerTakesNoAnonymousClient() throws Exception {
+    int controllerPort = Integer.parseInt(StateFiles.readProperties(
+        new StateLayout(tmp.resolve("state")).kafkaSettings()).get("controller.port"));
+    Properties p = new Properties();
+    p.put("bootstrap.controllers", LoopbackPorts.HOST + ":" + controllerPort);
+    p.put("default.api.timeout.ms", 5000);
+    p.put("request.timeout.ms", 4000);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      assertThatThrownBy(() -> admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
+    }
+    // The same request with the controller's own PLAIN login is answered: the refusal above is the login's.
+    p.put("security.protocol", "SASL_PLAINTEXT");
+    p.put("sasl.mechanism", "PLAIN");
+    p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+        + KafkaAccounts.CONTROLLER + "\" password=\"" + KafkaAccounts.password(new StateLayout(tmp.resolve("state")),
+        KafkaAccounts.CONTROLLER) + "\";");
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      assertThat(admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS)).isNotBlank();
+    }
+  }
+
+  @Test
   void noPasswordIsInAProcessArgumentOrTheBrokersConfiguration() throws Exception {
     Path credentials = new StateLayout(tmp.resolve("state")).credentials();
     assertThat(Files.getPosixFilePermissions(credentials)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
