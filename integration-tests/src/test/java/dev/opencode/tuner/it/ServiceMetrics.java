@@ -68,17 +68,29 @@ final class ServiceMetrics {
         return value;
     }
 
-    /** Waits until the metric exceeds {@code floor}; returns its value. */
+    /**
+     * Waits until the metric exceeds {@code floor}; returns its value. A scrape that gets no answer in time (a JVM
+     * starved of CPU on a loaded machine) is asked again until the deadline: only the deadline fails the test.
+     */
     static double awaitAbove(String baseUrl, String name, double floor, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        double value;
-        while ((value = sum(baseUrl, name, null)) <= floor) {
+        double value = Double.NaN;
+        String unanswered = null;
+        while (true) {
+            try {
+                value = sum(baseUrl, name, null);
+                unanswered = null;
+                if (value > floor) {
+                    return value;
+                }
+            } catch (AssertionError e) {
+                unanswered = e.getMessage();
+            }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(name + " of " + baseUrl + " stayed at " + value + " (expected more than "
-                        + floor + ") for " + timeout);
+                        + floor + ") for " + timeout + (unanswered == null ? "" : "; last scrape: " + unanswered));
             }
             Thread.sleep(200);
         }
-        return value;
     }
 }
