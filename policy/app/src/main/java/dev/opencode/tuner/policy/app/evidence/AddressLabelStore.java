@@ -14,10 +14,11 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Copies the labels of recently blocked destinations (reverse DNS name, provider ranges) from {@link AddressLabels}
- * into {@code address_label}, for the dashboards' PostgreSQL panels. Runs in the background: {@link AddressLabels}
- * never blocks, so an address whose name is still being looked up is written at a later run. Only changed rows are
- * written; several policy instances may run it at once (the upsert is idempotent).
+ * Copies the labels of recently blocked destinations (forward-confirmed reverse DNS name, provider ranges) from
+ * {@link AddressLabels} into {@code address_label}, for the dashboards' PostgreSQL panels. Runs in the background:
+ * {@link AddressLabels} never blocks, so an address whose name is still being looked up is written at a later run.
+ * An unverified name is not copied: the panels show it without the warning. Only changed rows are written; several
+ * policy instances may run it at once (the upsert is idempotent).
  */
 @ApplicationScoped
 public class AddressLabelStore {

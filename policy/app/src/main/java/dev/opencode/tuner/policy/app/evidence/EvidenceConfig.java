@@ -18,11 +18,24 @@ public interface EvidenceConfig {
 
     Providers providers();
 
-    /** Reverse DNS (PTR) of destination addresses, looked up in the background and cached. */
+    /**
+     * Reverse DNS (PTR) of destination addresses, looked up off the request thread and cached. The addresses are
+     * chosen by the confined agents, and every PTR query reaches the operator of the address's reverse zone: how many
+     * are looked up is bounded ({@link #maxLookupsPerMinute}).
+     */
     interface Dns {
         /** Off: no lookup is ever made, every address shows "reverse DNS off". */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * Lookups started in any window of one minute, at most; beyond, an address shows "not looked up: rate limit"
+         * until a later request within the limit (counted in {@code tuner_policy_evidence_dns_skipped_total}).
+         */
+        @WithDefault("60")
+        @Min(1)
+        @Max(100_000)
+        int maxLookupsPerMinute();
 
         /**
          * The resolver, {@code address:port} ({@code 127.0.0.1:53}, {@code [::1]:53}); an IP literal, never a name.
@@ -30,7 +43,7 @@ public interface EvidenceConfig {
          */
         Optional<String> server();
 
-        /** How long one lookup may take before it counts as a timeout. */
+        /** How long one query may take before it counts as a timeout (a lookup is a PTR query, then an A or AAAA). */
         @WithDefault("2s")
         Duration timeout();
 

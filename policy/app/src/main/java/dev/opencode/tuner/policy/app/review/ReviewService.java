@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -92,16 +93,21 @@ public class ReviewService {
     }
 
     /**
-     * The suggestion with each address labelled: {@code reverseDns} (the cached name, or null while a background
-     * lookup runs or when there is none) and {@code providers} (the published ranges it falls in). Never blocks.
+     * The suggestion with each address labelled by {@code how}: {@code reverseDns} (the forward-confirmed name, or
+     * null), {@code reverseDnsUnverified} (a PTR name whose own A/AAAA records do not hold the address, or null),
+     * {@code reverseDnsStatus} (found, unverified, pending, nxdomain, not-looked-up, rate-limited, ...) and
+     * {@code providers} (the published ranges it falls in). Never blocks.
      */
-    private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s) {
+    private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s,
+                                                  Function<String, AddressLabels.Labels> how) {
         try {
             com.fasterxml.jackson.databind.JsonNode addresses = JSON.readTree(s.addresses());
             for (com.fasterxml.jackson.databind.JsonNode a : addresses) {
-                AddressLabels.Labels l = labels.labels(a.path("address").asText());
+                AddressLabels.Labels l = how.apply(a.path("address").asText());
                 var node = (com.fasterxml.jackson.databind.node.ObjectNode) a;
                 node.put("reverseDns", l.reverseDns());
+                node.put("reverseDnsUnverified", l.unverifiedReverseDns());
+                node.put("reverseDnsStatus", l.reverseName().status().text());
                 var providers = node.putArray("providers");
                 for (ProviderRange p : l.providers()) {
                     providers.addObject().put("provider", p.provider()).put("service", p.service())
@@ -277,8 +283,9 @@ public class ReviewService {
         int window = days == null ? rules.config().impactDays() : days;
         ReviewViews.SuggestionDetail detail = details(hostInstance[0], hostInstance[1], List.of(new Target(s, cidr)),
                 window).get(0);
-        return new ReviewViews.SuggestionDetail(detail.host(), detail.instance(), labelled(s), detail.opens(),
-                detail.observed(), detail.history(), detail.earlierDecisions(), detail.impact(), detail.diff());
+        return new ReviewViews.SuggestionDetail(detail.host(), detail.instance(), labelled(s, labels::labels),
+                detail.opens(), detail.observed(), detail.history(), detail.earlierDecisions(), detail.impact(),
+                detail.diff());
     }
 
     /**

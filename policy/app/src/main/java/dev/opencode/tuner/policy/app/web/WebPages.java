@@ -205,8 +205,7 @@ public class WebPages {
 
     /** One observed address of a suggestion, with its labels. */
     public record AddressRow(String address, long events, String ports, String protocols, String firstSeen,
-                             String lastSeen, String sampleSources, String reverseDns, String reverseStatus,
-                             boolean reverseFound, List<String> providers) {
+                             String lastSeen, String sampleSources, ReverseName reverseName, List<String> providers) {
         /** The address as a CIDR of its own ({@code /32} or {@code /128}), offered to narrow a suggestion to. */
         public String hostCidr() {
             return address + (address.indexOf(':') >= 0 ? "/128" : "/32");
@@ -536,8 +535,7 @@ public class WebPages {
                 }
                 rows.add(new AddressRow(d.address(), d.events(), WebText.join(d.ports()),
                         WebText.join(d.protocols()), WebText.time(d.firstSeen()), WebText.time(d.lastSeen()),
-                        WebText.join(d.sampleSources()), l.reverseName().describe(),
-                        l.reverseName().status().text(), l.reverseDns() != null, providers));
+                        WebText.join(d.sampleSources()), l.reverseName(), providers));
             }
             ReviewViews.SuggestionDetail detail = details.get(k);
             ReviewViews.Impact impact = detail.impact();
