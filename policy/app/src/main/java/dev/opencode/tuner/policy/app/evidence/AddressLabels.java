@@ -5,16 +5,20 @@ import inet.ipaddr.IPAddress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Labels of a destination address for reviewers: its reverse DNS name and the provider ranges it falls in.
- * {@link #labels} returns at once and never does I/O on the caller's thread: a reverse name not known yet is looked
- * up in the background and shows as pending until a later request.
+ * Labels of a destination address for reviewers: its reverse DNS name and the provider ranges it falls in. Every
+ * method returns at once and never does I/O on the caller's thread: a reverse name not known yet is looked up in the
+ * background and shows as pending until a later request. Which call may start a lookup is the caller's statement of
+ * why it shows the address, held against {@code tuner.policy.evidence.dns.scope}: {@link #cached} never does,
+ * {@link #ofPendingSuggestion} does in scope {@code suggestions}, {@link #requested} does unless lookups are off.
  */
 @ApplicationScoped
 public class AddressLabels {
@@ -26,7 +30,7 @@ public class AddressLabels {
 
     /**
      * The labels of one address: {@code reverseName} is the reverse DNS name or why there is none (pending,
-     * unverified, NXDOMAIN, rate-limited, ...); {@code providers} are the most specific first.
+     * unverified, NXDOMAIN, not looked up, ...); {@code providers} are the most specific first.
      */
     public record Labels(ReverseName reverseName, List<ProviderRange> providers) {
         /** The forward-confirmed name, or null: the only name to show or store without a warning. */
@@ -41,15 +45,28 @@ public class AddressLabels {
     }
 
     private final ReverseDns reverseDns;
-    private final ProviderRangeLoader ranges;
+    private final EvidenceConfig.Dns.Scope scope;
+    private final Supplier<ProviderRanges> ranges;
 
+    @Inject
     AddressLabels(EvidenceConfig config, ProviderRangeLoader ranges, MeterRegistry registry) {
+        this(reverseDns(config.dns(), registry), config.dns().enabled() ? config.dns().scope()
+                : EvidenceConfig.Dns.Scope.OFF, ranges::ranges);
+    }
+
+    /** With the resolver given (null when {@code scope} is off): for tests against their own dnsmasq. */
+    AddressLabels(ReverseDns reverseDns, EvidenceConfig.Dns.Scope scope, Supplier<ProviderRanges> ranges) {
+        this.reverseDns = scope == EvidenceConfig.Dns.Scope.OFF ? null : reverseDns;
+        this.scope = scope;
         this.ranges = ranges;
-        EvidenceConfig.Dns dns = config.dns();
-        if (!dns.enabled()) {
-            this.reverseDns = null;
-            LOG.info("reverse DNS is off (tuner.policy.evidence.dns.enabled=false)");
-            return;
+        if (this.reverseDns == null) {
+            LOG.info("reverse DNS is off (tuner.policy.evidence.dns.scope=off or enabled=false)");
+        }
+    }
+
+    private static ReverseDns reverseDns(EvidenceConfig.Dns dns, MeterRegistry registry) {
+        if (!dns.enabled() || dns.scope() == EvidenceConfig.Dns.Scope.OFF) {
+            return null;
         }
         Map<ReverseName.Status, Counter> outcomes = new EnumMap<>(ReverseName.Status.class);
         for (ReverseName.Status status : OUTCOMES) {
@@ -67,21 +84,50 @@ public class AddressLabels {
         }
         ReverseDns.Limits limits = new ReverseDns.Limits(dns.timeout(), dns.cacheSize(), dns.cacheTtl(),
                 dns.failureTtl(), dns.maxInFlight(), dns.maxLookupsPerMinute());
-        this.reverseDns = new ReverseDns(dns.server().map(ReverseDns::parseServer).orElse(null), limits,
+        ReverseDns reverseDns = new ReverseDns(dns.server().map(ReverseDns::parseServer).orElse(null), limits,
                 status -> outcomes.get(status).increment(), reason -> skipped.get(reason).increment());
-        LOG.infof("reverse DNS through %s (at most %d lookups a minute, timeout %s, cache %d addresses)",
-                reverseDns.server(), dns.maxLookupsPerMinute(), dns.timeout(), dns.cacheSize());
+        LOG.infof("reverse DNS through %s for %s (at most %d lookups a minute, timeout %s, cache %d addresses)",
+                reverseDns.server(), dns.scope() == EvidenceConfig.Dns.Scope.SUGGESTIONS
+                        ? "the addresses of pending suggestions and on request" : "addresses asked for by reviewers",
+                dns.maxLookupsPerMinute(), dns.timeout(), dns.cacheSize());
+        return reverseDns;
     }
 
-    /** The labels of an address (e.g. {@code 203.0.113.7}); never blocks. */
-    public Labels labels(String address) {
+    /** The labels of an address as far as they are known; never starts a lookup (background copies, decided work). */
+    public Labels cached(String address) {
+        return labels(address, false);
+    }
+
+    /**
+     * The labels of an observed address of a pending suggestion that a reviewer is shown; starts a lookup in scope
+     * {@code suggestions}.
+     */
+    public Labels ofPendingSuggestion(String address) {
+        return labels(address, scope == EvidenceConfig.Dns.Scope.SUGGESTIONS);
+    }
+
+    /** The labels of an address a reviewer asked to have looked up; starts a lookup unless lookups are off. */
+    public Labels requested(String address) {
+        return labels(address, true);
+    }
+
+    private Labels labels(String address, boolean lookUp) {
         IPAddress parsed;
         try {
             parsed = Cidrs.address(address);
         } catch (IllegalArgumentException e) {
             return new Labels(ReverseName.of(ReverseName.Status.NOT_AN_ADDRESS, null), List.of());
         }
-        ReverseName name = reverseDns == null ? ReverseName.DISABLED : reverseDns.lookup(parsed);
-        return new Labels(name, ranges.ranges().containing(parsed));
+        ReverseName name;
+        if (reverseDns == null) {
+            name = ReverseName.DISABLED;
+        } else if (lookUp) {
+            name = reverseDns.lookup(parsed);
+        } else {
+            ReverseName known = reverseDns.cached(parsed);
+            name = known != null ? known : ReverseName.of(ReverseName.Status.NOT_LOOKED_UP,
+                    scope == EvidenceConfig.Dns.Scope.ON_REQUEST ? "on request only" : "not a pending suggestion");
+        }
+        return new Labels(name, ranges.get().containing(parsed));
     }
 }

@@ -27,7 +27,9 @@ public record ReverseName(Status status, String name, String detail) {
         PENDING("pending"),
         /** Not looked up: {@code tuner.policy.evidence.dns.max-lookups-per-minute} were made in the last minute. */
         RATE_LIMITED("rate-limited"),
-        /** {@code tuner.policy.evidence.dns.enabled=false}. */
+        /** Not looked up: the address is outside {@code tuner.policy.evidence.dns.scope} and nobody asked for it. */
+        NOT_LOOKED_UP("not-looked-up"),
+        /** {@code tuner.policy.evidence.dns.enabled=false} or {@code scope=off}. */
         DISABLED("disabled"),
         /** The value given is not an IP address; nothing is asked. */
         NOT_AN_ADDRESS("not-an-address");
@@ -77,6 +79,7 @@ public record ReverseName(Status status, String name, String detail) {
             case FAILED -> "reverse DNS failed" + (detail == null ? "" : " (" + detail + ")");
             case PENDING -> "reverse DNS pending";
             case RATE_LIMITED -> "not looked up: rate limit";
+            case NOT_LOOKED_UP -> "not looked up" + (detail == null ? "" : ": " + detail);
             case DISABLED -> "reverse DNS off";
             case NOT_AN_ADDRESS -> "not an IP address";
         };

@@ -56,6 +56,24 @@ final class WebRows {
         }
     }
 
+    /** An address whose name was not looked up: the look-up form offers it. */
+    static boolean notLookedUp(WebPages.AddressRow row) {
+        ReverseName.Status status = row.reverseName().status();
+        return status == ReverseName.Status.NOT_LOOKED_UP || status == ReverseName.Status.RATE_LIMITED;
+    }
+
+    /** The hidden {@code address} fields of a card's look-up form: its addresses not looked up. */
+    static RawString lookupFields(List<WebPages.AddressRow> rows) {
+        StringBuilder out = new StringBuilder();
+        for (WebPages.AddressRow a : rows) {
+            if (notLookedUp(a)) {
+                out.append("<input type=\"hidden\" name=\"address\" value=\"").append(html(a.address()))
+                        .append("\">");
+            }
+        }
+        return new RawString(out.toString());
+    }
+
     /** The {@code <option>}s of the CIDR field's datalist: each observed address as a CIDR of its own. */
     static RawString observedOptions(List<WebPages.AddressRow> rows) {
         StringBuilder out = new StringBuilder(rows.size() * 40);

@@ -23,7 +23,7 @@ class AddressLabelsTest {
     private AddressLabels.Labels settled(String address) {
         AddressLabels.Labels[] last = {null};
         Eventually.await("labels of " + address + " settle", Duration.ofSeconds(10), () -> {
-            last[0] = labels.labels(address);
+            last[0] = labels.ofPendingSuggestion(address);
             return last[0].reverseName().status() != ReverseName.Status.PENDING;
         }, () -> String.valueOf(last[0]));
         return last[0];
@@ -47,7 +47,7 @@ class AddressLabelsTest {
 
     @Test
     void answersAtOnceAndAClaimedNameThatDoesNotResolveBackIsUnverified() {
-        AddressLabels.Labels first = labels.labels("203.0.113.9");
+        AddressLabels.Labels first = labels.ofPendingSuggestion("203.0.113.9");
 
         // Providers are known at once; the name comes on a later call.
         assertThat(first.reverseName().status()).isIn(ReverseName.Status.PENDING,
@@ -60,7 +60,7 @@ class AddressLabelsTest {
 
     @Test
     void aValueThatIsNotAnAddressGetsNoLookup() {
-        AddressLabels.Labels bad = labels.labels("not-an-address");
+        AddressLabels.Labels bad = labels.requested("not-an-address");
 
         assertThat(bad.reverseName().status()).isEqualTo(ReverseName.Status.NOT_AN_ADDRESS);
         assertThat(bad.providers()).isEmpty();

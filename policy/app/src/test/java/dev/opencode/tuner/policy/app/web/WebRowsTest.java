@@ -77,6 +77,10 @@ class WebRowsTest {
                 .contains("a &amp; b &quot;quoted&quot;")
                 .contains("&lt;img src=x onerror=alert(1)&gt;")
                 .contains("<code>&quot;&gt;&lt;script&gt;x&lt;/script&gt;</code>");
+        WebPages.AddressRow notLookedUp = new WebPages.AddressRow(unverified.address(), 1, "", "tcp", "", "", "",
+                none(ReverseName.Status.NOT_LOOKED_UP), List.of());
+        assertThat(WebRows.lookupFields(List.of(notLookedUp)).getValue()).isEqualTo("<input type=\"hidden\""
+                + " name=\"address\" value=\"198.51.100.2&quot; onmouseover=&quot;alert(1)\">");
         assertThat(WebRows.html(null)).isEmpty();
     }
 
@@ -89,6 +93,25 @@ class WebRowsTest {
         assertThat(html).contains("<td data-label=\"Reverse DNS\" class=\"rdns unverified\"><em class=\"unverified\""
                 + " title=\"The name&#39;s own A/AAAA records do not hold this address: the name is only what the"
                 + " operator of the reverse zone claims.\">unverified</em> <code>api.github.com</code></td>");
+    }
+
+    @Test
+    void theLookUpFormOffersTheAddressesNotLookedUpOnly() {
+        List<WebPages.AddressRow> rows = List.of(
+                row("203.0.113.7", found("web-7.example.test"), List.of()),
+                row("203.0.113.8", new ReverseName(ReverseName.Status.NOT_LOOKED_UP, null, "on request only"),
+                        List.of()),
+                row("203.0.113.9", none(ReverseName.Status.RATE_LIMITED), List.of()),
+                row("203.0.113.10", none(ReverseName.Status.PENDING), List.of()));
+
+        assertThat(WebRows.lookupFields(rows).getValue()).isEqualTo(
+                "<input type=\"hidden\" name=\"address\" value=\"203.0.113.8\">"
+                        + "<input type=\"hidden\" name=\"address\" value=\"203.0.113.9\">");
+        assertThat(WebRows.addressRows(rows).getValue())
+                .contains("class=\"rdns not-looked-up\"><em>not looked up: on request only</em>")
+                .contains("class=\"rdns rate-limited\"><em>not looked up: rate limit</em>")
+                .contains("class=\"rdns pending\"><em>reverse DNS pending</em>");
+        assertThat(rows.stream().filter(WebRows::notLookedUp).count()).isEqualTo(2);
     }
 
     @Test
