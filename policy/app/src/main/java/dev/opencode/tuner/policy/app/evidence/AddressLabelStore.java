@@ -14,15 +14,17 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Copies the labels of recently blocked destinations (reverse DNS name, provider ranges) from {@link AddressLabels}
- * into {@code address_label}, for the dashboards' PostgreSQL panels. Runs in the background: {@link AddressLabels}
- * never blocks, so an address whose name is still being looked up is written at a later run. Only changed rows are
- * written; several policy instances may run it at once (the upsert is idempotent).
+ * Copies the known labels of recently blocked destinations (forward-confirmed reverse DNS name, provider ranges) from
+ * {@link AddressLabels} into {@code address_label}, for the dashboards' PostgreSQL panels. It never starts a lookup:
+ * the destinations are whatever the agents connected to, and looking each one up would let an agent have a query sent
+ * for every address it likes to the reverse zone it runs. Names come from the lookups reviewers' pages and requests
+ * made ({@code tuner.policy.evidence.dns.scope}); an unverified name is not copied. Only changed rows are written;
+ * several policy instances may run it at once (the upsert is idempotent).
  */
 @ApplicationScoped
 public class AddressLabelStore {
     private static final Logger LOG = Logger.getLogger(AddressLabelStore.class);
-    /** The most recently blocked destinations looked at per run: bounds the work and the DNS lookups it starts. */
+    /** The most recently blocked destinations looked at per run: bounds the work. */
     static final int MAX_ADDRESSES = 20_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,7 +62,7 @@ public class AddressLabelStore {
         }
         List<String[]> rows = new ArrayList<>();
         for (String address : addresses) {
-            AddressLabels.Labels l = labels.labels(address);
+            AddressLabels.Labels l = labels.cached(address);
             if (l.reverseDns() == null && l.providers().isEmpty()) {
                 continue;
             }

@@ -18,11 +18,42 @@ public interface EvidenceConfig {
 
     Providers providers();
 
-    /** Reverse DNS (PTR) of destination addresses, looked up in the background and cached. */
+    /**
+     * Reverse DNS (PTR) of destination addresses, looked up off the request thread and cached. The addresses are
+     * chosen by the confined agents, and every PTR query reaches the operator of the address's reverse zone: which
+     * addresses are looked up ({@link #scope}) and how many ({@link #maxLookupsPerMinute}) are bounded.
+     */
     interface Dns {
-        /** Off: no lookup is ever made, every address shows "reverse DNS off". */
+        /** Which addresses are looked up without being asked for one by one. */
+        enum Scope {
+            /**
+             * The observed addresses of a pending, stable suggestion when a reviewer's page or the API shows it, and
+             * addresses a reviewer asks for. Never the blocked destinations as such, nor addresses of decided or
+             * held-back suggestions.
+             */
+            SUGGESTIONS,
+            /** Only the addresses a reviewer asks for (the "Look up reverse DNS" button, the API's POST). */
+            ON_REQUEST,
+            /** None: every address shows "reverse DNS off", like {@code enabled=false}. */
+            OFF
+        }
+
+        /** Off: no lookup is ever made, every address shows "reverse DNS off" (whatever {@link #scope} says). */
         @WithDefault("true")
         boolean enabled();
+
+        /** {@code suggestions}, {@code on-request} or {@code off}: see {@link Scope}. */
+        @WithDefault("suggestions")
+        Scope scope();
+
+        /**
+         * Lookups started in any window of one minute, at most; beyond, an address shows "not looked up: rate limit"
+         * until a later request within the limit (counted in {@code tuner_policy_evidence_dns_skipped_total}).
+         */
+        @WithDefault("60")
+        @Min(1)
+        @Max(100_000)
+        int maxLookupsPerMinute();
 
         /**
          * The resolver, {@code address:port} ({@code 127.0.0.1:53}, {@code [::1]:53}); an IP literal, never a name.
@@ -30,7 +61,7 @@ public interface EvidenceConfig {
          */
         Optional<String> server();
 
-        /** How long one lookup may take before it counts as a timeout. */
+        /** How long one query may take before it counts as a timeout (a lookup is a PTR query, then an A or AAAA). */
         @WithDefault("2s")
         Duration timeout();
 

@@ -163,6 +163,25 @@ public class ReviewResource {
     }
 
     @POST
+    @Path("/suggestions/{id}/reverse-dns")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    @Operation(summary = "Look up the reverse DNS names of observed addresses of a suggestion (all of them, or the"
+            + " ones listed), within tuner.policy.evidence.dns.max-lookups-per-minute and whatever the scope (unless it"
+            + " is off). Answers the suggestion with its addresses labelled at once: pending while a lookup runs,"
+            + " rate-limited beyond the limit; GET the suggestion again for the names.")
+    @APIResponse(responseCode = "200", description = "The suggestion, its addresses labelled as they are now")
+    @APIResponse(responseCode = "400", description = "An entry of addresses is not an IP address")
+    @APIResponse(responseCode = "404", description = "No such suggestion")
+    @APIResponse(responseCode = "422", description = "An entry of addresses is not an observed address of the"
+            + " suggestion")
+    public ReviewViews.ReviewSuggestion reverseDns(@PathParam("id") String id, ReviewViews.ReverseDnsRequest body)
+            throws SQLException {
+        List<String> addresses = body == null || body.addresses() == null ? List.of() : body.addresses();
+        return service.lookUpReverseDns(id(id), addresses);
+    }
+
+    @POST
     @Path("/instances/{host}/{instance}/bulk")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app.review;
 
+import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.policy.app.evidence.AddressLabels;
 import dev.opencode.tuner.policy.app.evidence.ProviderRange;
 import dev.opencode.tuner.suggest.Allowlist;
@@ -18,11 +19,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -92,16 +95,21 @@ public class ReviewService {
     }
 
     /**
-     * The suggestion with each address labelled: {@code reverseDns} (the cached name, or null while a background
-     * lookup runs or when there is none) and {@code providers} (the published ranges it falls in). Never blocks.
+     * The suggestion with each address labelled by {@code how}: {@code reverseDns} (the forward-confirmed name, or
+     * null), {@code reverseDnsUnverified} (a PTR name whose own A/AAAA records do not hold the address, or null),
+     * {@code reverseDnsStatus} (found, unverified, pending, nxdomain, not-looked-up, rate-limited, ...) and
+     * {@code providers} (the published ranges it falls in). Never blocks.
      */
-    private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s) {
+    private ReviewViews.ReviewSuggestion labelled(ReviewViews.ReviewSuggestion s,
+                                                  Function<String, AddressLabels.Labels> how) {
         try {
             com.fasterxml.jackson.databind.JsonNode addresses = JSON.readTree(s.addresses());
             for (com.fasterxml.jackson.databind.JsonNode a : addresses) {
-                AddressLabels.Labels l = labels.labels(a.path("address").asText());
+                AddressLabels.Labels l = how.apply(a.path("address").asText());
                 var node = (com.fasterxml.jackson.databind.node.ObjectNode) a;
                 node.put("reverseDns", l.reverseDns());
+                node.put("reverseDnsUnverified", l.unverifiedReverseDns());
+                node.put("reverseDnsStatus", l.reverseName().status().text());
                 var providers = node.putArray("providers");
                 for (ProviderRange p : l.providers()) {
                     providers.addObject().put("provider", p.provider()).put("service", p.service())
@@ -114,6 +122,65 @@ public class ReviewService {
                     s.earlierRejection(), s.kind(), s.removal());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the stored evidence of " + s.id() + " is not JSON", e);
+        }
+    }
+
+    /**
+     * How the addresses of a suggestion shown to a reviewer are labelled: those of a pending, stable suggestion (the
+     * instance page's cards) may start reverse DNS lookups, as tuner.policy.evidence.dns.scope allows; those of a
+     * decided or held-back one show what is known.
+     */
+    private Function<String, AddressLabels.Labels> shown(ReviewViews.ReviewSuggestion s) {
+        return "pending".equals(s.state()) && s.stable() ? labels::ofPendingSuggestion : labels::cached;
+    }
+
+    /**
+     * A reviewer's request for the reverse DNS names of observed addresses of a suggestion (in any state): the given
+     * ones, or all of them when {@code addresses} is empty. The lookups start within the rate limit, in every scope
+     * but off; the answer is the suggestion labelled as it is at once (pending while a lookup runs, "rate-limited"
+     * beyond the limit), and the detail shows the names once they are answered. An address that is not one of the
+     * suggestion's observed addresses is refused (400 when it is not an address, 422 otherwise): the request is no
+     * resolver for any address.
+     */
+    public ReviewViews.ReviewSuggestion lookUpReverseDns(UUID id, List<String> addresses) throws SQLException {
+        ReviewViews.ReviewSuggestion s = reading(() -> suggestion(id));
+        if (s == null) {
+            throw ReviewErrors.notFound("no suggestion " + ReviewIds.hex(id));
+        }
+        Set<String> observed = new HashSet<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode a : JSON.readTree(s.addresses())) {
+                observed.add(canonical(a.path("address").asText()));
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the stored evidence of " + s.id() + " is not JSON", e);
+        }
+        Set<String> wanted = new HashSet<>();
+        for (String text : addresses) {
+            String canonical;
+            try {
+                canonical = Cidrs.address(text == null ? "" : text.strip()).withoutPrefixLength()
+                        .toCanonicalString();
+            } catch (IllegalArgumentException e) {
+                throw ReviewErrors.badRequest("addresses", Untrusted.quote(String.valueOf(text), 60)
+                        + " is not an IP address");
+            }
+            if (!observed.contains(canonical)) {
+                throw ReviewErrors.unprocessable("addresses", Untrusted.quote(text, 60) + " is not an observed"
+                        + " address of suggestion " + s.id());
+            }
+            wanted.add(canonical);
+        }
+        return labelled(s, a -> addresses.isEmpty() || wanted.contains(canonical(a)) ? labels.requested(a)
+                : labels.cached(a));
+    }
+
+    /** An address in canonical text, or the text itself when it is none (never one asked for, then). */
+    private static String canonical(String address) {
+        try {
+            return Cidrs.address(address).withoutPrefixLength().toCanonicalString();
+        } catch (IllegalArgumentException e) {
+            return address;
         }
     }
 
@@ -277,8 +344,9 @@ public class ReviewService {
         int window = days == null ? rules.config().impactDays() : days;
         ReviewViews.SuggestionDetail detail = details(hostInstance[0], hostInstance[1], List.of(new Target(s, cidr)),
                 window).get(0);
-        return new ReviewViews.SuggestionDetail(detail.host(), detail.instance(), labelled(s), detail.opens(),
-                detail.observed(), detail.history(), detail.earlierDecisions(), detail.impact(), detail.diff());
+        return new ReviewViews.SuggestionDetail(detail.host(), detail.instance(), labelled(s, shown(s)),
+                detail.opens(), detail.observed(), detail.history(), detail.earlierDecisions(), detail.impact(),
+                detail.diff());
     }
 
     /**

@@ -206,6 +206,12 @@ public final class ReviewViews {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = false)
+    @Schema(name = "ReverseDnsRequest")
+    public record ReverseDnsRequest(@Schema(description = "Observed addresses of the suggestion to look up; all of"
+            + " them when absent or empty") List<String> addresses) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = false)
     @Schema(name = "SnoozeRequest")
     public record SnoozeRequest(
             @Schema(required = true, description = "ISO-8601 instant in the future", examples = "2026-12-01T00:00:00Z")

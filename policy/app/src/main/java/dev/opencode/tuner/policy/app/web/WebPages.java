@@ -86,6 +86,8 @@ public class WebPages {
             "approval", "Accept recorded: it takes effect when another reviewer approves it.",
             "rejected", "Rejected: it is not suggested again without new evidence.",
             "snoozed", "Snoozed: it is pending again after the time given.",
+            "lookup", "Reverse DNS lookups started: the names appear as they are answered. An address beyond the"
+                    + " minute's limit stays not looked up; ask again later.",
             "removal", "Removal accepted: the next export announces it in the host's pull request; the generated"
                     + " file drops the entry after the notice period, unless the entry is used again.");
 
@@ -197,6 +199,16 @@ public class WebPages {
         public RawString observedOptions() {
             return WebRows.observedOptions(addresses);
         }
+
+        /** Whether some shown address was not looked up (out of scope, or beyond the rate limit). */
+        public boolean offersLookup() {
+            return addresses.stream().anyMatch(WebRows::notLookedUp);
+        }
+
+        /** The hidden {@code address} fields of the look-up form: the shown addresses not looked up. */
+        public RawString lookupFields() {
+            return WebRows.lookupFields(addresses);
+        }
     }
 
     /** A suggestion held back by the stabilisation rule: listed, folded, without its evidence. */
@@ -205,8 +217,7 @@ public class WebPages {
 
     /** One observed address of a suggestion, with its labels. */
     public record AddressRow(String address, long events, String ports, String protocols, String firstSeen,
-                             String lastSeen, String sampleSources, String reverseDns, String reverseStatus,
-                             boolean reverseFound, List<String> providers) {
+                             String lastSeen, String sampleSources, ReverseName reverseName, List<String> providers) {
         /** The address as a CIDR of its own ({@code /32} or {@code /128}), offered to narrow a suggestion to. */
         public String hostCidr() {
             return address + (address.indexOf(':') >= 0 ? "/128" : "/32");
@@ -427,6 +438,39 @@ public class WebPages {
         }
     }
 
+    /**
+     * A reviewer's request from a suggestion card: look up the reverse DNS names of the card's addresses that were
+     * not looked up (out of the configured scope, or beyond the rate limit). It goes through the review service,
+     * which refuses an address that is not one of the suggestion's observed addresses; back to the card (303).
+     */
+    @POST
+    @Operation(hidden = true)
+    @Path("ui/suggestions/{id}/reverse-dns")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    public Response lookUpReverseDns(@PathParam("id") String id, @FormParam("host") String host,
+                                     @FormParam("instance") String instance, @FormParam("page") String pageNumber,
+                                     @FormParam("address") List<String> addresses) throws SQLException {
+        if (host == null || instance == null || !validName(host, instance)) {
+            return Response.status(400).entity(Templates.notFound(user(), "host and instance: missing or not"
+                    + " valid names")).build();
+        }
+        UUID uuid = ReviewIds.parse(id == null ? "" : id);
+        if (uuid == null) {
+            return error(host, instance, 400, "id: not a suggestion id (32 hex digits)");
+        }
+        if (addresses == null || addresses.isEmpty()) {
+            return error(host, instance, 400, "address: no address to look up");
+        }
+        try {
+            review.lookUpReverseDns(uuid, addresses);
+        } catch (ReviewErrors.Failure e) {
+            return error(host, instance, e.status(), e.getMessage());
+        }
+        return Response.seeOther(URI.create("/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance)
+                + "?done=lookup&page=" + pageNumber(pageNumber) + "#s-" + ReviewIds.hex(uuid))).build();
+    }
+
     /** A page number from the query: 1 when absent or not a positive number (a number past the end: the last). */
     static int pageNumber(String value) {
         if (value == null || value.isBlank() || value.length() > 6 || !value.chars().allMatch(Character::isDigit)) {
@@ -527,7 +571,8 @@ public class WebPages {
             List<AddressRow> rows = new ArrayList<>();
             int shownAddresses = Math.min(addresses.size(), ADDRESSES_SHOWN);
             for (SuggestionViews.DestinationView d : addresses.subList(0, shownAddresses)) {
-                AddressLabels.Labels l = labels.labels(d.address());
+                // The cards are the pending, stable suggestions: scope "suggestions" looks their addresses up.
+                AddressLabels.Labels l = labels.ofPendingSuggestion(d.address());
                 pending |= l.reverseName().status() == ReverseName.Status.PENDING;
                 List<String> providers = new ArrayList<>();
                 for (ProviderRange r : l.providers()) {
@@ -536,8 +581,7 @@ public class WebPages {
                 }
                 rows.add(new AddressRow(d.address(), d.events(), WebText.join(d.ports()),
                         WebText.join(d.protocols()), WebText.time(d.firstSeen()), WebText.time(d.lastSeen()),
-                        WebText.join(d.sampleSources()), l.reverseName().describe(),
-                        l.reverseName().status().text(), l.reverseDns() != null, providers));
+                        WebText.join(d.sampleSources()), l.reverseName(), providers));
             }
             ReviewViews.SuggestionDetail detail = details.get(k);
             ReviewViews.Impact impact = detail.impact();

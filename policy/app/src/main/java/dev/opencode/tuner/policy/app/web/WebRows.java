@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app.web;
 
+import dev.opencode.tuner.policy.app.evidence.ReverseName;
 import io.quarkus.qute.RawString;
 import java.util.List;
 
@@ -11,6 +12,9 @@ import java.util.List;
  * constant.
  */
 final class WebRows {
+    private static final String UNVERIFIED = "The name's own A/AAAA records do not hold this address: the name is"
+            + " only what the operator of the reverse zone claims.";
+
     private WebRows() {
     }
 
@@ -22,11 +26,9 @@ final class WebRows {
                     .append("<td data-label=\"Events\" class=\"num\">").append(a.events()).append("</td>")
                     .append("<td data-label=\"Ports\">").append(html(a.ports())).append(' ')
                     .append(html(a.protocols())).append("</td>")
-                    .append("<td data-label=\"Reverse DNS\" class=\"rdns ").append(html(a.reverseStatus()))
-                    .append("\">");
-            String tag = a.reverseFound() ? "code" : "em";
-            out.append('<').append(tag).append('>').append(html(a.reverseDns())).append("</").append(tag)
-                    .append("></td><td data-label=\"Provider range\">");
+                    .append("<td data-label=\"Reverse DNS\" class=\"rdns ");
+            reverseName(out, a.reverseName());
+            out.append("</td><td data-label=\"Provider range\">");
             if (a.providers().isEmpty()) {
                 out.append("<em>none</em>");
             }
@@ -35,6 +37,39 @@ final class WebRows {
             }
             out.append("</td><td data-label=\"Sources\">").append(html(a.sampleSources()))
                     .append("</td><td data-label=\"Last blocked\">").append(html(a.lastSeen())).append("</td></tr>\n");
+        }
+        return new RawString(out.toString());
+    }
+
+    /**
+     * The class and content of the reverse DNS cell: a forward-confirmed name as code; a name that did not confirm
+     * marked "unverified" before it (whoever runs the reverse zone may claim any name, e.g. a well-known service's);
+     * otherwise why there is no name.
+     */
+    private static void reverseName(StringBuilder out, ReverseName name) {
+        out.append(html(name.status().text())).append("\">");
+        switch (name.status()) {
+            case FOUND -> out.append("<code>").append(html(name.name())).append("</code>");
+            case FOUND_UNCONFIRMED -> out.append("<em class=\"unverified\" title=\"").append(html(UNVERIFIED))
+                    .append("\">unverified</em> <code>").append(html(name.name())).append("</code>");
+            default -> out.append("<em>").append(html(name.describe())).append("</em>");
+        }
+    }
+
+    /** An address whose name was not looked up: the look-up form offers it. */
+    static boolean notLookedUp(WebPages.AddressRow row) {
+        ReverseName.Status status = row.reverseName().status();
+        return status == ReverseName.Status.NOT_LOOKED_UP || status == ReverseName.Status.RATE_LIMITED;
+    }
+
+    /** The hidden {@code address} fields of a card's look-up form: its addresses not looked up. */
+    static RawString lookupFields(List<WebPages.AddressRow> rows) {
+        StringBuilder out = new StringBuilder();
+        for (WebPages.AddressRow a : rows) {
+            if (notLookedUp(a)) {
+                out.append("<input type=\"hidden\" name=\"address\" value=\"").append(html(a.address()))
+                        .append("\">");
+            }
         }
         return new RawString(out.toString());
     }

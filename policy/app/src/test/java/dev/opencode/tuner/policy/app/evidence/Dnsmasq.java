@@ -1,6 +1,7 @@
 package dev.opencode.tuner.policy.app.evidence;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,6 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.xbill.DNS.ReverseMap;
 
 /**
  * A real dnsmasq (Debian's package) on a free loopback port, answering only from the records given: no upstream, no
@@ -60,6 +64,39 @@ final class Dnsmasq implements AutoCloseable {
 
     String log() throws IOException {
         return Files.readString(log);
+    }
+
+    /**
+     * The names of the queries of this type dnsmasq received so far, in order, from its query log ({@code
+     * query[PTR] 7.113.0.203.in-addr.arpa from 127.0.0.1}). dnsmasq answers one query at a time and logs it before
+     * answering, so a query that was sent before one listed here is listed too.
+     */
+    List<String> queries(String type) {
+        String text;
+        try {
+            text = log();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Pattern line = Pattern.compile("query\\[" + Pattern.quote(type) + "\\] (\\S+) from ");
+        List<String> names = new ArrayList<>();
+        for (String l : text.lines().toList()) {
+            Matcher m = line.matcher(l);
+            if (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
+
+    /** The reverse name of an address, as a PTR query asks for it ({@code 7.113.0.203.in-addr.arpa}). */
+    static String reverseName(String address) {
+        try {
+            String name = ReverseMap.fromAddress(InetAddress.getByName(address)).toString();
+            return name.substring(0, name.length() - 1); // dnsmasq logs names without the root's dot
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(address, e);
+        }
     }
 
     private boolean awaitListening() throws InterruptedException {

@@ -15,6 +15,8 @@ import org.xbill.DNS.ReverseMap;
 /**
  * The policy stack (real Kafka and PostgreSQL) plus evidence sources: a real dnsmasq with PTR records for the test
  * addresses and provider range files in the real formats. Tests of evidence and of the web UI share it (one start).
+ * Reverse DNS runs in its default scope ({@code suggestions}), with a rate limit high enough that the tests sharing
+ * the service never reach it (the limit itself is tested in {@code ReverseDnsTest}).
  */
 public class EvidenceStack implements QuarkusTestResourceLifecycleManager {
     /** Reverse names dnsmasq holds. */
@@ -23,10 +25,36 @@ public class EvidenceStack implements QuarkusTestResourceLifecycleManager {
             "203.0.113.9", "api.example.test",
             "52.94.1.10", "ec2-52-94-1-10.compute.example.test",
             "2001:db8::7", "v6.example.test");
+    /**
+     * The addresses of those names: all but api.example.test hold their own address (forward-confirmed);
+     * api.example.test is claimed by 203.0.113.9's reverse zone but resolves elsewhere (unverified).
+     */
+    public static final Map<String, String> FORWARD = Map.of(
+            "web-7.example.test", "203.0.113.7",
+            "api.example.test", "198.51.100.9",
+            "ec2-52-94-1-10.compute.example.test", "52.94.1.10",
+            "v6.example.test", "2001:db8::7");
+
+    /** The dnsmasq of the running stack, for tests that read its query log. */
+    private static volatile Dnsmasq running;
 
     private final PolicyStack policy = new PolicyStack();
     private Dnsmasq dnsmasq;
     private Path ranges;
+
+    /** The reverse names the stack's dnsmasq was asked for (PTR queries), in order. */
+    public static List<String> ptrQueries() {
+        Dnsmasq d = running;
+        if (d == null) {
+            throw new IllegalStateException("the evidence stack is not running");
+        }
+        return d.queries("PTR");
+    }
+
+    /** The reverse name a PTR query for this address asks for. */
+    public static String reverseName(String address) {
+        return Dnsmasq.reverseName(address);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -37,9 +65,14 @@ public class EvidenceStack implements QuarkusTestResourceLifecycleManager {
                 options.add("--ptr-record=" + ReverseMap.fromAddress(InetAddress.getByName(e.getKey())).toString(true)
                         + "," + e.getValue());
             }
+            for (Map.Entry<String, String> e : FORWARD.entrySet()) {
+                options.add("--address=/" + e.getKey() + "/" + e.getValue());
+            }
             options.add("--local=/in-addr.arpa/"); // everything else is NXDOMAIN, never asked further
             options.add("--local=/ip6.arpa/");
+            options.add("--local=/example.test/");
             dnsmasq = Dnsmasq.start(options);
+            running = dnsmasq;
             ranges = Files.createTempDirectory("tuner-ranges-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -50,6 +83,7 @@ public class EvidenceStack implements QuarkusTestResourceLifecycleManager {
         config.put("tuner.policy.evidence.dns.enabled", "true");
         config.put("tuner.policy.evidence.dns.server", "127.0.0.1:" + dnsmasq.address().getPort());
         config.put("tuner.policy.evidence.dns.timeout", "1s");
+        config.put("tuner.policy.evidence.dns.max-lookups-per-minute", "100000");
         config.put("tuner.policy.evidence.providers.aws",
                 RangeFixtures.write(ranges, "ip-ranges.json", RangeFixtures.aws()).toString());
         config.put("tuner.policy.evidence.providers.google",
@@ -63,6 +97,7 @@ public class EvidenceStack implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         try {
             if (dnsmasq != null) {
+                running = null;
                 dnsmasq.close();
             }
         } finally {

@@ -34,6 +34,7 @@ class ReviewAuthTest {
             Map.entry("POST /api/v1/suggestions/{id}/accept", "reviewer"),
             Map.entry("POST /api/v1/suggestions/{id}/reject", "reviewer"),
             Map.entry("POST /api/v1/suggestions/{id}/snooze", "reviewer"),
+            Map.entry("POST /api/v1/suggestions/{id}/reverse-dns", "reviewer"),
             Map.entry("POST /api/v1/instances/{host}/{instance}/bulk", "reviewer"),
             Map.entry("GET /api/v1/decisions", "viewer"),
             Map.entry("GET /api/v1/allowlists/{host}", "viewer"),

@@ -61,8 +61,9 @@ class ReviewDetailTest {
         assertThat(first.get("protocols").toString()).isEqualTo("[\"tcp\"]");
         assertThat(first.get("sampleSources").toString()).isEqualTo("[\"10.211.0.2\"]");
         assertThat(first.get("firstSeen").asText()).isEqualTo(T.toString());
-        // Labelled by the evidence package without blocking: the name once a background lookup answered.
+        // Labelled by the evidence package without blocking; reverse DNS is off in this profile, and says so.
         assertThat(first.has("reverseDns")).isTrue();
+        assertThat(first.get("reverseDnsStatus").asText()).isEqualTo("disabled");
         assertThat(first.get("providers").isArray()).isTrue();
 
         JsonNode impact = detail.get("impact");

@@ -96,8 +96,16 @@ class WebTest {
             return page[0].contains("web-7.example.test");
         });
 
+        Eventually.await("the unverified name is on the page", Duration.ofSeconds(20), () -> {
+            page[0] = given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/web").then()
+                    .statusCode(200).extract().asString();
+            return page[0].contains("api.example.test");
+        });
         assertThat(page[0]).contains("203.0.113.0/24").contains("Opens <strong>256</strong> addresses, 4 observed")
-                .contains("api.example.test")
+                // web-7's A record holds its address; api.example.test resolves elsewhere: a claim, marked so.
+                .contains("class=\"rdns found\"><code>web-7.example.test</code>")
+                .contains("class=\"rdns unverified\"><em class=\"unverified\"")
+                .contains("unverified</em> <code>api.example.test</code>")
                 .contains("no reverse name (NXDOMAIN)") // 203.0.113.20 has no PTR record
                 .contains("aws EC2 us-east-1 (52.94.0.0/22)")
                 .contains("github web (140.82.112.0/20)")
@@ -362,7 +370,10 @@ class WebTest {
         Eventually.await("the reverse name is in the detail", Duration.ofSeconds(10), () -> Api.get(detail)
                 .get("suggestion").get("addresses").get(0).path("reverseDns").asText("")
                 .equals("ec2-52-94-1-10.compute.example.test"));
-        var providers = Api.get(detail).get("suggestion").get("addresses").get(0).get("providers");
+        var address = Api.get(detail).get("suggestion").get("addresses").get(0);
+        assertThat(address.get("reverseDnsStatus").asText()).isEqualTo("found");
+        assertThat(address.get("reverseDnsUnverified").isNull()).isTrue();
+        var providers = address.get("providers");
         assertThat(providers).hasSize(3);
         assertThat(providers.get(0).get("provider").asText()).isEqualTo("aws");
         assertThat(providers.get(0).get("service").asText()).isEqualTo("AMAZON");
