@@ -50,4 +50,13 @@ class UpMonitoringOptionsTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("--scrape-interval");
     }
+
+    @Test
+    void aHostThatCannotNameAKafkaTopicIsAUsageError() {
+        Run run = tuner("up", "--state-dir", tmp.resolve("s").toString(), "--journal-dir", tmp.toString(), "--host",
+                "web/1");
+        assertThat(run.code()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("--host").contains("cannot name a Kafka topic");
+        assertThat(Files.exists(tmp.resolve("s").resolve("stack.properties"))).isFalse();
+    }
 }
