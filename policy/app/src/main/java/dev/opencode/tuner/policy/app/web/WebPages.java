@@ -349,7 +349,26 @@ public class WebPages {
         return html(200, Templates.instance(user(), page));
     }
 
-    /** The suggestions section alone: htmx reloads it while reverse DNS names are pending. */
+    /**
+     * The reverse DNS cell of one address, from the cache only (it never starts a lookup): htmx asks for it again
+     * while the name is pending, so that nothing else on the page is replaced.
+     */
+    @GET
+    @Operation(hidden = true)
+    @Path("ui/reverse-dns")
+    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
+    public Response reverseDnsCell(@QueryParam("address") String address, @QueryParam("refresh") int refresh) {
+        if (address == null || address.length() > 45 || !address.matches("[0-9A-Fa-f.:]+")) {
+            return Response.status(400).type(MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                    .entity("address: expected an IPv4 or IPv6 address").build();
+        }
+        String cell = WebRows.reverseDnsCell(address, labels.cached(address).reverseName(),
+                Math.max(0, Math.min(refresh, LABEL_REFRESHES)));
+        return Response.ok(cell.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).build();
+    }
+
+    /** The suggestions section alone (a page of suggestions). */
     @GET
     @Operation(hidden = true)
     @Path("ui/instances/{host}/{instance}/suggestions")

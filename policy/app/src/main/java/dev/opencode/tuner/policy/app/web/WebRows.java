@@ -26,9 +26,8 @@ final class WebRows {
                     .append("<td data-label=\"Events\" class=\"num\">").append(a.events()).append("</td>")
                     .append("<td data-label=\"Ports\">").append(html(a.ports())).append(' ')
                     .append(html(a.protocols())).append("</td>")
-                    .append("<td data-label=\"Reverse DNS\" class=\"rdns ");
-            reverseName(out, a.reverseName());
-            out.append("</td><td data-label=\"Provider range\">");
+                    .append(reverseDnsCell(a.address(), a.reverseName(), 0))
+                    .append("<td data-label=\"Provider range\">");
             if (a.providers().isEmpty()) {
                 out.append("<em>none</em>");
             }
@@ -39,6 +38,23 @@ final class WebRows {
                     .append("</td><td data-label=\"Last blocked\">").append(html(a.lastSeen())).append("</td></tr>\n");
         }
         return new RawString(out.toString());
+    }
+
+    /**
+     * The reverse DNS {@code <td>} of an address. While its lookup is pending, the cell alone asks again after 2 s
+     * (at most {@link WebPages#LABEL_REFRESHES} times, from the cache only): the rest of the card, and what a reviewer
+     * is typing into its form, is never replaced.
+     */
+    static String reverseDnsCell(String address, ReverseName name, int refresh) {
+        StringBuilder out = new StringBuilder(160);
+        out.append("<td data-label=\"Reverse DNS\"");
+        if (name.status() == ReverseName.Status.PENDING && refresh < WebPages.LABEL_REFRESHES) {
+            out.append(" hx-get=\"/ui/reverse-dns?address=").append(html(address)).append("&amp;refresh=")
+                    .append(refresh + 1).append("\" hx-trigger=\"load delay:2s\" hx-swap=\"outerHTML\"");
+        }
+        out.append(" class=\"rdns ");
+        reverseName(out, name);
+        return out.append("</td>").toString();
     }
 
     /**

@@ -139,4 +139,16 @@ class WebRowsTest {
         assertThat(WebRows.observedOptions(List.of()).getValue()).isEmpty();
         assertThat(WebRows.diff(List.of()).getValue()).isEmpty();
     }
+
+    @Test
+    void onlyAPendingReverseDnsCellAsksAgainAndOnlyForItself() {
+        String pending = WebRows.reverseDnsCell("203.0.113.7", none(ReverseName.Status.PENDING), 0);
+        org.assertj.core.api.Assertions.assertThat(pending).startsWith("<td data-label=\"Reverse DNS\" hx-get=")
+                .contains("/ui/reverse-dns?address=203.0.113.7&amp;refresh=1").contains("hx-swap=\"outerHTML\"")
+                .contains("reverse DNS pending").endsWith("</td>");
+        org.assertj.core.api.Assertions.assertThat(WebRows.reverseDnsCell("203.0.113.7",
+                none(ReverseName.Status.PENDING), WebPages.LABEL_REFRESHES)).doesNotContain("hx-get");
+        org.assertj.core.api.Assertions.assertThat(WebRows.reverseDnsCell("203.0.113.7",
+                found("web-7.example.test"), 2)).doesNotContain("hx-get").contains("<code>web-7.example.test</code>");
+    }
 }

@@ -125,6 +125,27 @@ class WebTest {
     }
 
     @Test
+    void aPendingNameIsRefreshedInItsCellAloneNeverTheFormsAroundIt() {
+        String session = login();
+        String page = given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/web").then()
+                .statusCode(200).extract().asString();
+        // A reviewer typing a narrower CIDR must not have the card replaced under the cursor.
+        assertThat(page).contains("<section id=\"suggestions\" aria-labelledby=\"suggestions-title\">");
+        String[] cell = new String[1];
+        Eventually.await("the cell of 203.0.113.7 holds its name", Duration.ofSeconds(30), () -> {
+            cell[0] = given().cookie("tuner-session", session).get("/ui/reverse-dns?address=203.0.113.7&refresh=1")
+                    .then().statusCode(200).extract().asString();
+            return cell[0].contains("web-7.example.test");
+        });
+        assertThat(cell[0]).startsWith("<td data-label=\"Reverse DNS\" class=\"rdns found\">")
+                .doesNotContain("hx-get");
+        given().cookie("tuner-session", session).get("/ui/reverse-dns?address=not%20an%20address").then()
+                .statusCode(400);
+        given().redirects().follow(false).get("/ui/reverse-dns?address=203.0.113.7").then()
+                .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(302), org.hamcrest.Matchers.is(401)));
+    }
+
+    @Test
     void unknownInstancesAndBadNamesAre404() {
         String session = login();
         given().cookie("tuner-session", session).get("/ui/instances/" + HOST + "/nosuch").then().statusCode(404);
