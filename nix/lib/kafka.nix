@@ -185,7 +185,7 @@ rec {
       rest=$(printf '%s' "$text" | tr -d '\041\043-\133\135-\176' && printf .)
       rest=''${rest%.}
       if [ "''${#text}" -lt 16 ] || [ "''${#text}" -gt 512 ] || [ -n "$rest" ]; then
-        echo "error: $what does not hold one line of 16 to 512 printable ASCII characters without '\"' or '\\' (''${#text} characters found)" >&2
+        printf '%s\n' "error: $what does not hold one line of 16 to 512 printable ASCII characters without '\"' or '\\' (''${#text} characters found)" >&2
         return 1
       fi
       printf '%s' "$text"
@@ -224,7 +224,8 @@ rec {
           exit 1
           ;;
       esac
-      for dir in ${shellArgs logDirs}; do
+      log_dirs=(${shellArgs logDirs})
+      for dir in "''${log_dirs[@]}"; do
         if [ -e "$dir/meta.properties" ]; then
           # Formatted: the broker's account is in the metadata log already.
           exit 0
@@ -328,9 +329,10 @@ rec {
 
       # revoke_collectors KEEP...: every other collector-<host> account loses its password and its ACLs.
       revoke_collectors() {
-        local account host keep found
+        local account host keep found accounts
         kafka "$configs" --describe --entity-type users > "$work/users"
-        for account in $(sed -n "s/^SCRAM credential configs for user-principal '\(collector-[^']*\)' are .*/\1/p" "$work/users"); do
+        mapfile -t accounts < <(sed -n "s/^SCRAM credential configs for user-principal '\(collector-[^']*\)' are .*/\1/p" "$work/users")
+        for account in "''${accounts[@]}"; do
           found=
           for keep in "$@"; do
             if [ "$account" = "$keep" ]; then found=1; fi

@@ -24,7 +24,8 @@
 #      the policy account reads every host's topics in its group, writes the dead letters and no
 #      host topic; passwords with a final newline work for the clients;
 #   5. a second run changes nothing; dropping a host revokes its account and ACLs, the others
-#      keep working;
+#      keep working; the broker's and the controller's passwords change as nix/README.md says
+#      ("Rotating passwords"), and the broker and the provisioning work with the new ones;
 #   6. a bad collector password and a wrong broker password stop the provisioning with a message
 #      naming the option and without the password;
 #   7. no tool was given a password as an argument; the temporary files are gone.
@@ -234,9 +235,19 @@ check_format_again() {
 check "the format does nothing on a formatted storage" check_format_again
 
 # --- 3: the broker and the provisioning --------------------------------------------------------
-"$JAVA" -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$WORK/logs" -cp "$KAFKA_LIB/*" kafka.Kafka "$WORK/server.properties" \
-  > "$WORK/logs/broker.out" 2>&1 &
-BROKER_PID=$!
+start_broker() {
+  "$JAVA" -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$WORK/logs" -cp "$KAFKA_LIB/*" kafka.Kafka "$WORK/server.properties" \
+    >> "$WORK/logs/broker.out" 2>&1 &
+  BROKER_PID=$!
+}
+stop_broker() {
+  kill "$BROKER_PID"
+  for _ in $(seq 120); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$BROKER_PID" 2>/dev/null; then return 1; fi
+  wait "$BROKER_PID" 2>/dev/null || true
+  BROKER_PID=""
+}
+start_broker
 
 check_provision() {
   run_unit "$WORK/provision.sh" "$CRED" > "$WORK/provision.log" 2>&1 || { cat "$WORK/provision.log"; fail "provisioning failed"; }
@@ -340,6 +351,38 @@ check_revoke() {
   if grep -q -i -E 'error|exception' "$WORK/out"; then cat "$WORK/out"; fail "web1 broke"; fi
 }
 check "dropping web2 revokes its account and its ACLs; web1 keeps writing" check_revoke
+
+# nix/README.md, "Rotating passwords": the broker learns its new password while the old one still
+# logs in; then the files change and the broker restarts (here, not in a check's subshell, which
+# would lose the new broker's pid).
+NEW_BROKER_PW='N3w-broker]pw=odd[chars!'
+NEW_CONTROLLER_PW='n3w-ctrl:pw;odd{chars}~'
+printf '%s\n' "$NEW_BROKER_PW" "$NEW_CONTROLLER_PW" >> "$WORK/secrets"
+check_broker_learns_its_new_password() {
+  local d
+  d=$(mktemp -d)
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="tuner-broker" password="%s";\n' \
+    "$(cat "$CRED/tuner-broker.password")" > "$d/admin.properties"
+  printf 'SCRAM-SHA-512=iterations=8192,password=%s\n' "$NEW_BROKER_PW" > "$d/scram.properties"
+  "$WORK/bin/kafka-configs.sh" --bootstrap-server "127.0.0.1:$PORT" --command-config "$d/admin.properties" \
+    --alter --entity-type users --entity-name tuner-broker --add-config-file "$d/scram.properties" > "$WORK/out" 2>&1 ||
+    { cat "$WORK/out"; fail "changing tuner-broker's password"; }
+  rm -r "$d"
+}
+check "rotation: the running broker takes tuner-broker's new password from a file, logged in with the old one" check_broker_learns_its_new_password
+credential "$CRED" tuner-broker "$NEW_BROKER_PW"
+credential "$CRED" tuner-controller "$NEW_CONTROLLER_PW"
+PW[tuner-broker]=$NEW_BROKER_PW
+PW[tuner-controller]=$NEW_CONTROLLER_PW
+stop_broker || echo "# the broker did not stop within 60 s"
+start_broker
+check_after_rotation() {
+  run_unit "$WORK/provision-web1.sh" "$CRED" > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "provisioning with the new broker password"; }
+  produce collector-web1 opencode.egress.blocked.web1 "after the rotation" > "$WORK/out" || { cat "$WORK/out"; fail "web1 after the rotation"; }
+  if grep -q -i -E 'error|exception' "$WORK/out"; then cat "$WORK/out"; fail "web1 after the rotation"; fi
+  as tuner-broker kafka-topics.sh --list > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "tuner-broker with the new password"; }
+}
+check "rotation: with the new broker and controller files the restarted broker starts, the provisioning logs in, web1 writes" check_after_rotation
 
 # --- 6: refusals ---------------------------------------------------------------------------------
 check_bad_collector_password() {

@@ -197,7 +197,7 @@ in
       "  printf '\"SCRAM-SHA-512=[name=tuner-broker,password=%s]\"\\n' \"$broker_pw\""
       "if ! '/jre/bin/java' -cp '/kafka/libs/*' \"@$work/format.args\" > \"$work/format.out\" 2>&1; then"
       "read_password 'tuner-controller.password' 'the password of tuner-controller' exact >/dev/null"
-      "for dir in '/var/lib/apache-kafka'; do"
+      "log_dirs=('/var/lib/apache-kafka')"
     ];
     expected = builtins.genList (_: true) 10;
   };
