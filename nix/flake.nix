@@ -66,6 +66,7 @@
         example-single-instance = ./examples/single-instance.nix;
         example-multi-instance = ./examples/multi-instance-host;
         example-egress-tuner = ./examples/egress-tuner-host.nix;
+        example-egress-tuner-collector = ./examples/egress-tuner-collector-host.nix;
       };
 
       checks = forAllSystems (

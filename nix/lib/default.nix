@@ -9,6 +9,7 @@ let
   config = import ./config.nix;
   database = import ./database.nix;
   ports = import ./ports.nix;
+  kafka = import ./kafka.nix;
   internal = import ./internal.nix;
 in
 {
@@ -77,6 +78,27 @@ in
   # propertyPort value -> port or null; kafkaListener "NAME://host:port" -> { name; port; } or
   # null; kafkaListeners (list, or comma-separated string) -> [ { name; port; } ... ].
   inherit (ports) propertyPort kafkaListener kafkaListeners otherInstancePorts;
+
+  # The tuner's Kafka (nix/lib/kafka.nix): accounts, per-host topics and ACLs, the broker's
+  # security settings, and the storage-format and provisioning scripts, which read passwords
+  # from systemd credentials only at run time.
+  kafkaAccounts = kafka.accounts;
+  kafkaCollectorAccount = kafka.collectorAccount;
+  kafkaCredentialName = kafka.credentialName;
+  kafkaTopicBases = kafka.topicBases;
+  kafkaHostTopics = kafka.hostTopics;
+  kafkaDeadLetterTopics = kafka.deadLetterTopics;
+  kafkaHostError = kafka.hostError;
+  kafkaClusterIdError = kafka.clusterIdError;
+  kafkaBrokerSecurity = kafka.brokerSecurity;
+  kafkaBrokerSettings = kafka.brokerSettings;
+  kafkaPropertyValue = kafka.propertyValue;
+  kafkaProvisionSteps = kafka.provisionSteps;
+  kafkaProvisionScript = kafka.provisionScript;
+  kafkaFormatScript = kafka.formatScript;
+  # secretFileError "<option>" path -> null, or why the path cannot hold a secret (relative, or
+  # in the world-readable Nix store).
+  inherit (kafka) secretFileError;
 
   inherit (config) schemaUrl stripNulls opencodeSettings opencodeConfigErrors opencodeConfig renderOpencodeConfig;
 

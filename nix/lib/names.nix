@@ -22,10 +22,15 @@ rec {
   # Names an instance must not take: instance <name> owns the units and the user
   # opencode-<name>, and these are the egress tuner's own (nix/modules/egress-tuner). Two
   # modules defining one unit would otherwise fail deep inside the systemd options with
-  # "conflicting definition values".
+  # "conflicting definition values". egress-tuner-kafka is the dynamic user of the Kafka
+  # provisioning unit opencode-egress-tuner-kafka-accounts (systemd would run the unit as an
+  # instance's static user of that name); the unit's own name is longer than an instance name
+  # may be, and is listed with the other units.
   reservedInstanceNames = [
     "egress-tuner-collector"
     "egress-tuner-grafana-role"
+    "egress-tuner-kafka"
+    "egress-tuner-kafka-accounts"
     "egress-tuner-nft-state"
     "egress-tuner-policy"
   ];

@@ -47,8 +47,11 @@
   };
 
   # The collector ships the blocked-attempt lines of this host to the tuner.
+  # Its Kafka account, collector-<networking.hostName>, must be listed with the same password on
+  # the policy host (see ../egress-tuner-host.nix).
   services.opencode-egress-tuner.collector = {
     enable = true;
     kafkaBootstrapServers = "tuner.example.internal:9092";
+    kafkaPasswordFile = "/run/secrets/egress-tuner-kafka-collector";
   };
 }

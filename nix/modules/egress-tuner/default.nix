@@ -3,7 +3,8 @@
 #     "opencode-<name>-blocked: " lines from the journal and sends blocked events to Kafka.
 #   - policy: on one host; consumes the events, keeps aggregates and decisions in PostgreSQL,
 #     serves the review UI and exports accepted allowlists (pull requests to the forge).
-# By default the policy host provisions Kafka (KRaft, single node) and PostgreSQL (peer
+# By default the policy host provisions Kafka (KRaft, single node, SASL/SCRAM logins and ACLs:
+# each host's collector may write only that host's topics) and PostgreSQL (peer
 # authentication over the Unix socket) locally. Grafana dashboards and Prometheus scrape jobs
 # are added when those services are enabled on the host.
 {
@@ -97,6 +98,58 @@ let
   localPostgres = cfg.policy.enable && cfg.policy.database.provision;
   kafkaAddress = cfg.policy.kafka.listenAddress;
 
+  # Kafka logins: every password is a file outside the store, handed to the unit as a systemd
+  # credential. The applications read it through their password-file keys, which name the
+  # credentials directory with a SmallRye expression (${CREDENTIALS_DIRECTORY} is in the service's
+  # environment; systemd's %d is expanded in unit files only, not in this properties file).
+  kafkaPasswordCredential = "kafka.password";
+  kafkaPasswordFileSetting = "\${CREDENTIALS_DIRECTORY}/${kafkaPasswordCredential}";
+  # The broker resolves its own passwords (${dir:...}) from its unit's credentials directory.
+  kafkaCredentialsDirectory = "/run/credentials/apache-kafka.service";
+  kafkaOption = name: "services.opencode-egress-tuner.${name}";
+  # The collector hosts whose account, topics and ACLs the local broker provisions: those
+  # listed, and this host's own collector.
+  kafkaCollectors =
+    lib.mapAttrs (host: c: {
+      inherit (c) passwordFile;
+      option = kafkaOption "policy.kafka.collectors.${host}.passwordFile";
+    }) cfg.policy.kafka.collectors
+    // lib.optionalAttrs (cfg.collector.enable && cfg.collector.kafkaPasswordFile != null) {
+      ${cfg.collector.host} = {
+        passwordFile = cfg.collector.kafkaPasswordFile;
+        option = kafkaOption "collector.kafkaPasswordFile";
+      };
+    };
+  # The password file of each account the provisioning and the broker read, and its option.
+  kafkaSecrets =
+    {
+      ${ocLib.kafkaAccounts.broker} = { passwordFile = cfg.policy.kafka.brokerPasswordFile; option = kafkaOption "policy.kafka.brokerPasswordFile"; };
+      ${ocLib.kafkaAccounts.controller} = { passwordFile = cfg.policy.kafka.controllerPasswordFile; option = kafkaOption "policy.kafka.controllerPasswordFile"; };
+      ${ocLib.kafkaAccounts.policy} = { passwordFile = cfg.policy.kafka.passwordFile; option = kafkaOption "policy.kafka.passwordFile"; };
+    }
+    // lib.mapAttrs' (host: c: lib.nameValuePair (ocLib.kafkaCollectorAccount host) c) kafkaCollectors;
+  kafkaCredential = account: "${ocLib.kafkaCredentialName account}:${toString kafkaSecrets.${account}.passwordFile}";
+  # How the scripts name a password in their errors: the option and the file.
+  kafkaDescribe = lib.mapAttrs (_: s: "${s.option} (${toString s.passwordFile})") kafkaSecrets;
+  # "<option> must be ...": a missing or misplaced password file.
+  kafkaSecretAssertions =
+    secrets:
+    lib.concatMap (
+      s:
+      [
+        {
+          assertion = s.passwordFile != null;
+          message = "${s.option} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (nix/README.md, \"Kafka accounts and passwords\")";
+        }
+      ]
+      ++ lib.optional (s.passwordFile != null) (
+        let
+          e = ocLib.secretFileError s.option s.passwordFile;
+        in
+        { assertion = e == null; message = toString e; }
+      )
+    ) secrets;
+
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
   policyTls = cfg.policy.tls.certificateFile != null && cfg.policy.tls.keyFile != null;
   policySettings = renderProperties "opencode-egress-tuner-policy" cfg.policy.settings;
@@ -173,9 +226,43 @@ in
 
       kafkaBootstrapServers = mkOption {
         type = types.str;
-        default = "127.0.0.1:9092";
+        default = if localKafka then cfg.policy.kafka.bootstrapServers else "127.0.0.1:9092";
+        defaultText = literalExpression ''if policy.enable && policy.kafka.provision then policy.kafka.bootstrapServers else "127.0.0.1:9092"'';
         example = "tuner.example.internal:9092";
-        description = "Kafka bootstrap servers (`tuner.collector.kafka.bootstrap-servers`).";
+        description = ''
+          Kafka bootstrap servers (`tuner.collector.kafka.bootstrap-servers`): on a collector
+          host, the policy host's broker (its `policy.kafka.listenAddress`).
+        '';
+      };
+
+      host = mkOption {
+        type = types.str;
+        default = config.networking.hostName;
+        defaultText = literalExpression "config.networking.hostName";
+        example = "web1";
+        description = ''
+          The host this collector speaks for (`tuner.collector.host`). Its records go to the
+          topics `opencode.egress.blocked.<host>`, `opencode.egress.malformed.<host>` and
+          `opencode.egress.host-state.<host>`, which only the Kafka account `collector-<host>`
+          may write: the topic a record comes from proves its host. The policy host lists it in
+          `policy.kafka.collectors`. Letters, digits, `.`, `_` and `-`, starting and ending with
+          a letter or digit.
+        '';
+      };
+
+      kafkaPasswordFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/egress-tuner-kafka-collector";
+        description = ''
+          Required: the file holding the password of this host's Kafka account
+          `collector-<host>` (one line of 16 to 512 printable ASCII characters without `"` or
+          `\`; a final newline is ignored). A path outside the Nix store, as a string; systemd
+          hands it to the service as a credential (LoadCredential), so it may stay readable by
+          root only. The policy host's broker must know the same password:
+          `policy.kafka.collectors.<host>.passwordFile` there (on the policy host itself this
+          file is used for the local collector's account automatically).
+        '';
       };
 
       hostState.enable = mkOption {
@@ -232,6 +319,24 @@ in
             default = cfg.collector.kafkaBootstrapServers;
             defaultText = literalExpression "config.services.opencode-egress-tuner.collector.kafkaBootstrapServers";
             description = "Kafka bootstrap servers.";
+          };
+          "tuner.collector.host" = {
+            default = cfg.collector.host;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.collector.host";
+            description = "The host whose topics the collector writes.";
+          };
+          "tuner.collector.kafka.username" = {
+            default = ocLib.kafkaCollectorAccount cfg.collector.host;
+            defaultText = literalExpression ''"collector-''${config.services.opencode-egress-tuner.collector.host}"'';
+            description = "The collector's Kafka account.";
+          };
+          "tuner.collector.kafka.password-file" = {
+            default = kafkaPasswordFileSetting;
+            description = ''
+              Where the collector reads its Kafka password: the systemd credential made from
+              `kafkaPasswordFile` (the path only; `''${CREDENTIALS_DIRECTORY}` is expanded by
+              the application from its environment).
+            '';
           };
           "tuner.collector.state-directory" = {
             default = "/var/lib/opencode-egress-tuner-collector";
@@ -383,6 +488,69 @@ in
           default = "b3BlbmNvZGUtZWdyZXNzLQ";
           description = "KRaft cluster id of the provisioned broker (22 characters, base64 of 16 bytes).";
         };
+        passwordFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/egress-tuner-kafka-policy";
+          description = ''
+            Required with `policy.enable`: the file holding the password of the policy service's
+            Kafka account `tuner-policy` (one line of 16 to 512 printable ASCII characters
+            without `"` or `\`; a final newline is ignored), outside the Nix store, handed to the
+            service as a systemd credential. With `provision`, the local broker gets the account
+            with this password.
+          '';
+        };
+        brokerPasswordFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/egress-tuner-kafka-broker";
+          description = ''
+            Required with `provision`: the password of the broker's own account `tuner-broker`, a
+            super user (between brokers, and the administrator the provisioning logs in as).
+            Outside the Nix store; the broker reads it from its credentials directory at start,
+            verbatim, so the file must hold the password without a final newline, and without
+            `,` (Kafka's storage format cannot take it). It is written into the broker's storage
+            when the storage is formatted (first start): changing it later takes the steps in
+            nix/README.md ("Rotating passwords").
+          '';
+        };
+        controllerPasswordFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/egress-tuner-kafka-controller";
+          description = ''
+            Required with `provision`: the password of `tuner-controller` (SASL PLAIN on the
+            loopback controller listener; KRaft controllers cannot check SCRAM). Outside the Nix
+            store, read by the broker verbatim: no final newline. Only the broker uses it.
+          '';
+        };
+        collectors = mkOption {
+          type = types.attrsOf (
+            types.submodule {
+              options.passwordFile = mkOption {
+                type = types.str;
+                example = "/run/secrets/egress-tuner-kafka-web1";
+                description = ''
+                  The password of `collector-<host>`: the same password as that host's
+                  `collector.kafkaPasswordFile`, in a file on this host, outside the Nix store.
+                '';
+              };
+            }
+          );
+          default = { };
+          example = literalExpression ''
+            {
+              web1.passwordFile = "/run/secrets/egress-tuner-kafka-web1";
+              web2.passwordFile = "/run/secrets/egress-tuner-kafka-web2";
+            }
+          '';
+          description = ''
+            The collector hosts (their `collector.host`) whose account `collector-<host>`, topics
+            and ACLs the provisioned broker creates (unit `opencode-egress-tuner-kafka-accounts`).
+            This host's own collector is included automatically. A host removed from here loses
+            its account and its ACLs at the next run of that unit; its topics and records stay.
+          '';
+        };
         openFirewall = mkOption {
           type = types.bool;
           default = false;
@@ -429,6 +597,18 @@ in
             default = cfg.policy.kafka.bootstrapServers;
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.kafka.bootstrapServers";
             description = "Kafka bootstrap servers.";
+          };
+          "tuner.policy.kafka.username" = {
+            default = ocLib.kafkaAccounts.policy;
+            description = "The policy service's Kafka account.";
+          };
+          "tuner.policy.kafka.password-file" = {
+            default = kafkaPasswordFileSetting;
+            description = ''
+              Where the service reads its Kafka password: the systemd credential made from
+              `kafka.passwordFile` (the path only; `''${CREDENTIALS_DIRECTORY}` is expanded by
+              the application from its environment).
+            '';
           };
           "tuner.policy.database.url" = {
             default = cfg.policy.database.jdbcUrl;
@@ -748,28 +928,151 @@ in
         ++ lib.optional (localKafka && cfg.policy.kafka.openFirewall) 9092;
     })
 
-    (mkIf localKafka {
-      services.apache-kafka = {
-        enable = true;
-        clusterId = mkDefault cfg.policy.kafka.clusterId;
-        formatLogDirs = mkDefault true;
-        formatLogDirsIgnoreFormatted = mkDefault true;
-        settings = lib.mapAttrs (_: mkDefault) {
-          "process.roles" = [ "broker" "controller" ];
-          "node.id" = 1;
-          "controller.quorum.voters" = [ "1@127.0.0.1:9093" ];
-          listeners = [ "PLAINTEXT://${kafkaAddress}:9092" "CONTROLLER://127.0.0.1:9093" ];
-          "advertised.listeners" = [ "PLAINTEXT://${kafkaAddress}:9092" ];
-          "listener.security.protocol.map" = [ "PLAINTEXT:PLAINTEXT" "CONTROLLER:PLAINTEXT" ];
-          "controller.listener.names" = [ "CONTROLLER" ];
-          "log.dirs" = [ "/var/lib/apache-kafka" ];
-          # One broker: every internal topic has a single replica.
-          "offsets.topic.replication.factor" = 1;
-          "transaction.state.log.replication.factor" = 1;
-          "transaction.state.log.min.isr" = 1;
-        };
+    # Kafka logins of the collector and the policy service: the password as a systemd
+    # credential, read through the password-file key; after the local provisioning.
+    (mkIf cfg.collector.enable {
+      assertions =
+        kafkaSecretAssertions [ { passwordFile = cfg.collector.kafkaPasswordFile; option = kafkaOption "collector.kafkaPasswordFile"; } ]
+        ++ (
+          let
+            e = ocLib.kafkaHostError (kafkaOption "collector.host") cfg.collector.host;
+          in
+          [ { assertion = e == null; message = toString e; } ]
+        );
+      systemd.services.opencode-egress-tuner-collector = {
+        wants = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+        after = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+        serviceConfig.LoadCredential = lib.mkAfter (lib.optional (cfg.collector.kafkaPasswordFile != null) "${kafkaPasswordCredential}:${cfg.collector.kafkaPasswordFile}");
       };
     })
+
+    (mkIf cfg.policy.enable {
+      assertions = kafkaSecretAssertions [ kafkaSecrets.${ocLib.kafkaAccounts.policy} ];
+      warnings = lib.optional (!cfg.policy.kafka.provision && cfg.policy.kafka.collectors != { }) (
+        "services.opencode-egress-tuner.policy.kafka.collectors is ignored: policy.kafka.provision is off, so no broker here creates the accounts of "
+        + lib.concatStringsSep ", " (lib.attrNames cfg.policy.kafka.collectors)
+      );
+      systemd.services.opencode-egress-tuner-policy = {
+        wants = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+        after = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+        serviceConfig.LoadCredential = lib.mkAfter (lib.optional (cfg.policy.kafka.passwordFile != null) "${kafkaPasswordCredential}:${cfg.policy.kafka.passwordFile}");
+      };
+    })
+
+    (mkIf localKafka (
+      let
+        kafka = config.services.apache-kafka;
+        collectorHosts = lib.attrNames kafkaCollectors;
+        local = cfg.collector.host;
+        listed = cfg.policy.kafka.collectors;
+      in
+      {
+        assertions =
+          kafkaSecretAssertions [
+            kafkaSecrets.${ocLib.kafkaAccounts.broker}
+            kafkaSecrets.${ocLib.kafkaAccounts.controller}
+          ]
+          ++ kafkaSecretAssertions (lib.mapAttrsToList (host: c: { inherit (c) passwordFile; option = kafkaOption "policy.kafka.collectors.${host}.passwordFile"; }) listed)
+          ++ map (
+            host:
+            let
+              e = ocLib.kafkaHostError (kafkaOption "policy.kafka.collectors") host;
+            in
+            { assertion = e == null; message = "${toString e} (an attribute name of policy.kafka.collectors)"; }
+          ) (lib.attrNames listed)
+          ++ [
+            {
+              assertion = !(cfg.collector.enable && listed ? ${local}) || listed.${local}.passwordFile == cfg.collector.kafkaPasswordFile;
+              message = "services.opencode-egress-tuner.policy.kafka.collectors.${local}.passwordFile (${toString (listed.${local}.passwordFile or null)}) differs from collector.kafkaPasswordFile (${toString cfg.collector.kafkaPasswordFile}), which this host's collector logs in with: drop the entry (this host's collector is provisioned anyway) or name the same file";
+            }
+            {
+              assertion = !kafka.formatLogDirs;
+              message = "services.apache-kafka.formatLogDirs must stay false with services.opencode-egress-tuner.policy.kafka.provision: the tuner formats the storage itself, with the broker's SCRAM account, which nixpkgs' format cannot add";
+            }
+            (
+              let
+                e = ocLib.kafkaClusterIdError (kafkaOption "policy.kafka.clusterId") cfg.policy.kafka.clusterId;
+              in
+              { assertion = e == null; message = toString e; }
+            )
+          ];
+
+        services.apache-kafka = {
+          enable = true;
+          clusterId = mkDefault cfg.policy.kafka.clusterId;
+          # Formatted by the ExecStartPre below, with the broker's SCRAM account.
+          formatLogDirs = mkDefault false;
+          # Every setting mkDefault, so a host can change one (nix/README.md says what SASL_SSL
+          # would need besides).
+          settings = lib.mapAttrs (_: mkDefault) (
+            ocLib.kafkaBrokerSettings {
+              listenAddress = kafkaAddress;
+              logDirs = [ "/var/lib/apache-kafka" ];
+              credentialsDirectory = kafkaCredentialsDirectory;
+            }
+          );
+        };
+
+        systemd.services.apache-kafka = {
+          # Formats the storage with the broker's account on the first start (an ExecStartPre,
+          # run as the broker's user).
+          preStart = ocLib.kafkaFormatScript {
+            java = "${kafka.jre}/bin/java";
+            classpath = "${kafka.package}/libs";
+            clusterId = cfg.policy.kafka.clusterId;
+            serverProperties = "${kafka.configFiles.serverProperties}";
+            logDirs = kafka.settings."log.dirs";
+            describe = kafkaDescribe;
+          };
+          serviceConfig = {
+            # The broker reads its passwords from here at start (${dir:...} in server.properties).
+            LoadCredential = map kafkaCredential [ ocLib.kafkaAccounts.broker ocLib.kafkaAccounts.controller ];
+            # The format's argument file (with the broker's password) lives here, 0600, briefly.
+            RuntimeDirectory = "apache-kafka";
+            RuntimeDirectoryMode = "0700";
+          };
+        };
+
+        # The accounts of the policy service and of every collector host, their topics and ACLs,
+        # with Kafka's own tools, logged in as the broker's account. Idempotent; runs after every
+        # start of the broker and when the configuration changes (a new host, a new file); after
+        # a password file's content changed, restart it (nix/README.md).
+        systemd.services.opencode-egress-tuner-kafka-accounts = {
+          description = "opencode egress tuner: Kafka accounts, topics and ACLs of the policy service and the collectors";
+          wantedBy = [ "multi-user.target" ];
+          requires = [ "apache-kafka.service" ];
+          after = [ "apache-kafka.service" ];
+          partOf = [ "apache-kafka.service" ];
+          before = [ "opencode-egress-tuner-policy.service" ] ++ lib.optional cfg.collector.enable "opencode-egress-tuner-collector.service";
+          # mktemp, cat, tr, grep, sed, seq for the script (also on NixOS' default PATH).
+          path = [ pkgs.coreutils pkgs.gnugrep pkgs.gnused ];
+          script = ocLib.kafkaProvisionScript {
+            tools = {
+              configs = "${kafka.package}/bin/kafka-configs.sh";
+              acls = "${kafka.package}/bin/kafka-acls.sh";
+              topics = "${kafka.package}/bin/kafka-topics.sh";
+            };
+            bootstrap = cfg.policy.kafka.bootstrapServers;
+            inherit collectorHosts;
+            describe = kafkaDescribe;
+          };
+          serviceConfig =
+            {
+              Type = "oneshot";
+              RemainAfterExit = true;
+              DynamicUser = true;
+              User = "opencode-egress-tuner-kafka";
+              LoadCredential = map kafkaCredential ([ ocLib.kafkaAccounts.broker ocLib.kafkaAccounts.policy ] ++ map ocLib.kafkaCollectorAccount collectorHosts);
+              # The client configuration and the SCRAM files live here, 0600, while the unit runs.
+              RuntimeDirectory = "opencode-egress-tuner-kafka-accounts";
+              RuntimeDirectoryMode = "0700";
+              # The broker may take a while to answer after its unit started; each tool is a JVM.
+              TimeoutStartSec = "15min";
+            }
+            // javaHardening;
+        };
+      }
+    ))
 
     (mkIf localPostgres {
       services.postgresql = {

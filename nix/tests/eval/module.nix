@@ -59,8 +59,21 @@ let
 
   merged = evalHost [ ../../examples/multi-instance-host ];
 
+  # The Kafka password files of a host with the tuner's parts (paths only: nothing reads them here).
+  kafkaPasswords = {
+    services.opencode-egress-tuner = {
+      collector.kafkaPasswordFile = "/run/secrets/kafka-collector";
+      policy.kafka = {
+        passwordFile = "/run/secrets/kafka-policy";
+        brokerPasswordFile = "/run/secrets/kafka-broker";
+        controllerPasswordFile = "/run/secrets/kafka-controller";
+      };
+    };
+  };
+
   # The tuner's monitoring: scrape jobs, rules and Grafana provisioning (dashboards/README.md).
   monitored = evalHost [
+    kafkaPasswords
     {
       networking.hostName = "tuner-host";
       services.opencode-egress-tuner = {
@@ -79,6 +92,7 @@ let
   # The tuner's parts and an isolated instance on one host: the instance is denied the tuner's
   # local ports (read from the tuner's options) and the operator's.
   sharedHost = evalHost [
+    kafkaPasswords
     {
       networking.nftables.enable = true;
       services.opencode-egress-tuner = {
@@ -104,6 +118,7 @@ let
 
   # The UI's session key and TLS files, as systemd credentials (policy/app/README.md, "Logins and sessions").
   secured = evalHost [
+    kafkaPasswords
     {
       services.opencode-egress-tuner.policy = {
         enable = true;
@@ -158,6 +173,7 @@ let
           "session-key:/run/secrets/tuner-session-key"
           "tls-certificate:/var/lib/acme/tuner/fullchain.pem"
           "tls-key:/var/lib/acme/tuner/key.pem"
+          "kafka.password:/run/secrets/kafka-policy"
         ];
         TUNER_POLICY_AUTH_SESSION_KEY_FILE = "%d/session-key";
         QUARKUS_HTTP_SSL_CERTIFICATE_FILES = "%d/tls-certificate";
@@ -166,9 +182,76 @@ let
         firewall = [ 8090 8443 ];
       };
     };
-    testNoPolicyCredentialsByDefault = {
+    testThePolicyServicesOnlyDefaultCredentialIsItsKafkaPassword = {
       expr = m.systemd.services.opencode-egress-tuner-policy.serviceConfig.LoadCredential;
-      expected = [ ];
+      expected = [ "kafka.password:/run/secrets/kafka-policy" ];
+    };
+    # Kafka logins: the broker's passwords and every account's as credentials, the provisioning
+    # unit between the broker and the services, the applications reading the credential.
+    testKafkaPasswordsAreCredentials = {
+      expr = {
+        broker = m.systemd.services.apache-kafka.serviceConfig.LoadCredential;
+        accounts = m.systemd.services.opencode-egress-tuner-kafka-accounts.serviceConfig.LoadCredential;
+        collector = m.systemd.services.opencode-egress-tuner-collector.serviceConfig.LoadCredential;
+      };
+      expected = {
+        broker = [ "tuner-broker.password:/run/secrets/kafka-broker" "tuner-controller.password:/run/secrets/kafka-controller" ];
+        accounts = [
+          "tuner-broker.password:/run/secrets/kafka-broker"
+          "tuner-policy.password:/run/secrets/kafka-policy"
+          "collector-tuner-host.password:/run/secrets/kafka-collector"
+        ];
+        collector = [ "kafka.password:/run/secrets/kafka-collector" ];
+      };
+    };
+    testKafkaAccountsUnitRunsBetweenTheBrokerAndTheServices = {
+      expr = {
+        inherit (m.systemd.services.opencode-egress-tuner-kafka-accounts) requires after partOf before;
+        inherit (m.systemd.services.opencode-egress-tuner-kafka-accounts.serviceConfig) Type RemainAfterExit;
+        policy = builtins.elem "opencode-egress-tuner-kafka-accounts.service" m.systemd.services.opencode-egress-tuner-policy.after;
+        collector = builtins.elem "opencode-egress-tuner-kafka-accounts.service" m.systemd.services.opencode-egress-tuner-collector.after;
+      };
+      expected = {
+        requires = [ "apache-kafka.service" ];
+        after = [ "apache-kafka.service" ];
+        partOf = [ "apache-kafka.service" ];
+        before = [ "opencode-egress-tuner-policy.service" "opencode-egress-tuner-collector.service" ];
+        Type = "oneshot";
+        RemainAfterExit = true;
+        policy = true;
+        collector = true;
+      };
+    };
+    testKafkaBrokerFormatsItselfWithItsAccount = {
+      expr = {
+        nixpkgsFormat = m.services.apache-kafka.formatLogDirs;
+        ours = lib.hasInfix "\"kafka.tools.StorageTool\"" m.systemd.services.apache-kafka.preStart;
+        client = m.services.apache-kafka.settings."listener.security.protocol.map";
+        jaas = m.services.apache-kafka.settings."listener.name.client.scram-sha-512.sasl.jaas.config";
+      };
+      expected = {
+        nixpkgsFormat = false;
+        ours = true;
+        client = [ "CLIENT:SASL_PLAINTEXT" "CONTROLLER:SASL_PLAINTEXT" ];
+        jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"tuner-broker\" password=\"\${dir:/run/credentials/apache-kafka.service:tuner-broker.password}\";";
+      };
+    };
+    testKafkaLoginsInTheApplicationsSettings = {
+      expr = {
+        collector = lib.getAttrs [ "tuner.collector.host" "tuner.collector.kafka.username" "tuner.collector.kafka.password-file" ] m.services.opencode-egress-tuner.collector.settings;
+        policy = lib.getAttrs [ "tuner.policy.kafka.username" "tuner.policy.kafka.password-file" ] m.services.opencode-egress-tuner.policy.settings;
+      };
+      expected = {
+        collector = {
+          "tuner.collector.host" = "tuner-host";
+          "tuner.collector.kafka.username" = "collector-tuner-host";
+          "tuner.collector.kafka.password-file" = "\${CREDENTIALS_DIRECTORY}/kafka.password";
+        };
+        policy = {
+          "tuner.policy.kafka.username" = "tuner-policy";
+          "tuner.policy.kafka.password-file" = "\${CREDENTIALS_DIRECTORY}/kafka.password";
+        };
+      };
     };
     testGrafanaRoleUnitReadsThePasswordAsACredential = {
       expr = m.systemd.services.opencode-egress-tuner-grafana-role.serviceConfig.LoadCredential;
@@ -285,8 +368,9 @@ let
         single = ../../examples/single-instance.nix;
         multi = ../../examples/multi-instance-host;
         tuner = ../../examples/egress-tuner-host.nix;
+        collector = ../../examples/egress-tuner-collector-host.nix;
       };
-      expected = { single = [ ]; multi = [ ]; tuner = [ ]; };
+      expected = { single = [ ]; multi = [ ]; tuner = [ ]; collector = [ ]; };
     };
 
     # PostgreSQL: wait for postgresql.target (database and roles exist), and the pg_hba lines
@@ -479,6 +563,36 @@ let
           directory = "/srv/web";
           listen.port = 8090;
         };
+      };
+    };
+    kafka-password-missing = {
+      message = "services.opencode-egress-tuner.collector.kafkaPasswordFile must be set: the Kafka broker accepts only authenticated clients";
+      host = { services.opencode-egress-tuner.collector.enable = true; };
+    };
+    kafka-broker-password-in-store = {
+      message = "services.opencode-egress-tuner.policy.kafka.brokerPasswordFile must be outside the Nix store";
+      host = {
+        imports = [ kafkaPasswords ];
+        services.opencode-egress-tuner.policy.enable = true;
+        services.opencode-egress-tuner.policy.kafka.brokerPasswordFile = lib.mkForce "${builtins.storeDir}/0000000000000000000000000000000-pw";
+      };
+    };
+    kafka-collector-host-name = {
+      message = "services.opencode-egress-tuner.collector.host \"web_1.\" cannot name the host's Kafka topics";
+      host = {
+        imports = [ kafkaPasswords ];
+        services.opencode-egress-tuner.collector = {
+          enable = true;
+          host = "web_1.";
+        };
+      };
+    };
+    kafka-nixpkgs-format = {
+      message = "services.apache-kafka.formatLogDirs must stay false with services.opencode-egress-tuner.policy.kafka.provision";
+      host = {
+        imports = [ kafkaPasswords ];
+        services.opencode-egress-tuner.policy.enable = true;
+        services.apache-kafka.formatLogDirs = true;
       };
     };
     state-inside-directory = {

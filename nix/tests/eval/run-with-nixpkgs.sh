@@ -8,7 +8,8 @@
 #                  nixos/lib/systemd-types.nix, nixos/modules/misc/assertions.nix,
 #                  nixos/modules/config/users-groups.nix,
 #                  nixos/modules/services/networking/nftables.nix,
-#                  nixos/modules/services/databases/postgresql.nix>
+#                  nixos/modules/services/databases/postgresql.nix,
+#                  nixos/modules/services/misc/apache-kafka.nix>
 #   NIXOS_FILES_OLD=<optional: the same layout with the postgresql.nix of a release without
 #                    postgresql.target (25.05 or older), for the ordering fallback>
 #   nix/tests/eval/run-with-nixpkgs.sh
@@ -56,7 +57,7 @@ if [ -n "${NIXOS_FILES:-}" ]; then
   if [ -n "${NIXOS_FILES_OLD:-}" ]; then
     args+=(--argstr nixosFilesOld "$NIXOS_FILES_OLD")
   fi
-  suite "modules, examples and VM machines with nixpkgs' systemd, users, nftables, postgresql, assertions (tests/eval/partial)" \
+  suite "modules, examples and VM machines with nixpkgs' systemd, users, nftables, postgresql, apache-kafka, assertions (tests/eval/partial)" \
     "$here/partial" "${args[@]}"
   suite "the flake's module-eval cases (tests/eval/module.nix) on the same files and stand-ins" \
     "$here/partial/module-nix.nix" --arg lib "import $lib_dir" --argstr nixosFiles "$NIXOS_FILES"

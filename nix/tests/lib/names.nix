@@ -30,11 +30,11 @@ in
 
   testReservedNames = {
     expr = lib.reservedInstanceNames;
-    expected = [ "egress-tuner-collector" "egress-tuner-grafana-role" "egress-tuner-nft-state" "egress-tuner-policy" ];
+    expected = [ "egress-tuner-collector" "egress-tuner-grafana-role" "egress-tuner-kafka" "egress-tuner-kafka-accounts" "egress-tuner-nft-state" "egress-tuner-policy" ];
   };
   testReservedNameError = {
     expr = lib.reservedInstanceNameError "egress-tuner-collector";
-    expected = "opencode instance name 'egress-tuner-collector' is reserved: opencode-egress-tuner-collector is a unit of the egress tuner (services.opencode-egress-tuner); reserved names: egress-tuner-collector, egress-tuner-grafana-role, egress-tuner-nft-state, egress-tuner-policy";
+    expected = "opencode instance name 'egress-tuner-collector' is reserved: opencode-egress-tuner-collector is a unit of the egress tuner (services.opencode-egress-tuner); reserved names: egress-tuner-collector, egress-tuner-grafana-role, egress-tuner-kafka, egress-tuner-kafka-accounts, egress-tuner-nft-state, egress-tuner-policy";
   };
   testReservedNameErrorNullOtherwise = { expr = lib.reservedInstanceNameError "egress-tuner"; expected = null; };
 

@@ -8,3 +8,4 @@ import ./cidr.nix { inherit lib; }
 // import ./config.nix { inherit lib; }
 // import ./database.nix { inherit lib; }
 // import ./ports.nix { inherit lib; }
+// import ./kafka.nix { inherit lib; }

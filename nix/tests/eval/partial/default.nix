@@ -1,7 +1,7 @@
 # The NixOS modules evaluated with nixpkgs' own lib.evalModules and nixpkgs' own declarations
 # of what they set in systemd (unit options, unit types and the unit-file rendering of
-# nixos/lib/systemd-*.nix), users and groups, networking.nftables, services.postgresql and
-# assertions/warnings,
+# nixos/lib/systemd-*.nix), users and groups, networking.nftables, services.postgresql,
+# services.apache-kafka and assertions/warnings,
 # loaded from `nixosFiles` (a nixpkgs checkout, or a directory with just those files at their
 # nixpkgs paths). Everything else comes from ./stand-ins.nix. Run by ../run-with-nixpkgs.sh:
 #   nix-instantiate --eval --strict --json nix/tests/eval/partial \
@@ -66,6 +66,7 @@ let
     single-instance = ../../../examples/single-instance.nix;
     multi-instance-host = ../../../examples/multi-instance-host;
     egress-tuner-host = ../../../examples/egress-tuner-host.nix;
+    egress-tuner-collector-host = ../../../examples/egress-tuner-collector-host.nix;
   };
   vmTests = lib.genAttrs [
     "multi-instance"
@@ -92,8 +93,21 @@ let
     services.opencode.instances.web = { directory = "/srv/web"; } // extra;
   };
 
+  # The Kafka password files of a host with the tuner's parts (paths only: nothing reads them here).
+  kafkaPasswords = {
+    services.opencode-egress-tuner = {
+      collector.kafkaPasswordFile = "/run/secrets/kafka-collector";
+      policy.kafka = {
+        passwordFile = "/run/secrets/kafka-policy";
+        brokerPasswordFile = "/run/secrets/kafka-broker";
+        controllerPasswordFile = "/run/secrets/kafka-controller";
+      };
+    };
+  };
+
   # The tuner's monitoring host, as tests/eval/module.nix has it.
   monitored = evalHost [
+    kafkaPasswords
     {
       networking.hostName = "tuner-host";
       services.opencode-egress-tuner = {
@@ -122,6 +136,7 @@ let
   ];
 
   reserved = evalHost [
+    kafkaPasswords
     {
       services.opencode.enable = true;
       services.opencode.instances.egress-tuner-collector.directory = "/srv/x";
@@ -142,6 +157,7 @@ let
   configRejected = host: !(builtins.tryEval (builtins.deepSeq (rendered host) true)).success;
 
   policyHost = files: evalWith files [
+    kafkaPasswords
     {
       services.opencode-egress-tuner.policy.enable = true;
       services.grafana.enable = true;
@@ -159,6 +175,7 @@ let
   tunerHost =
     extra:
     evalHost [
+      kafkaPasswords
       {
         networking.nftables.enable = true;
         services.opencode.enable = true;
@@ -212,7 +229,254 @@ let
       ];
   };
 
+  # 11. Kafka logins: the policy host of the examples (its own collector, web1 and web2 listed),
+  #     the collector host web1, and hosts that get a password file wrong.
+  fleetTuner = evalHost [ ../../../examples/egress-tuner-host.nix ];
+  ft = fleetTuner.config;
+  fleetWeb1 = evalHost [ ../../../examples/egress-tuner-collector-host.nix ];
+  fw = fleetWeb1.config;
+  # The text a unit's scripts and properties files hold (the stand-ins keep what a build writes).
+  propertiesOf = host: unit: (builtins.head host.config.systemd.services.${unit}.restartTriggers).text;
+  credentialSources = unit: map (c: builtins.elemAt (lib.splitString ":" c) 1) (lib.toList unit.serviceConfig.LoadCredential);
+  tunerKafka =
+    extra:
+    evalHost [
+      kafkaPasswords
+      {
+        networking.hostName = "tuner";
+        services.opencode-egress-tuner = {
+          collector.enable = true;
+          policy.enable = true;
+          policy.database.provision = false;
+        };
+      }
+      extra
+    ];
+  failedKafkaAssertions = host: builtins.filter (m: lib.hasInfix "kafka" (lib.toLower m)) (failedAssertions host);
+
   tests = {
+    # 11. Kafka logins.
+    testKafkaBrokerReadsItsPasswordsAsCredentials = {
+      expr = {
+        inherit (ft.systemd.services.apache-kafka.serviceConfig) LoadCredential RuntimeDirectory RuntimeDirectoryMode User;
+        formatLogDirs = ft.services.apache-kafka.formatLogDirs;
+        rendered = map (l: hasLine l (unitText fleetTuner "apache-kafka").text) [
+          "LoadCredential=tuner-broker.password:/run/secrets/egress-tuner/kafka-broker"
+          "LoadCredential=tuner-controller.password:/run/secrets/egress-tuner/kafka-controller"
+        ];
+      };
+      expected = {
+        LoadCredential = [
+          "tuner-broker.password:/run/secrets/egress-tuner/kafka-broker"
+          "tuner-controller.password:/run/secrets/egress-tuner/kafka-controller"
+        ];
+        RuntimeDirectory = "apache-kafka";
+        RuntimeDirectoryMode = "0700";
+        User = "apache-kafka";
+        formatLogDirs = false;
+        rendered = [ true true ];
+      };
+    };
+    testKafkaBrokerPropertiesReferenceTheCredentialsDirectory = {
+      expr =
+        let
+          text = ft.services.apache-kafka.configFiles.serverProperties.text;
+          d = "/run/credentials/apache-kafka.service";
+        in
+        map (l: hasLine l text) [
+          "config.providers=dir"
+          "config.providers.dir.param.allowed.paths=${d}"
+          "listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"tuner-broker\" password=\"\${dir:${d}:tuner-broker.password}\";"
+          "listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"tuner-controller\" password=\"\${dir:${d}:tuner-controller.password}\" user_tuner-controller=\"\${dir:${d}:tuner-controller.password}\";"
+          "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+          "listeners=CLIENT://10.0.0.5:9092,CONTROLLER://127.0.0.1:9093"
+          "advertised.listeners=CLIENT://10.0.0.5:9092"
+          "super.users=User:tuner-broker;User:tuner-controller"
+          "allow.everyone.if.no.acl.found=false"
+          "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+          "auto.create.topics.enable=false"
+        ];
+      expected = builtins.genList (_: true) 11;
+    };
+    testKafkaBrokerFormatsWithItsAccountBeforeItStarts = {
+      expr =
+        let
+          pre = ft.systemd.services.apache-kafka.preStart;
+        in
+        {
+          argumentFile = hasLine "\"kafka.tools.StorageTool\"" pre && hasLine "\"--add-scram\"" pre;
+          theirFormatIsOff = !(lib.hasInfix "kafka-storage.sh" pre);
+          clusterId = hasLine "\"b3BlbmNvZGUtZWdyZXNzLQ\"" pre;
+          execStartPre = builtins.length ft.systemd.services.apache-kafka.serviceConfig.ExecStartPre;
+        };
+      expected = { argumentFile = true; theirFormatIsOff = true; clusterId = true; execStartPre = 1; };
+    };
+    testKafkaAccountsUnitOrderAndCredentials = {
+      expr = {
+        inherit (ft.systemd.services.opencode-egress-tuner-kafka-accounts) after requires partOf before wantedBy;
+        inherit (ft.systemd.services.opencode-egress-tuner-kafka-accounts.serviceConfig)
+          Type RemainAfterExit DynamicUser User LoadCredential RuntimeDirectory RuntimeDirectoryMode PrivateTmp;
+        policyAfter = builtins.elem "opencode-egress-tuner-kafka-accounts.service" ft.systemd.services.opencode-egress-tuner-policy.after;
+        policyWants = ft.systemd.services.opencode-egress-tuner-policy.wants;
+        collectorAfter = builtins.elem "opencode-egress-tuner-kafka-accounts.service" ft.systemd.services.opencode-egress-tuner-collector.after;
+        rendered = map (l: hasLine l (unitText fleetTuner "opencode-egress-tuner-kafka-accounts").text) [
+          "After=apache-kafka.service"
+          "Before=opencode-egress-tuner-policy.service opencode-egress-tuner-collector.service"
+          "PartOf=apache-kafka.service"
+          "Requires=apache-kafka.service"
+          "RemainAfterExit=true"
+        ];
+      };
+      expected = {
+        after = [ "apache-kafka.service" ];
+        requires = [ "apache-kafka.service" ];
+        partOf = [ "apache-kafka.service" ];
+        before = [ "opencode-egress-tuner-policy.service" "opencode-egress-tuner-collector.service" ];
+        wantedBy = [ "multi-user.target" ];
+        Type = "oneshot";
+        RemainAfterExit = true;
+        DynamicUser = true;
+        User = "opencode-egress-tuner-kafka";
+        LoadCredential = [
+          "tuner-broker.password:/run/secrets/egress-tuner/kafka-broker"
+          "tuner-policy.password:/run/secrets/egress-tuner/kafka-policy"
+          "collector-tuner.password:/run/secrets/egress-tuner/kafka-collector-tuner"
+          "collector-web1.password:/run/secrets/egress-tuner/kafka-collector-web1"
+          "collector-web2.password:/run/secrets/egress-tuner/kafka-collector-web2"
+        ];
+        RuntimeDirectory = "opencode-egress-tuner-kafka-accounts";
+        RuntimeDirectoryMode = "0700";
+        PrivateTmp = true;
+        policyAfter = true;
+        policyWants = [ "network-online.target" "opencode-egress-tuner-kafka-accounts.service" ];
+        collectorAfter = true;
+        rendered = [ true true true true true ];
+      };
+    };
+    testKafkaAccountsScriptCoversEveryHost = {
+      expr = map (l: hasLine l ft.systemd.services.opencode-egress-tuner-kafka-accounts.script) [
+        "set_password 'tuner-policy' 'tuner-policy.password' 'services.opencode-egress-tuner.policy.kafka.passwordFile (/run/secrets/egress-tuner/kafka-policy)'"
+        "set_password 'collector-tuner' 'collector-tuner.password' 'services.opencode-egress-tuner.collector.kafkaPasswordFile (/run/secrets/egress-tuner/kafka-collector-tuner)'"
+        "set_password 'collector-web1' 'collector-web1.password' 'services.opencode-egress-tuner.policy.kafka.collectors.web1.passwordFile (/run/secrets/egress-tuner/kafka-collector-web1)'"
+        "ensure_topic 'opencode.egress.blocked.web2' 3"
+        "revoke_collectors 'collector-tuner' 'collector-web1' 'collector-web2'"
+        "bootstrap='10.0.0.5:9092'"
+        "configs='${pkgs.apacheKafka}/bin/kafka-configs.sh'"
+      ];
+      expected = builtins.genList (_: true) 7;
+    };
+    testKafkaClientsReadTheirPasswordFromTheCredentialsDirectory = {
+      expr = {
+        web1 = {
+          properties = map (l: hasLine l (propertiesOf fleetWeb1 "opencode-egress-tuner-collector")) [
+            "tuner.collector.host=web1"
+            "tuner.collector.kafka.username=collector-web1"
+            "tuner.collector.kafka.password-file=\${CREDENTIALS_DIRECTORY}/kafka.password"
+            "tuner.collector.kafka.bootstrap-servers=10.0.0.5:9092"
+          ];
+          inherit (fw.systemd.services.opencode-egress-tuner-collector.serviceConfig) LoadCredential;
+          noBrokerHere = fw.systemd.services ? apache-kafka || fw.systemd.services ? opencode-egress-tuner-kafka-accounts;
+        };
+        tunerCollector = map (l: hasLine l (propertiesOf fleetTuner "opencode-egress-tuner-collector")) [
+          "tuner.collector.host=tuner"
+          "tuner.collector.kafka.bootstrap-servers=10.0.0.5:9092"
+        ];
+        policy = {
+          properties = map (l: hasLine l (propertiesOf fleetTuner "opencode-egress-tuner-policy")) [
+            "tuner.policy.kafka.username=tuner-policy"
+            "tuner.policy.kafka.password-file=\${CREDENTIALS_DIRECTORY}/kafka.password"
+          ];
+          credential = builtins.elem "kafka.password:/run/secrets/egress-tuner/kafka-policy" ft.systemd.services.opencode-egress-tuner-policy.serviceConfig.LoadCredential;
+        };
+      };
+      expected = {
+        web1 = {
+          properties = [ true true true true ];
+          LoadCredential = [ "kafka.password:/run/agenix/egress-tuner-kafka-collector" ];
+          noBrokerHere = false;
+        };
+        tunerCollector = [ true true ];
+        policy = { properties = [ true true ]; credential = true; };
+      };
+    };
+    testNoPasswordFileInTheStoreOrInAPropertiesFile = {
+      expr =
+        let
+          units = [ ft.systemd.services.apache-kafka ft.systemd.services.opencode-egress-tuner-kafka-accounts ft.systemd.services.opencode-egress-tuner-collector ft.systemd.services.opencode-egress-tuner-policy fw.systemd.services.opencode-egress-tuner-collector ];
+          texts = [
+            (propertiesOf fleetTuner "opencode-egress-tuner-collector")
+            (propertiesOf fleetTuner "opencode-egress-tuner-policy")
+            (propertiesOf fleetWeb1 "opencode-egress-tuner-collector")
+            ft.services.apache-kafka.configFiles.serverProperties.text
+          ];
+        in
+        {
+          sourcesOutsideTheStore = builtins.all (f: !(lib.hasPrefix builtins.storeDir f)) (lib.concatMap credentialSources units);
+          noSecretPathInProperties = builtins.all (t: !(lib.hasInfix "/run/secrets" t || lib.hasInfix "/run/agenix" t)) texts;
+        };
+      expected = { sourcesOutsideTheStore = true; noSecretPathInProperties = true; };
+    };
+    testKafkaPasswordFilesAreRequired = {
+      expr = failedKafkaAssertions (evalHost [ { services.opencode-egress-tuner = { collector.enable = true; policy.enable = true; policy.database.provision = false; }; } ]);
+      expected = map (o: "services.opencode-egress-tuner.${o} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (nix/README.md, \"Kafka accounts and passwords\")") [
+        "collector.kafkaPasswordFile"
+        "policy.kafka.passwordFile"
+        "policy.kafka.brokerPasswordFile"
+        "policy.kafka.controllerPasswordFile"
+      ];
+    };
+    testKafkaPasswordFilesMustBeOutsideTheStore = {
+      expr = failedKafkaAssertions (tunerKafka {
+        services.opencode-egress-tuner.policy.kafka = {
+          brokerPasswordFile = lib.mkForce "${builtins.storeDir}/0000000000000000000000000000000-pw";
+          collectors.web1.passwordFile = "relative/pw";
+        };
+      });
+      expected = [
+        "services.opencode-egress-tuner.policy.kafka.brokerPasswordFile must be outside the Nix store (which every local user can read), got '${builtins.storeDir}/0000000000000000000000000000000-pw'"
+        "services.opencode-egress-tuner.policy.kafka.collectors.web1.passwordFile must be an absolute path (a string, not a Nix path, which would copy the secret into the store), got \"relative/pw\""
+      ];
+    };
+    testKafkaHostNamesFollowTheTopicRule = {
+      expr = failedKafkaAssertions (tunerKafka {
+        services.opencode-egress-tuner.collector.host = "tuner..1";
+        services.opencode-egress-tuner.policy.kafka.collectors."web 2".passwordFile = "/run/secrets/w2";
+      });
+      expected = [
+        (ocLib.kafkaHostError "services.opencode-egress-tuner.collector.host" "tuner..1")
+        "${ocLib.kafkaHostError "services.opencode-egress-tuner.policy.kafka.collectors" "web 2"} (an attribute name of policy.kafka.collectors)"
+      ];
+    };
+    testKafkaLocalCollectorListedWithAnotherFile = {
+      expr = {
+        other = failedKafkaAssertions (tunerKafka { services.opencode-egress-tuner.policy.kafka.collectors.tuner.passwordFile = "/run/secrets/other"; });
+        same = failedKafkaAssertions (tunerKafka { services.opencode-egress-tuner.policy.kafka.collectors.tuner.passwordFile = "/run/secrets/kafka-collector"; });
+      };
+      expected = {
+        other = [
+          "services.opencode-egress-tuner.policy.kafka.collectors.tuner.passwordFile (/run/secrets/other) differs from collector.kafkaPasswordFile (/run/secrets/kafka-collector), which this host's collector logs in with: drop the entry (this host's collector is provisioned anyway) or name the same file"
+        ];
+        same = [ ];
+      };
+    };
+    testKafkaNixpkgsFormatAndBadClusterIdRefused = {
+      expr = failedKafkaAssertions (tunerKafka {
+        services.apache-kafka.formatLogDirs = true;
+        services.opencode-egress-tuner.policy.kafka.clusterId = "not-an-id";
+      });
+      expected = [
+        "services.apache-kafka.formatLogDirs must stay false with services.opencode-egress-tuner.policy.kafka.provision: the tuner formats the storage itself, with the broker's SCRAM account, which nixpkgs' format cannot add"
+        (ocLib.kafkaClusterIdError "services.opencode-egress-tuner.policy.kafka.clusterId" "not-an-id")
+      ];
+    };
+    testKafkaCollectorsWithoutProvisionWarn = {
+      expr = builtins.filter (lib.hasInfix "kafka") (tunerKafka {
+        services.opencode-egress-tuner.policy.kafka.provision = false;
+        services.opencode-egress-tuner.policy.kafka.collectors.web1.passwordFile = "/run/secrets/w1";
+      }).config.warnings;
+      expected = [ "services.opencode-egress-tuner.policy.kafka.collectors is ignored: policy.kafka.provision is off, so no broker here creates the accounts of web1" ];
+    };
+
     # 10. Denied local ports.
     testDeniedPortsFollowTheTunerOptions = {
       expr = map (p: p.port) movedPorts.config.services.opencode-egress-tuner.localPorts;
@@ -246,7 +510,7 @@ let
     testCollectorOnlyHostDeniesTheCollectorPort = {
       expr =
         map (p: p.port)
-          (evalHost [ { services.opencode-egress-tuner.collector.enable = true; } ]).config.services.opencode-egress-tuner.localPorts;
+          (evalHost [ kafkaPasswords { services.opencode-egress-tuner.collector.enable = true; } ]).config.services.opencode-egress-tuner.localPorts;
       expected = [ 9401 ];
     };
     testOpencodeModuleWithoutTheTunerModule = {
@@ -269,7 +533,7 @@ let
     testListenPortOfTheTunerFailsWithOurMessage = {
       expr = failedAssertions (tunerHost { services.opencode.instances.web.listen.port = 9092; });
       expected = [
-        "services.opencode.instances.web.listen.port 9092 is also a port of the egress tuner on this host: Kafka PLAINTEXT listener (services.apache-kafka.settings.listeners); choose another listen.port"
+        "services.opencode.instances.web.listen.port 9092 is also a port of the egress tuner on this host: Kafka CLIENT listener (services.apache-kafka.settings.listeners); choose another listen.port"
       ];
     };
 
@@ -309,12 +573,15 @@ let
     testPolicyAndRoleUnitsWaitForPostgresqlTarget = {
       expr = orderingOf (policyHost nixosFiles);
       expected = {
-        policy = { after = [ "network-online.target" "apache-kafka.service" "postgresql.target" ]; requires = [ "apache-kafka.service" "postgresql.target" ]; };
+        policy = {
+          after = [ "network-online.target" "apache-kafka.service" "postgresql.target" "opencode-egress-tuner-kafka-accounts.service" ];
+          requires = [ "apache-kafka.service" "postgresql.target" ];
+        };
         role = { after = [ "postgresql.target" "opencode-egress-tuner-policy.service" ]; requires = [ "postgresql.target" ]; };
       };
     };
     testPolicyUnitRendersTheOrdering = {
-      expr = hasLine "After=network-online.target apache-kafka.service postgresql.target" (unitText (policyHost nixosFiles) "opencode-egress-tuner-policy").text;
+      expr = hasLine "After=network-online.target apache-kafka.service postgresql.target opencode-egress-tuner-kafka-accounts.service" (unitText (policyHost nixosFiles) "opencode-egress-tuner-policy").text;
       expected = true;
     };
 
@@ -440,7 +707,10 @@ let
     testPolicyAndRoleUnitsWaitForPostgresqlServiceWithoutTheTarget = {
       expr = orderingOf (policyHost nixosFilesOld);
       expected = {
-        policy = { after = [ "network-online.target" "apache-kafka.service" "postgresql.service" ]; requires = [ "apache-kafka.service" "postgresql.service" ]; };
+        policy = {
+          after = [ "network-online.target" "apache-kafka.service" "postgresql.service" "opencode-egress-tuner-kafka-accounts.service" ];
+          requires = [ "apache-kafka.service" "postgresql.service" ];
+        };
         role = { after = [ "postgresql.service" "opencode-egress-tuner-policy.service" ]; requires = [ "postgresql.service" ]; };
       };
     };

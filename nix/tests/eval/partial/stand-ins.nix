@@ -2,7 +2,7 @@
 # from nixpkgs: a package set whose packages are plain store-path-shaped attribute sets, the
 # `utils` module argument built around nixpkgs' own systemd library files, and declarations
 # of the options the modules under test (and users-groups.nix) read or set outside systemd,
-# users and groups, nftables, PostgreSQL and assertions. Written for these tests; nothing
+# users and groups, nftables, PostgreSQL, Kafka and assertions. Written for these tests; nothing
 # here comes from nixpkgs.
 #
 # Every stand-in option is typed loosely (freeform) on purpose: what is tested against the
@@ -29,7 +29,8 @@ let
     in
     self;
 
-  written = text: builtins.seq (builtins.stringLength text);
+  # The text is kept (`text`) so that tests can read what a real build would write.
+  written = text: d: builtins.seq (builtins.stringLength text) (d // { inherit text; });
 
   postgresql = version: major: (drv "postgresql-${version}") // {
     inherit version;
@@ -55,6 +56,17 @@ let
     writers.writePython3Bin = name: _args: _text: drv name;
     testers.runNixOSTest = test: test; # the tests read `nodes` from it
     formats.json = _: { type = types.anything; generate = name: _value: drv name; };
+    # Renders like nixpkgs' generator for the values services.apache-kafka hands it (strings),
+    # without its escaping.
+    formats.javaProperties =
+      _:
+      {
+        type = types.attrsOf types.str;
+        generate =
+          name: value:
+          written (lib.concatStrings (lib.mapAttrsToList (k: v: "${k}=${v}\n") value)) (drv name);
+      };
+    apacheKafka = (drv "apache-kafka") // { passthru.jre = drv "openjdk-headless"; };
     postgresql = postgresql "16.4" "16";
     postgresql_16 = postgresql "16.4" "16";
     postgresql_17 = postgresql "17.2" "17";
@@ -198,8 +210,8 @@ let
         ruleFiles = anyList;
         scrapeConfigs = anyList;
       };
-      services.apache-kafka = open;
       virtualisation = open;
+      meta = open;
       nixpkgs = open;
     };
   };
@@ -224,6 +236,7 @@ let
       "${toString nixosFiles}/nixos/modules/config/users-groups.nix"
       "${toString nixosFiles}/nixos/modules/services/networking/nftables.nix"
       "${toString postgresFiles}/nixos/modules/services/databases/postgresql.nix"
+      "${toString nixosFiles}/nixos/modules/services/misc/apache-kafka.nix"
     ];
 in
 {

@@ -56,6 +56,22 @@ class NixHostTest {
         });
     }
 
+    /**
+     * The NixOS module's Kafka scripts (nix/lib/kafka.nix: the storage format with the broker's SCRAM account, the
+     * accounts, per-host topics and ACLs of the policy service and the collectors) rendered by nix-instantiate and run
+     * by nix/tests/kafka/run.sh against a real broker from the jars the stack module keeps in target/kafka-lib.
+     */
+    @Test
+    void theNixModulesKafkaScriptsProvisionARealBrokerWithoutPasswordsInArguments() {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path kafkaLib = root.resolve("stack/target/kafka-lib");
+        assertThat(kafkaLib).as("Kafka's jars, which the stack module's build copies there").isDirectory();
+        Sh.Result r = Sh.run(List.of("bash", root.resolve("nix/tests/kafka/run.sh").toString()), null,
+                Map.of("KAFKA_LIB", kafkaLib.toString(), "JAVA_HOME", System.getProperty("java.home")), 1200);
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output()).contains(", 0 failed").doesNotContain("not ok");
+    }
+
     @Test
     void theNixModuleAndTheParserAcceptExactlyTheSameInstanceNames() {
         Path lib = Path.of("..").toAbsolutePath().normalize().resolve("nix/lib");
