@@ -120,8 +120,8 @@ abstract class QuarkusAppPart implements StackPart {
         "-Dquarkus.config.locations=" + configFile.toUri(), "-jar", app.resolve("quarkus-run.jar").toString()));
     String address = "http://" + LoopbackPorts.HOST + ":" + port;
     String management = managementInterface() ? "http://" + LoopbackPorts.HOST + ":" + managementPort : address;
-    options.progress().accept("==> starting " + name() + " on " + address + (managementInterface()
-        ? " (health and metrics on " + management + ")" : "") + " (log: " + log(layout) + ")");
+    String where = address + (managementInterface() ? ", health and metrics on " + management : "");
+    options.progress().accept("==> starting " + name() + " on " + where + " (log: " + log(layout) + ")");
     Process child;
     try {
       ProcessBuilder builder = new ProcessBuilder(command);
@@ -148,8 +148,7 @@ abstract class QuarkusAppPart implements StackPart {
       }
       health = live(management);
       if (health.healthy()) {
-        options.progress().accept("==> " + name() + " is live at " + address + (managementInterface()
-            ? " (health and metrics on " + management + ")" : "") + " (pid " + child.pid() + ")");
+        options.progress().accept("==> " + name() + " is live at " + where + " (pid " + child.pid() + ")");
         return new StackState.PartRecord(name(), true, address, process, attributes);
       }
       sleep(200);
