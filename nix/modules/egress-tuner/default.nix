@@ -156,16 +156,17 @@ let
 
   # The ports a Quarkus application of the tuner listens on, read from its settings (what the
   # application is started with): HTTP, HTTPS when a port is set for it, and the management
-  # interface when it is enabled (on Quarkus' default port 9000 unless one is set).
+  # interface when the application is built with one (the policy service) or it is enabled
+  # (on Quarkus' default port 9000 unless one is set).
   quarkusPorts =
-    what: at: settings:
+    what: at: managementBuiltIn: settings:
     builtins.filter (p: p.port != null) (
       [ { port = ocLib.propertyPort settings."quarkus.http.port"; part = "${what} (${at}.settings.\"quarkus.http.port\")"; } ]
       ++ lib.optional (settings ? "quarkus.http.ssl-port") {
         port = ocLib.propertyPort settings."quarkus.http.ssl-port";
         part = "${what}, HTTPS (${at}.settings.\"quarkus.http.ssl-port\")";
       }
-      ++ lib.optional (lib.elem (settings."quarkus.management.enabled" or false) [ true "true" ]) {
+      ++ lib.optional (managementBuiltIn || lib.elem (settings."quarkus.management.enabled" or false) [ true "true" ]) {
         port = ocLib.propertyPort (settings."quarkus.management.port" or 9000);
         part = "${what}, management interface (${at}.settings.\"quarkus.management.port\")";
       }
@@ -385,14 +386,25 @@ in
         port = mkOption {
           type = types.port;
           default = 8090;
-          description = "Port of the UI and API (also `/q/metrics`).";
+          description = "Port of the UI and API (health, metrics and OpenAPI are on `managementPort`).";
         };
+      };
+
+      managementPort = mkOption {
+        type = types.port;
+        default = 9421;
+        description = ''
+          Port of the management interface (Quarkus' `quarkus.management.port`): `/q/metrics`,
+          `/q/health` and `/q/openapi`, plain HTTP without accounts, on 127.0.0.1 only (settings
+          `quarkus.management.host`), never on `listen.port`. The Prometheus job scrapes it;
+          `openFirewall` never opens it; isolated instances are denied it (`localPorts`).
+        '';
       };
 
       openFirewall = mkOption {
         type = types.bool;
         default = false;
-        description = "Whether to open `listen.port` in the host firewall.";
+        description = "Whether to open `listen.port` (and `tls.port` with TLS) in the host firewall; never `managementPort`.";
       };
 
       jvmOptions = mkOption {
@@ -453,8 +465,8 @@ in
           default = 8443;
           description = ''
             HTTPS port (on `listen.address`). Plain HTTP stays on `listen.port` for local clients
-            (Prometheus, `./tuner`): keep `listen.address` on loopback when reviewers come over
-            the network.
+            (`./tuner`): keep `listen.address` on loopback when reviewers come over the network.
+            The management interface (`managementPort`) stays plain HTTP on loopback.
           '';
         };
       };
@@ -630,6 +642,18 @@ in
             defaultText = literalExpression "config.services.opencode-egress-tuner.policy.listen.port";
             description = "Port of the UI and API.";
           };
+          "quarkus.management.host" = {
+            default = "127.0.0.1";
+            description = ''
+              Address of the management interface (metrics, health, OpenAPI; no accounts). The
+              metrics name hosts and instances: keep it on loopback.
+            '';
+          };
+          "quarkus.management.port" = {
+            default = cfg.policy.managementPort;
+            defaultText = literalExpression "config.services.opencode-egress-tuner.policy.managementPort";
+            description = "Port of the management interface.";
+          };
           "tuner.policy.state-directory" = {
             default = "/var/lib/opencode-egress-tuner-policy";
             description = "Accounts file, first admin password, and the exporter's working directory.";
@@ -713,10 +737,10 @@ in
       readOnly = true;
       default =
         lib.optionals cfg.collector.enable (
-          quarkusPorts "collector health and metrics" "services.opencode-egress-tuner.collector" cfg.collector.settings
+          quarkusPorts "collector health and metrics" "services.opencode-egress-tuner.collector" false cfg.collector.settings
         )
         ++ lib.optionals cfg.policy.enable (
-          quarkusPorts "policy UI and API" "services.opencode-egress-tuner.policy" cfg.policy.settings
+          quarkusPorts "policy UI and API" "services.opencode-egress-tuner.policy" true cfg.policy.settings
           ++ lib.optional policyTls {
             port = cfg.policy.tls.port;
             part = "policy UI and API, HTTPS (services.opencode-egress-tuner.policy.tls.port)";
@@ -738,8 +762,9 @@ in
       defaultText = literalExpression "the ports of the tuner's parts enabled on this host, read from their options";
       description = ''
         The local ports of the tuner's parts that run on this host, derived from their
-        options: the collector's and the policy service's HTTP ports (and HTTPS and management
-        ports when configured), every listener of the provisioned Kafka (clients and the KRaft
+        options: the collector's and the policy service's HTTP ports, the policy service's
+        management port (metrics, health, OpenAPI without accounts) and its HTTPS port when
+        configured, every listener of the provisioned Kafka (clients and the KRaft
         controller), the provisioned PostgreSQL, and Prometheus and Grafana when the tuner
         feeds them. `services.opencode` denies them to every isolated instance on the same
         host (`networkIsolation.deniedLocalPorts` adds to them). Read-only.
@@ -1112,12 +1137,18 @@ in
           ];
         }
         ++ lib.optional cfg.policy.enable {
+          # The management interface, not the API port: that one has no /q/metrics.
           job_name = "opencode-egress-policy";
           metrics_path = "/q/metrics";
           static_configs = [
             {
               targets = [
-                "${if cfg.policy.listen.address == "0.0.0.0" then "127.0.0.1" else cfg.policy.listen.address}:${toString cfg.policy.listen.port}"
+                "${
+                  let
+                    host = toString cfg.policy.settings."quarkus.management.host";
+                  in
+                  if host == "0.0.0.0" then "127.0.0.1" else host
+                }:${toString cfg.policy.settings."quarkus.management.port"}"
               ];
             }
           ];

@@ -231,8 +231,9 @@ let
               local address (127.0.0.0/8, ::1 and the host's own addresses all travel over
               loopback), although loopback stays open otherwise. The ports of the egress
               tuner's parts on this host (`services.opencode-egress-tuner.localPorts`: Kafka,
-              the KRaft controller, PostgreSQL, the policy API, the collector's health and
-              metrics, Prometheus and Grafana when the tuner feeds them) are always denied;
+              the KRaft controller, PostgreSQL, the policy API and its management port (metrics,
+              health, OpenAPI), the collector's health and metrics, Prometheus and Grafana when
+              the tuner feeds them) are always denied;
               list other local services the agent must not talk to here. Attempts are refused
               (TCP with a reset, as on a closed port; UDP dropped), counted, and logged under
               the prefix `opencode-<name>-local-denied: `, which the tuner does not collect.

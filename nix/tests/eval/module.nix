@@ -147,6 +147,14 @@ let
       expr = map (j: j.job_name) m.services.prometheus.scrapeConfigs;
       expected = [ "opencode-egress-collector" "opencode-egress-policy" ];
     };
+    testPolicyIsScrapedOnItsLoopbackManagementPortNotItsApiPort = {
+      expr = {
+        targets = (builtins.head (lib.last m.services.prometheus.scrapeConfigs).static_configs).targets;
+        host = m.services.opencode-egress-tuner.policy.settings."quarkus.management.host";
+        port = m.services.opencode-egress-tuner.policy.settings."quarkus.management.port";
+      };
+      expected = { targets = [ "127.0.0.1:9421" ]; host = "127.0.0.1"; port = 9421; };
+    };
     testCollectorTargetCarriesTheHostLabel = {
       expr = (builtins.head (builtins.head m.services.prometheus.scrapeConfigs).static_configs).labels.host;
       expected = "tuner-host";
@@ -179,6 +187,7 @@ let
         QUARKUS_HTTP_SSL_CERTIFICATE_FILES = "%d/tls-certificate";
         QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES = "%d/tls-key";
         QUARKUS_HTTP_SSL_PORT = "8443";
+        # openFirewall opens the UI and API, never the management port (9421).
         firewall = [ 8090 8443 ];
       };
     };
@@ -268,9 +277,9 @@ let
     };
     testSharedHostHasNoFailedAssertions = { expr = failedAssertions sharedHost; expected = [ ]; };
     testTunerLocalPortsFromItsOptions = {
-      # collector, policy, Kafka broker and controller, PostgreSQL, Prometheus, Grafana
+      # collector, policy (API, management), Kafka broker and controller, PostgreSQL, Prometheus, Grafana
       expr = map (p: p.port) s.services.opencode-egress-tuner.localPorts;
-      expected = [ 9401 8090 9092 9093 5432 9090 3000 ];
+      expected = [ 9401 8090 9421 9092 9093 5432 9090 3000 ];
     };
     testTunerAndOperatorPortsDeniedToTheInstance = {
       expr = s.networking.nftables.tables.opencode-egress.content;
@@ -278,12 +287,12 @@ let
         web = {
           user = "opencode-web";
           outboundAllowCidrs = [ "10.0.0.0/8" ];
-          deniedLocalPorts = [ 6379 9401 8090 9092 9093 5432 9090 3000 ];
+          deniedLocalPorts = [ 6379 9401 8090 9421 9092 9093 5432 9090 3000 ];
         };
       };
     };
     testEgressCheckInsistsOnTheDeniedPorts = {
-      expr = map (u: lib.hasSuffix "/bin/opencode-check-egress web opencode-web 3000,5432,6379,8090,9090,9092,9093,9401" (builtins.head s.systemd.services.${u}.serviceConfig.ExecStartPre)) [ "opencode-web" "opencode-web-setup" ];
+      expr = map (u: lib.hasSuffix "/bin/opencode-check-egress web opencode-web 3000,5432,6379,8090,9090,9092,9093,9401,9421" (builtins.head s.systemd.services.${u}.serviceConfig.ExecStartPre)) [ "opencode-web" "opencode-web-setup" ];
       expected = [ true true ];
     };
     testUnits = {

@@ -1,7 +1,8 @@
 # The tuner's own services: on `tuner`, local Kafka (KRaft, SASL/SCRAM and ACLs) and PostgreSQL
 # (peer authentication) provisioned, collector and policy service up and healthy, Prometheus
 # scraping them; on `web1`, a collector sending to tuner's broker with its own account, which
-# may write only web1's topics. Needs the real package, so the Maven dependency hash must be
+# may write only web1's topics. The policy service's metrics, health and OpenAPI are on its loopback
+# management port only. Needs the real package, so the Maven dependency hash must be
 # set first (nix/README.md); for that reason it is exported as nixosTests.egress-tuner, not a check.
 { pkgs, self }:
 let
@@ -70,12 +71,21 @@ pkgs.testers.runNixOSTest {
     tuner.wait_for_unit("opencode-egress-tuner-policy.service")
     tuner.wait_for_unit("opencode-egress-tuner-collector.service")
     tuner.wait_for_open_port(8090)
+    tuner.wait_for_open_port(9421)
     tuner.wait_for_open_port(9401)
-    tuner.wait_until_succeeds("curl -sf http://127.0.0.1:8090/q/health/ready")
+    tuner.wait_until_succeeds("curl -sf http://127.0.0.1:9421/q/health/ready")
     tuner.wait_until_succeeds("curl -sf http://127.0.0.1:9401/q/health/ready")
+    tuner.succeed("curl -sf http://127.0.0.1:9421/q/metrics | grep -q '^tuner_policy_'")
+    tuner.succeed("curl -sf 'http://127.0.0.1:9421/q/openapi?format=json' | grep -q '/api/v1/suggestions'")
+    for path in ["/q/metrics", "/q/openapi", "/q/health"]:
+        code = tuner.succeed(f"curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:8090{path}").strip()
+        assert code == "404", f"{path} on the API port answered {code}"
+    # Bound to 127.0.0.1 only, not to every address of the host.
+    tuner.fail("curl -sf --max-time 5 http://127.0.0.2:9421/q/health/live")
     tuner.succeed("systemctl show -P SupplementaryGroups opencode-egress-tuner-collector.service | grep -q systemd-journal")
     tuner.succeed("systemctl show -P DynamicUser opencode-egress-tuner-collector.service | grep -qx yes")
-    tuner.wait_until_succeeds("curl -sf http://127.0.0.1:9090/api/v1/targets | grep -q opencode-egress-tuner-collector")
+    tuner.wait_until_succeeds("curl -sf http://127.0.0.1:9090/api/v1/targets | grep -q '\"scrapeUrl\":\"http://127.0.0.1:9401/q/metrics\"'")
+    tuner.wait_until_succeeds("curl -sf http://127.0.0.1:9090/api/v1/targets | grep -q '\"scrapeUrl\":\"http://127.0.0.1:9421/q/metrics\"'")
 
     # The provisioning made both collectors' accounts and topics; no password in the unit files.
     tuner.succeed("journalctl -u opencode-egress-tuner-kafka-accounts -o cat | grep -qx 'account collector-web1'")

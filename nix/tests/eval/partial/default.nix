@@ -197,7 +197,7 @@ let
     services.opencode-egress-tuner = {
       collector.metricsPort = 9501;
       policy.listen.port = 8443;
-      policy.settings."quarkus.management.enabled" = true;
+      policy.managementPort = 9422;
       policy.kafka.listenAddress = "10.0.0.5";
     };
     services.apache-kafka.settings.listeners = lib.mkForce [
@@ -480,7 +480,7 @@ let
     # 10. Denied local ports.
     testDeniedPortsFollowTheTunerOptions = {
       expr = map (p: p.port) movedPorts.config.services.opencode-egress-tuner.localPorts;
-      expected = [ 9501 8443 9000 9094 9095 5433 9091 3001 ];
+      expected = [ 9501 8443 9422 9094 9095 5433 9091 3001 ];
     };
     testDeniedPortsNameTheirPartAndOption = {
       expr = map (p: p.part) movedPorts.config.services.opencode-egress-tuner.localPorts;
@@ -496,7 +496,7 @@ let
       ];
     };
     testMovedPortsRenderedInTheInstanceChain = {
-      expr = builtins.elem "  oif \"lo\" meta l4proto { tcp, udp } th dport { 3001, 5433, 8443, 9000, 9091, 9094, 9095, 9501 } goto local_denied_web" (chainOf movedPorts);
+      expr = builtins.elem "  oif \"lo\" meta l4proto { tcp, udp } th dport { 3001, 5433, 8443, 9091, 9094, 9095, 9422, 9501 } goto local_denied_web" (chainOf movedPorts);
       expected = true;
     };
     testMovedPortsHostEvaluates = { expr = evaluates movedPorts; expected = [ ]; };
@@ -523,7 +523,7 @@ let
     testUnisolatedInstanceBesideTheTunerWarns = {
       expr = builtins.filter (lib.hasInfix "networkIsolation is off") (tunerHost { services.opencode.instances.web.networkIsolation.enable = lib.mkForce false; }).config.warnings;
       expected = [
-        "services.opencode.instances.web.networkIsolation is off: the instance can reach the egress tuner's local ports on this host (9401, 8090, 9092, 9093, 5432, 3000); enable it to deny them"
+        "services.opencode.instances.web.networkIsolation is off: the instance can reach the egress tuner's local ports on this host (9401, 8090, 9421, 9092, 9093, 5432, 3000); enable it to deny them"
       ];
     };
     testDisabledInstanceOnTheTunerPortIsNoClash = {

@@ -72,6 +72,7 @@ final class ReviewBench {
                     + "-Dtuner.policy.evidence.dns.server=127.0.0.1:" + dnsPort).strip());
             Stack.up(state, StackOptions.defaults().withParts("kafka", "postgres", "policy"));
             String api = address(state, "policy");
+            String management = managementAddress(state, "policy");
             long[] pids = {pid(state, "policy"), pid(state, "postgres")};
             String password = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password"))
                     .strip();
@@ -84,7 +85,7 @@ final class ReviewBench {
                 System.err.printf("loaded %,d aggregates in %.1f s%n", (long) instances * perInstance, loadSeconds);
 
                 // The first computation of every instance, by the service's scheduled recomputation.
-                double before = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum");
+                double before = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum");
                 t = System.nanoTime();
                 long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
                 while (count(c, "SELECT count(*) FROM suggestion_run") < instances) {
@@ -95,7 +96,7 @@ final class ReviewBench {
                     Thread.sleep(500);
                 }
                 double firstSeconds = (System.nanoTime() - t) / 1e9;
-                double firstCpu = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum") - before;
+                double firstCpu = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum") - before;
                 long suggestions = count(c, "SELECT count(*) FROM suggestion");
                 System.err.printf("first computation: %.1f s (%,d suggestions)%n", firstSeconds, suggestions);
 
@@ -123,20 +124,20 @@ final class ReviewBench {
                 // ones), then the recomputation of exactly those instances, measured by the service's timer.
                 int touched = Math.max(1, instances / 10);
                 int newEvents = touched * 11; // per instance: 10 new destinations, 1 more event on an old one
-                double sumBefore = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum");
-                double countBefore = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count");
+                double sumBefore = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum");
+                double countBefore = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count");
                 t = System.nanoTime();
                 addEvents(c, touched);
-                while (metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count") < countBefore
+                while (metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count") < countBefore
                         + touched) {
                     if (System.nanoTime() - t > Duration.ofMinutes(10).toNanos()) {
                         throw new IllegalStateException("the touched instances were not recomputed in 10 minutes");
                     }
                     Thread.sleep(200);
                 }
-                double incremental = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_sum")
+                double incremental = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum")
                         - sumBefore;
-                double recomputed = metric(api, "tuner_policy_suggestions_recompute_duration_seconds_count")
+                double recomputed = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count")
                         - countBefore;
 
                 out.add(String.format(Locale.ROOT, "Review API: %,d instances x %,d destination aggregates = %,d"
@@ -440,11 +441,12 @@ final class ReviewBench {
         }
     }
 
-    private static double metric(String api, String name) throws InterruptedException {
+    /** A metric of the policy service, read from its management interface ({@code management}: its base URL). */
+    private static double metric(String management, String name) throws InterruptedException {
         // HTTP/1.1: the client's default h2c upgrade sometimes fails against the service ("Frame type(105) ...
         // exceeds MAX_FRAME_SIZE"), and wrk speaks HTTP/1.1 too.
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            String body = http.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics"))
+            String body = http.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
@@ -453,7 +455,7 @@ final class ReviewBench {
             }
             return 0;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + api + "/q/metrics: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read " + management + "/q/metrics: " + e.getMessage(), e);
         }
     }
 
@@ -476,6 +478,16 @@ final class ReviewBench {
         for (PartStatus p : Stack.status(state).parts()) {
             if (p.part().equals(part)) {
                 return p.address();
+            }
+        }
+        throw new IllegalStateException(part + " is not running in " + state);
+    }
+
+    /** Where the part serves {@code /q/metrics}: the policy service's management interface, not its API port. */
+    private static String managementAddress(Path state, String part) {
+        for (PartStatus p : Stack.status(state).parts()) {
+            if (p.part().equals(part)) {
+                return p.managementAddress();
             }
         }
         throw new IllegalStateException(part + " is not running in " + state);

@@ -7,7 +7,11 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads a service's Prometheus metrics ({@code /q/metrics}) the way Prometheus would, for fault assertions. */
+/**
+ * Reads a service's Prometheus metrics ({@code /q/metrics}) the way Prometheus would, for fault assertions. The base
+ * URL is {@link dev.opencode.tuner.stack.PartStatus#managementAddress()}: the policy service serves its metrics on its
+ * loopback management interface, not on its API port.
+ */
 final class ServiceMetrics {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 

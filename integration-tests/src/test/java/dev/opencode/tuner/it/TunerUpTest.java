@@ -52,12 +52,28 @@ class TunerUpTest {
                     .containsPattern("collector +RUNNING").contains("/api/v1/suggestions")
                     .contains(state.resolve("policy/state/initial-admin-password").toString());
 
+            // Metrics, health and OpenAPI on the policy service's management interface, a loopback port of its own;
+            // its API port has none of them.
+            dev.opencode.tuner.stack.PartStatus policyPart = dev.opencode.tuner.stack.Stack.status(state)
+                    .part("policy").orElseThrow();
+            String management = policyPart.managementAddress();
+            assertThat(management).startsWith("http://127.0.0.1:").isNotEqualTo(policyPart.address());
+            assertThat(up.out()).contains("Management (this machine only): " + management + "/q/openapi");
+            assertThat(httpStatus(management + "/q/metrics")).isEqualTo(200);
+            assertThat(httpStatus(management + "/q/health/ready")).isEqualTo(200);
+            assertThat(httpStatus(management + "/q/openapi")).isEqualTo(200);
+            for (String path : List.of("/q/metrics", "/q/openapi", "/q/health")) {
+                assertThat(httpStatus(policyPart.address() + path)).as(path + " on the API port").isEqualTo(404);
+            }
+
             Run again = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
             assertThat(again.code()).isZero();
             assertThat(again.out()).startsWith("Already running");
 
             Run status = tuner("status", "--state-dir", state.toString());
             assertThat(status.code()).isZero();
+            assertThat(status.out()).containsPattern("policy +RUNNING +" + Pattern.quote(policyPart.address())
+                    + " +live; health and metrics at " + Pattern.quote(management));
             Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
             assertThat(kafka.find()).as(status.out()).isTrue();
 
@@ -138,6 +154,8 @@ class TunerUpTest {
             Run restarted = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
             assertThat(restarted.code()).as(restarted.err()).isZero();
             assertThat(restarted.out()).contains("Found dead and started again: policy (");
+            assertThat(dev.opencode.tuner.stack.Stack.status(state).part("policy").orElseThrow().managementAddress())
+                    .as("the management port is chosen once, like the API port").isEqualTo(management);
             String restartedAddress = dev.opencode.tuner.stack.Stack.status(state).part("policy").orElseThrow()
                     .address();
             java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(
@@ -161,6 +179,14 @@ class TunerUpTest {
         Run after = tuner("status", "--state-dir", state.toString());
         assertThat(after.code()).isEqualTo(3);
         assertThat(after.out()).doesNotContain("RUNNING");
+    }
+
+    private static int httpStatus(String url) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        }
     }
 
     private static List<ConsumerRecord<String, String>> consume(String bootstrap, String topic, int count) {

@@ -110,7 +110,7 @@ class WholeLoopFaultTest {
         double duplicatesBefore = metric("policy", "tuner_policy_events_duplicates_total");
         // Kill it while it produces: records sent and not yet acknowledged, the cursor behind what Kafka has.
         double[] atKill = awaitThenKill(host, "collector", () -> {
-            String scrape = ServiceMetrics.scrape(part("collector").address(), null); // both values of one instant
+            String scrape = ServiceMetrics.scrape(part("collector").managementAddress(), null); // one instant
             double inFlight = ServiceMetrics.sum(scrape, "tuner_collector_in_flight");
             double produced = ServiceMetrics.sum(scrape, "tuner_collector_blocked_produced_total") - producedBefore;
             return inFlight > 0 && produced > 0 ? new double[] {inFlight, produced} : null;
@@ -292,8 +292,8 @@ class WholeLoopFaultTest {
         String hash = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, nobodyPassword.toCharArray());
         Files.writeString(accounts, "nobody:" + hash + ":\n", java.nio.file.StandardOpenOption.APPEND);
 
-        JsonNode openapi = JSON.readTree(send(HttpRequest.newBuilder(URI.create(api + "/q/openapi?format=json"))
-                .header("Authorization", basic("admin", adminPassword)).GET()).body());
+        JsonNode openapi = JSON.readTree(send(HttpRequest.newBuilder(URI.create(part("policy").managementAddress()
+                + "/q/openapi?format=json")).GET()).body());
         List<String> operations = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = openapi.get("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
@@ -463,9 +463,9 @@ class WholeLoopFaultTest {
         T get() throws Exception;
     }
 
-    /** The sum of a metric's series on a part's {@code /q/metrics}, or 0 when it has none yet. */
+    /** The sum of a metric's series on a part's {@code /q/metrics} (management interface), or 0 when it has none. */
     private double metric(String part, String name) {
-        return ServiceMetrics.sum(part(part).address(), name, basic("admin", adminPassword));
+        return ServiceMetrics.sum(part(part).managementAddress(), name, null);
     }
 
     /** The records of {@code host} on the blocked-event topic, duplicates included. */

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The policy service as a part of the stack: consumes the stack's Kafka into the stack's PostgreSQL (or the
  * external server given to {@code up}) and serves the suggestions API. Its first start writes the admin password to
- * {@code policy/state/initial-admin-password} (0600).
+ * {@code policy/state/initial-admin-password} (0600). Its health, metrics and OpenAPI are on a second loopback port,
+ * the management interface (record attribute {@code management}).
  */
 final class PolicyPart extends QuarkusAppPart {
   static final String NAME = "policy";
@@ -21,6 +22,12 @@ final class PolicyPart extends QuarkusAppPart {
   @Override
   String module() {
     return "policy/app";
+  }
+
+  /** Metrics (which name hosts and instances), health and OpenAPI stay off the API port. */
+  @Override
+  boolean managementInterface() {
+    return true;
   }
 
   @Override

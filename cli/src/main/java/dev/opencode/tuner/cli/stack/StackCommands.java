@@ -124,9 +124,11 @@ public final class StackCommands {
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
                     : "Running (state in " + state + "):");
             printParts(out, result.parts());
-            result.parts().stream().filter(p -> p.part().equals("policy")).findFirst().ifPresent(p ->
-                    out.println("API: " + p.address() + "/api/v1/suggestions  (OpenAPI: " + p.address()
-                            + "/q/openapi)"));
+            result.parts().stream().filter(p -> p.part().equals("policy")).findFirst().ifPresent(p -> {
+                out.println("API: " + p.address() + "/api/v1/suggestions");
+                out.println("Management (this machine only): " + p.managementAddress() + "/q/openapi, /q/metrics,"
+                        + " /q/health");
+            });
             result.parts().stream().filter(p -> p.part().equals("prometheus")).findFirst().ifPresent(p ->
                     out.println("Prometheus: " + p.address() + "  (rules: " + p.address() + "/rules, alerts: "
                             + p.address() + "/alerts; Grafana is not installable here, see dashboards/README.md)"));

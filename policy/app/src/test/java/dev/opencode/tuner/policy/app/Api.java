@@ -11,9 +11,11 @@ import dev.opencode.tuner.suggest.Allowlist;
 import dev.opencode.tuner.suggest.CidrSuggester;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.SuggestionPolicy;
+import io.quarkus.test.common.http.TestHTTPResourceManager;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -103,9 +105,23 @@ public final class Api {
         }
     }
 
+    /**
+     * A request to the management interface (health, metrics, OpenAPI): its own port on 127.0.0.1, chosen at random
+     * under test ({@code %test.quarkus.management.test-port=0}), never the API's.
+     */
+    public static RequestSpecification management() {
+        URI uri = URI.create(TestHTTPResourceManager.getManagementUri());
+        return given().baseUri(uri.getScheme() + "://" + uri.getHost()).port(uri.getPort());
+    }
+
+    /** The Prometheus text of {@code /q/metrics} on the management interface. */
+    public static String metrics() {
+        return management().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
     /** The value of a Prometheus counter or gauge without labels (0 when absent). */
     public static double metric(String name) {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = metrics();
         for (String line : text.split("\n")) {
             if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

@@ -1,6 +1,5 @@
 package dev.opencode.tuner.policy.app;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opencode.tuner.stack.PostgresCredentials;
@@ -103,6 +102,6 @@ class HostStateMetricsTest {
     }
 
     private static String metrics() {
-        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return Api.metrics();
     }
 }

@@ -323,7 +323,7 @@ class IngestTest {
             }
             Eventually.await("the failing batch is reported", WAIT,
                     () -> Api.metric("tuner_policy_database_errors_total") > errorsBefore);
-            String ready = io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(503)
+            String ready = Api.management().get("/q/health/ready").then().statusCode(503)
                     .extract().asString();
             assertThat(ready).contains("the database transaction failed");
         });
@@ -332,7 +332,7 @@ class IngestTest {
         assertThat(Api.suggestions(host)).isEqualTo(Api.expected(host, events));
         // Every consumer that failed a batch meanwhile reports ready after its next successful retry (back-off ≤ 1 s).
         Eventually.await("ready again", WAIT,
-                () -> io.restassured.RestAssured.given().get("/q/health/ready").statusCode() == 200);
+                () -> Api.management().get("/q/health/ready").statusCode() == 200);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.opencode.tuner.policy.app;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opencode.tuner.blocked.BlockedEvent;
@@ -65,7 +64,7 @@ class MetricsTest {
     }
 
     private static String metrics() {
-        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return Api.metrics();
     }
 
     /** The sample's value, or -1 when the series is absent. */

@@ -31,6 +31,7 @@ public final class ApiErrors {
     public Response database(SQLException e) {
         LOG.errorf("database query failed: SQLState %s: %s", e.getSQLState(), e.getMessage());
         return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(MediaType.APPLICATION_JSON)
-                .entity(new ApiError("the database is not available; see /q/health and the service's log")).build();
+                .entity(new ApiError("the database is not available; see /q/health/ready on the management port"
+                        + " (127.0.0.1 only) and the service's log")).build();
     }
 }

@@ -1,8 +1,8 @@
 package dev.opencode.tuner.policy.app.auth;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opencode.tuner.policy.app.Api;
 import dev.opencode.tuner.policy.app.PolicyStack;
 import dev.opencode.tuner.policy.app.TestAccounts;
 import io.quarkus.test.common.TestResourceScope;
@@ -156,7 +156,7 @@ class LoginThrottleTest {
 
     /** tuner_policy_auth_refusals_total{reason=...}, 0 when absent. */
     static double refusals(String reason) {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = Api.metrics();
         for (String line : text.split("\n")) {
             if (line.startsWith("tuner_policy_auth_refusals_total{") && line.contains("reason=\"" + reason + "\"")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

@@ -218,7 +218,7 @@ class ExportApiTest {
         assertThat(ExportFixture.forge.writes()).hasSize(writes);
         assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-open").name()).isEqualTo(commit);
 
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Api.metrics();
         assertThat(metrics).containsPattern("tuner_policy_exports_total\\{result=\"committed\"\\} [1-9]")
                 .containsPattern("tuner_policy_pull_requests_total\\{forge=\"github\",result=\"opened\"\\} [1-9]")
                 .contains("tuner_policy_export_last_success_timestamp_seconds{host=\"ex-open\"}");
@@ -361,7 +361,7 @@ class ExportApiTest {
         assertThat(run.get("error").asText()).contains("HTTP 401").contains("****")
                 .doesNotContain(ExportFixture.TOKEN);
         assertThat(status("ex-token").get("lastError").asText()).contains("****").doesNotContain(ExportFixture.TOKEN);
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Api.metrics();
         assertThat(metrics).containsPattern("tuner_policy_exports_total\\{result=\"failed\"\\} [1-9]");
         assertThat(Files.readString(PolicyStack.LOG_FILE)).contains("export of ex-token failed")
                 .doesNotContain(ExportFixture.TOKEN);

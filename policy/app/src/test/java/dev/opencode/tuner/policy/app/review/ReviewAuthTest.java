@@ -55,7 +55,7 @@ class ReviewAuthTest {
             "admin", List.of("carol", "alice"));
 
     private static List<String[]> operations() {
-        JsonNode doc = Api.parse(given().accept("application/json").get("/q/openapi?format=json").then()
+        JsonNode doc = Api.parse(Api.management().accept("application/json").get("/q/openapi?format=json").then()
                 .statusCode(200).extract().asString());
         List<String[]> operations = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {

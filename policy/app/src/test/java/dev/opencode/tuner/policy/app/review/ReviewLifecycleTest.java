@@ -410,8 +410,7 @@ class ReviewLifecycleTest {
         double accepted = Api.metric("tuner_policy_decisions_total{outcome=\"accepted\"}");
         post("alice", "/api/v1/suggestions/" + id + "/accept", "{}", 200);
         metrics.refresh();
-        String text = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract()
-                .asString();
+        String text = Api.metrics();
         assertThat(Api.metric("tuner_policy_decisions_total{outcome=\"accepted\"}")).isEqualTo(accepted + 1);
         assertThat(text).contains("tuner_policy_first_block_to_decision_seconds_count")
                 .contains("tuner_policy_suggestions_recompute_duration_seconds_count")

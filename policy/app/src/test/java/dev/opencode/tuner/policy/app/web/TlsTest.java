@@ -17,11 +17,15 @@ import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** HTTPS from PEM files (a certificate made by openssl in the test), and the session cookie Secure over TLS only. */
+/**
+ * HTTPS from PEM files (a certificate made by openssl in the test), the session cookie Secure over TLS only, and the
+ * management interface still plain HTTP on loopback (it has no TLS settings of its own).
+ */
 @QuarkusTest
 @TestProfile(TlsTest.WithCertificate.class)
 @WithTestResource(value = PolicyStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -74,6 +78,16 @@ class TlsTest {
                 .cookie("tuner-session", login.cookie("tuner-session")).get("/ui").then().statusCode(200);
         given().relaxedHTTPSValidation().baseUri("https://127.0.0.1").port(https.getPort())
                 .auth().preemptive().basic("admin", Api.adminPassword()).get("/api/v1/instances").then().statusCode(200);
+    }
+
+    @Test
+    void theManagementInterfaceStaysOnPlainLoopbackHttpWhileTheApiServesHttps() {
+        for (String path : List.of("/q/metrics", "/q/openapi", "/q/health")) {
+            assertThat(given().relaxedHTTPSValidation().baseUri("https://127.0.0.1").port(https.getPort()).get(path)
+                    .statusCode()).as(path + " over HTTPS on the API port").isEqualTo(404);
+        }
+        assertThat(Api.management().get("/q/health/live").statusCode()).isEqualTo(200);
+        assertThat(Api.metrics()).contains("tuner_policy_records_consumed_total");
     }
 
     @Test
