@@ -6,7 +6,9 @@ import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.blocked.BlockedEventJson;
 import dev.opencode.tuner.blocked.EventId;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.stack.KafkaAccounts;
 import dev.opencode.tuner.stack.KafkaServer;
+import dev.opencode.tuner.stack.TunerTopics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.Test;
  */
 class CollectorPipelineTest {
     private static final AtomicInteger TOPICS = new AtomicInteger();
+    /** The {@code _HOSTNAME} of the fixture's entries: the host the collector speaks for. */
+    private static final String HOST = "web-1";
     private static Path root;
     private static Path kafkaState;
     private static KafkaServer kafka;
@@ -54,10 +58,13 @@ class CollectorPipelineTest {
         }
     }
 
-    /** One test's journal, state and topics. */
+    /** One test's journal, state, topics and the collector account of {@link #HOST} that may write them. */
     private static final class Run implements AutoCloseable {
-        final String topic = "blocked-" + TOPICS.incrementAndGet();
-        final String malformedTopic = topic + "-malformed";
+        final String base = "blocked-" + TOPICS.incrementAndGet();
+        final String malformedBase = base + "-malformed";
+        final String topic = base + "." + HOST;
+        final String malformedTopic = malformedBase + "." + HOST;
+        final KafkaAccounts.Login login;
         final Path journal;
         final Path journalFile;
         final Path state;
@@ -73,12 +80,15 @@ class CollectorPipelineTest {
             journalFile = journal.resolve("system.journal");
             state = dir.resolve("state");
             log = dir.resolve("collector.log");
-            kafka.createTopics(Map.of(topic, 3, malformedTopic, 1));
+            // The host's topics of this run (blocked: 3 partitions, malformed: 1) and its collector's right to them.
+            TunerTopics defaults = TunerTopics.defaults();
+            login = kafka.accounts().collector(HOST, new TunerTopics(base, malformedBase, base + "-host-state",
+                    defaults.blockedDeadLetter(), defaults.hostStateDeadLetter(), defaults.policyGroupPrefix()));
         }
 
         CollectorProcess startCollector() throws Exception {
-            collector = new CollectorProcess(journal, state, kafka.bootstrapServers(), topic, malformedTopic, log)
-                    .start();
+            collector = new CollectorProcess(journal, state, kafka.bootstrapServers(), HOST, login, base,
+                    malformedBase, log).start();
             return collector;
         }
 
@@ -109,6 +119,7 @@ class CollectorPipelineTest {
 
     private static List<ConsumerRecord<String, String>> consumeUntil(String topic, Set<String> ids, Duration timeout) {
         Properties p = new Properties();
+        p.putAll(kafka.accounts().broker().clientProperties()); // the broker's super user reads every topic
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         List<ConsumerRecord<String, String>> all = new ArrayList<>();
@@ -149,7 +160,7 @@ class CollectorPipelineTest {
             // Imitations appended while it runs: a forged MESSAGE_ID through the native protocol, and stdout.
             Map<String, byte[]> forged = new LinkedHashMap<>();
             forged.put("_TRANSPORT", "journal".getBytes(StandardCharsets.UTF_8));
-            forged.put("_HOSTNAME", "web-1".getBytes(StandardCharsets.UTF_8));
+            forged.put("_HOSTNAME", HOST.getBytes(StandardCharsets.UTF_8));
             forged.put("MESSAGE_ID", "e9bf28e6e834481bb6f48f548ad13606".getBytes(StandardCharsets.UTF_8));
             forged.put("MESSAGE", JournalFixture.tcpLine("agent-1", "10.0.0.2", "203.0.113.66", 4444, 0)
                     .getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.it;
 
+import dev.opencode.tuner.stack.KafkaAccounts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -21,8 +22,14 @@ final class CollectorProcess implements AutoCloseable {
     private final int httpPort;
     private Process process;
 
-    CollectorProcess(Path journalDir, Path stateDir, String bootstrap, String topic, String malformedTopic, Path log)
-            throws IOException {
+    /**
+     * @param host the host the collector speaks for ({@code tuner.collector.host})
+     * @param login that host's collector account; only the path of its password file is an argument
+     * @param topic base name: blocked events go to {@code <topic>.<host>}
+     * @param malformedTopic base name: malformed lines go to {@code <malformedTopic>.<host>}
+     */
+    CollectorProcess(Path journalDir, Path stateDir, String bootstrap, String host, KafkaAccounts.Login login,
+                     String topic, String malformedTopic, Path log) throws IOException {
         Path root = Path.of(System.getProperty("tuner.root", "..")).toAbsolutePath().normalize();
         Path jar = root.resolve("collector/app/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
@@ -37,7 +44,10 @@ final class CollectorProcess implements AutoCloseable {
                 "-Dquarkus.http.port=" + httpPort,
                 "-Dtuner.collector.journal.directory=" + journalDir,
                 "-Dtuner.collector.state-directory=" + stateDir,
+                "-Dtuner.collector.host=" + host,
                 "-Dtuner.collector.kafka.bootstrap-servers=" + bootstrap,
+                "-Dtuner.collector.kafka.username=" + login.username(),
+                "-Dtuner.collector.kafka.password-file=" + login.passwordFile(),
                 "-Dtuner.collector.kafka.topic=" + topic,
                 "-Dtuner.collector.kafka.malformed-topic=" + malformedTopic,
                 "-Dtuner.collector.kafka.delivery-timeout=20s",

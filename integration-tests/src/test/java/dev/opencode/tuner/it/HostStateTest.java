@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.opencode.tuner.hoststate.HostState;
 import dev.opencode.tuner.hoststate.HostStateJson;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.stack.KafkaAccounts;
 import dev.opencode.tuner.stack.KafkaServer;
+import dev.opencode.tuner.stack.TunerTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,11 +26,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The collector reads the nftables egress table that nix/lib renders, loaded with the real {@code nft} in a test
  * network namespace, after an unprivileged user's connections: it publishes the allowlist entries with their counters
- * and the exactly counted blocked destinations to the host-state topic. A missing table is published as a problem.
+ * and the exactly counted blocked destinations to its host's host-state topic
+ * ({@code opencode.egress.host-state.<host>}, logged in as the host's collector). A missing table is published as a
+ * problem.
  */
 class HostStateTest {
     private static final String NS = "tuner-hs-" + ProcessHandle.current().pid();
-    private static final String TOPIC = "opencode.egress.host-state";
+    private static final TunerTopics TOPICS = TunerTopics.defaults();
     private static Path root;
     private static KafkaServer kafka;
 
@@ -56,7 +60,6 @@ class HostStateTest {
                     "timeout", "1", "bash", "-c", "echo > /dev/tcp/" + destination + "/443"), null, Map.of(), 10);
         }
         kafka = KafkaServer.start(root.resolve("kafka"));
-        kafka.createTopics(Map.of(TOPIC, 1, "blocked", 1, "malformed", 1));
     }
 
     @AfterAll
@@ -103,18 +106,19 @@ class HostStateTest {
         Path dir = Files.createTempDirectory(root, host);
         Path journal = Files.createDirectories(dir.resolve("journal"));
         new JournalFixture().kernel("an unrelated kernel line").writeJournal(journal.resolve("system.journal"));
+        KafkaAccounts.Login login = kafka.accounts().collector(host, TOPICS); // the host's account and topics
         try (CollectorProcess collector = new CollectorProcess(journal, dir.resolve("state"), kafka.bootstrapServers(),
-                "blocked", "malformed", dir.resolve("collector.log"))
+                host, login, TOPICS.blocked(), TOPICS.malformed(), dir.resolve("collector.log"))
                 .withProperty("tuner.collector.host-state.enabled", "true")
                 .withProperty("tuner.collector.host-state.command", command)
-                .withProperty("tuner.collector.host-state.host", host)
                 .withProperty("tuner.collector.host-state.interval", "1s")) {
             collector.start();
             Properties p = new Properties();
+            p.putAll(kafka.accounts().broker().clientProperties());
             p.put("bootstrap.servers", kafka.bootstrapServers());
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                     new StringDeserializer())) {
-                TopicPartition partition = new TopicPartition(TOPIC, 0);
+                TopicPartition partition = new TopicPartition(TOPICS.hostState() + "." + host, 0);
                 consumer.assign(List.of(partition));
                 consumer.seekToBeginning(List.of(partition));
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
