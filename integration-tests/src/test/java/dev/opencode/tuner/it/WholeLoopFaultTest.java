@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.kafka.HostTopics;
 import dev.opencode.tuner.stack.PartStatus;
 import dev.opencode.tuner.stack.Stack;
 import dev.opencode.tuner.stack.StackOptions;
+import dev.opencode.tuner.stack.TunerTopics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -41,8 +43,10 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The whole loop as {@code ./tuner up} runs it (journal → collector → Kafka → policy service → PostgreSQL) under
  * faults: after each fault every blocked event of the journal is counted by the policy service exactly once (events
- * and distinct destinations per host, each event having its own destination), and the API's security holds for every
- * endpoint the service documents.
+ * and distinct destinations per scenario, each event having its own destination), and the API's security holds for
+ * every endpoint the service documents. The journal is one host's ({@value #HOST}, the host the stack's collector
+ * speaks for: entries of another host would be set aside as malformed); each test's events are of its own instances,
+ * {@code <scenario>-0} to {@code <scenario>-3}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WholeLoopFaultTest {
@@ -59,6 +63,12 @@ class WholeLoopFaultTest {
     /** The collector's producer delivery timeout, shortened so that an outage can outlast it. */
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(6);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The {@code _HOSTNAME} of every journal entry here (JournalFixture's), and the collector's host. */
+    private static final String HOST = "web-1";
+    /** The host's blocked-event topic, which only its collector's account may write. */
+    private static final String TOPIC = HostTopics.topic(TunerTopics.defaults().blocked(), HOST);
+    /** Instances per scenario: {@code <scenario>-0} to {@code <scenario>-3}. */
+    private static final int INSTANCES = 4;
 
     private Path root;
     private Path state;
@@ -79,7 +89,7 @@ class WholeLoopFaultTest {
         Path journal = Files.createDirectories(root.resolve("journal"));
         journalFile = journal.resolve("system.journal");
         appendBlocked("loop-start", 5);
-        options = StackOptions.defaults().withCollectorJournal(journal)
+        options = StackOptions.defaults().withCollectorJournal(journal).withCollectorHost(HOST)
                 .withServiceSetting("collector", "tuner.collector.kafka.delivery-timeout",
                         DELIVERY_TIMEOUT.toSeconds() + "s")
                 // Cursor saves at most every 5 s: a kill in a burst surely lands between a save and the next.
@@ -105,11 +115,11 @@ class WholeLoopFaultTest {
 
     @Test
     void aCollectorKilledWithRecordsInFlightRereadsFromItsCursorAndCountsEachEventOnce() throws Exception {
-        String host = "loop-collector-kill";
+        String scenario = "loop-collector-kill";
         double producedBefore = metric("collector", "tuner_collector_blocked_produced_total");
         double duplicatesBefore = metric("policy", "tuner_policy_events_duplicates_total");
         // Kill it while it produces: records sent and not yet acknowledged, the cursor behind what Kafka has.
-        double[] atKill = awaitThenKill(host, "collector", () -> {
+        double[] atKill = awaitThenKill(scenario, "collector", () -> {
             String scrape = ServiceMetrics.scrape(part("collector").managementAddress(), null); // one instant
             double inFlight = ServiceMetrics.sum(scrape, "tuner_collector_in_flight");
             double produced = ServiceMetrics.sum(scrape, "tuner_collector_blocked_produced_total") - producedBefore;
@@ -117,25 +127,26 @@ class WholeLoopFaultTest {
         });
         Stack.up(state, options); // as a supervisor would: the collector resumes after its saved cursor
         assertThat(atKill[1]).as("killed in the middle of the burst").isLessThan(BURST);
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
 
-        long records = kafkaRecords(host);
+        long records = kafkaRecords(scenario);
+        int events = expected.get(scenario);
         System.out.printf("[fault] collector SIGKILL: %.0f records in flight, %.0f of %d acknowledged at the kill;"
-                + " Kafka holds %d records for %d events%n", atKill[0], atKill[1], BURST, records, expected.get(host));
-        assertThat(records).as("records of " + host + " in Kafka: the entries after the saved cursor were read and"
-                + " produced again (" + (int) atKill[0] + " in flight at the kill)").isGreaterThan(expected.get(host));
+                + " Kafka holds %d records for %d events%n", atKill[0], atKill[1], BURST, records, events);
+        assertThat(records).as("records of " + scenario + " in Kafka: the entries after the saved cursor were read and"
+                + " produced again (" + (int) atKill[0] + " in flight at the kill)").isGreaterThan(events);
         assertThat(metric("policy", "tuner_policy_events_duplicates_total") - duplicatesBefore)
-                .as("redeliveries the policy service recognised").isGreaterThanOrEqualTo(records - expected.get(host));
+                .as("redeliveries the policy service recognised").isGreaterThanOrEqualTo(records - events);
     }
 
     @Test
     void aKafkaBrokerKilledHardInTheMiddleOfABurstLosesNothingAndCountsNothingTwice() throws Exception {
-        String host = "loop-kafka-kill";
+        String scenario = "loop-kafka-kill";
         double producedBefore = metric("collector", "tuner_collector_blocked_produced_total");
-        awaitThenKill(host, "kafka", () -> metric("collector", "tuner_collector_blocked_produced_total") > producedBefore
-                ? new double[0] : null);
-        appendBlocked(host, 2_000); // read while the broker is dead: produced, never acknowledged
+        awaitThenKill(scenario, "kafka", () -> metric("collector", "tuner_collector_blocked_produced_total")
+                > producedBefore ? new double[0] : null);
+        appendBlocked(scenario, 2_000); // read while the broker is dead: produced, never acknowledged
         await("the collector holds records Kafka has not acknowledged", Duration.ofSeconds(30),
                 () -> metric("collector", "tuner_collector_in_flight") > 0);
         long logBefore = Files.size(state.resolve("logs/kafka.log"));
@@ -143,65 +154,66 @@ class WholeLoopFaultTest {
         assertThat(tailFrom(state.resolve("logs/kafka.log"), logBefore))
                 .as("the broker was not shut down cleanly: it recovers its logs at the restart")
                 .contains("since no clean shutdown file was found");
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
     }
 
     @Test
     void aBrokerOutageLongerThanTheDeliveryTimeoutFailsSendsRewindsAndLosesNothing() throws Exception {
-        String host = "loop-kafka-outage";
-        appendBlocked(host, 200);
-        awaitExactlyOnce(host);
+        String scenario = "loop-kafka-outage";
+        appendBlocked(scenario, 200);
+        awaitExactlyOnce(scenario);
         double errorsBefore = metric("collector", "tuner_collector_produce_errors_total");
         double rewindsBefore = metric("collector", "tuner_collector_rewinds_total");
         signal("kafka", "TERM");
-        appendBlocked(host, 600); // the collector sends them; the broker is gone
+        appendBlocked(scenario, 600); // the collector sends them; the broker is gone
         await("sends fail after the delivery timeout (" + DELIVERY_TIMEOUT + ")", DELIVERY_TIMEOUT.multipliedBy(6),
                 () -> metric("collector", "tuner_collector_produce_errors_total") > errorsBefore
                         && metric("collector", "tuner_collector_rewinds_total") > rewindsBefore);
         Thread.sleep(DELIVERY_TIMEOUT.toMillis()); // and fail again: the outage outlasts several timeouts
-        appendBlocked(host, 300);
+        appendBlocked(scenario, 300);
         Stack.up(state, options);
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
         assertThat(Files.readString(state.resolve("logs/collector.log")))
                 .contains("delivery failed, will re-read from the saved cursor");
     }
 
     @Test
     void aPostgresRestartInTheMiddleOfABurstLosesNothingAndCountsNothingTwice() throws Exception {
-        String host = "loop-postgres";
-        appendBlocked(host, 200);
+        String scenario = "loop-postgres";
+        appendBlocked(scenario, 200);
         signal("postgres", "INT"); // PostgreSQL's fast shutdown: open transactions are rolled back
         for (int chunk = 0; chunk < 4; chunk++) {
-            appendBlocked(host, 150); // the policy service retries its batch, never skips it
+            appendBlocked(scenario, 150); // the policy service retries its batch, never skips it
             Thread.sleep(200);
         }
         Stack.up(state, options);
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
     }
 
     @Test
     void aPostgresKilledHardInTheMiddleOfABurstRecoversAndCountsEachEventOnce() throws Exception {
-        String host = "loop-postgres-kill";
+        String scenario = "loop-postgres-kill";
         Path log = state.resolve("logs/postgres.log");
         double errorsBefore = metric("policy", "tuner_policy_database_errors_total");
-        awaitThenKill(host, "postgres", () -> counted(host)[0] > 0 ? new double[0] : null); // the postmaster, SIGKILL
-        appendBlocked(host, 500);
+        // The postmaster, SIGKILL.
+        awaitThenKill(scenario, "postgres", () -> counted(scenario)[0] > 0 ? new double[0] : null);
+        appendBlocked(scenario, 500);
         await("the policy service's batch fails and is retried", Duration.ofSeconds(60),
                 () -> metric("policy", "tuner_policy_database_errors_total") > errorsBefore);
         long logBefore = Files.size(log);
         Stack.up(state, options);
         assertThat(tailFrom(log, logBefore)).as("PostgreSQL's crash recovery at the restart")
                 .contains("automatic recovery in progress");
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
     }
 
     @Test
     void aPolicyServiceKilledHardMidTransactionCountsEachEventOnceAfterTheRestart() throws Exception {
-        String host = "loop-policy-kill";
+        String scenario = "loop-policy-kill";
         Path log = state.resolve("logs/postgres.log");
         // A kill between two transactions proves less: repeat until PostgreSQL saw the client die inside one.
         boolean midTransaction = false;
@@ -210,8 +222,8 @@ class WholeLoopFaultTest {
         for (int round = 1; round <= 4 && !midTransaction; round++) {
             rounds = round;
             long logBefore = Files.size(log);
-            long countedBefore = expected.getOrDefault(host, 0);
-            awaitThenKill(host, "policy", () -> counted(host)[0] > countedBefore ? new double[0] : null);
+            long countedBefore = expected.getOrDefault(scenario, 0);
+            awaitThenKill(scenario, "policy", () -> counted(scenario)[0] > countedBefore ? new double[0] : null);
             lagAtKill = Math.max(lagAtKill, uncommittedRecords());
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (!midTransaction && System.nanoTime() < deadline) {
@@ -225,44 +237,43 @@ class WholeLoopFaultTest {
                 + " committed offsets%n", midTransaction, rounds, lagAtKill);
         assertThat(midTransaction).as("a kill landed inside a database transaction of the policy service").isTrue();
         assertThat(lagAtKill).as("records read but not committed at the kill: delivered again").isPositive();
-        appendBlocked(host, 100);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 100);
+        awaitExactlyOnce(scenario);
     }
 
     @Test
     void aPoisonRecordIsDeadLetteredAndTheEventsBehindItAreCounted() throws Exception {
-        String host = "loop-poison";
+        String scenario = "loop-poison";
         String bootstrap = part("kafka").address();
         byte[] poison = ("{\"schemaVersion\":1,\"poison\":\"" + System.nanoTime() + "\"")
                 .getBytes(StandardCharsets.UTF_8);
-        Properties producer = new Properties();
-        producer.put("bootstrap.servers", bootstrap);
+        // Written as the host's collector to the host's topic: the only writer the broker lets in.
+        Properties producer = KafkaLogins.client(KafkaLogins.collector(state, HOST), bootstrap);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producer, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            for (int partition = 0; partition < 3; partition++) { // in front of whatever the collector produces
-                p.send(new ProducerRecord<>("opencode.egress.blocked", partition, null, poison)).get();
+            for (int partition = 0; partition < partitions(); partition++) { // in front of what the collector sends
+                p.send(new ProducerRecord<>(TOPIC, partition, null, poison)).get();
             }
         }
-        appendBlocked(host, 50);
-        awaitExactlyOnce(host);
+        appendBlocked(scenario, 50);
+        awaitExactlyOnce(scenario);
 
-        Properties consumer = new Properties();
-        consumer.put("bootstrap.servers", bootstrap);
+        Properties consumer = KafkaLogins.client(KafkaLogins.broker(state), bootstrap);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            TopicPartition dlq = new TopicPartition("opencode.egress.blocked.dlq", 0);
+            TopicPartition dlq = new TopicPartition(TunerTopics.defaults().blockedDeadLetter(), 0);
             c.assign(List.of(dlq));
             c.seekToBeginning(List.of(dlq));
             List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (letters.size() < 3 && System.nanoTime() < deadline) {
+            while (letters.size() < partitions() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     if (java.util.Arrays.equals(r.value(), poison)) {
                         letters.add(r);
                     }
                 }
             }
-            assertThat(letters).as("the three poison records on the dead-letter topic").hasSize(3);
+            assertThat(letters).as("the poison records on the dead-letter topic").hasSize(partitions());
             List<String> headers = new ArrayList<>();
             for (Header h : letters.get(0).headers()) {
                 headers.add(h.key() + "=" + new String(h.value(), StandardCharsets.UTF_8));
@@ -273,15 +284,16 @@ class WholeLoopFaultTest {
 
     @Test
     void spoofedUserspaceLinesAreNeverCounted() throws Exception {
-        String host = "loop-spoof";
-        JournalFixture fx = new JournalFixture().host(host).at(clock);
+        String scenario = "loop-spoof";
+        JournalFixture fx = new JournalFixture().at(clock);
         for (String transport : List.of("stdout", "syslog", "journal")) { // an agent printing a kernel-like line
-            fx.entry(transport, JournalFixture.tcpLine("web", "10.0.0.2", "203.0.113.66", 4444, 990));
+            fx.entry(transport, JournalFixture.tcpLine(instance(scenario, 0), "10.0.0.2", "203.0.113.66", 4444, 990));
         }
         write(fx);
-        appendBlocked(host, 3);
-        awaitExactlyOnce(host);
-        JsonNode suggestions = get("/api/v1/suggestions?host=" + host, adminPassword);
+        appendBlocked(scenario, 3);
+        awaitExactlyOnce(scenario);
+        JsonNode suggestions = get("/api/v1/suggestions?host=" + HOST + "&instance=" + instance(scenario, 0),
+                adminPassword);
         assertThat(suggestions.toString()).doesNotContain("203.0.113.66");
     }
 
@@ -331,14 +343,24 @@ class WholeLoopFaultTest {
 
     // --- the journal, written as the kernel would ---
 
-    private void appendBlocked(String host, int count) throws Exception {
-        JournalFixture fx = new JournalFixture().host(host).at(clock);
+    private void appendBlocked(String scenario, int count) throws Exception {
+        JournalFixture fx = new JournalFixture().at(clock); // of HOST
         for (int i = 0; i < count; i++) {
             int n = next++; // every event its own destination: a lost and a doubled event cannot cancel out
-            fx.kernel(JournalFixture.tcpLine("agent-" + (n % 4), "10.0.0.2", destination(n), 443, 990));
+            fx.kernel(JournalFixture.tcpLine(instance(scenario, n % INSTANCES), "10.0.0.2", destination(n), 443, 990));
         }
-        expected.merge(host, count, Integer::sum);
+        expected.merge(scenario, count, Integer::sum);
         write(fx);
+    }
+
+    /** The i-th instance of a scenario: its events are told apart from the other tests' by their instances. */
+    private static String instance(String scenario, int i) {
+        return scenario + "-" + i;
+    }
+
+    /** Whether an instance name is one of the scenario's. */
+    private static boolean isOf(String scenario, String instance) {
+        return instance.matches(java.util.regex.Pattern.quote(scenario) + "-[0-9]+");
     }
 
     /** The n-th of 128,000 distinct addresses in 198.18.0.0/15. */
@@ -358,30 +380,30 @@ class WholeLoopFaultTest {
     // --- what the policy service counted ---
 
     /**
-     * Waits until the policy service counted every event of {@code host} and checks that nothing more arrives: as
+     * Waits until the policy service counted every event of {@code scenario} and checks that nothing more arrives: as
      * each event has its own destination, events = destinations = the number written means each destination was
      * counted exactly once (a lost event and a doubled one cannot cancel out).
      */
-    private void awaitExactlyOnce(String host) throws Exception {
-        int want = expected.get(host);
+    private void awaitExactlyOnce(String scenario) throws Exception {
+        int want = expected.get(scenario);
         long deadline = System.nanoTime() + WAIT.toNanos();
-        long[] counted = counted(host);
+        long[] counted = counted(scenario);
         while ((counted[0] < want || counted[1] < want) && System.nanoTime() < deadline) {
             Thread.sleep(500);
-            counted = counted(host);
+            counted = counted(scenario);
         }
-        assertThat(counted).as(host + ": events and distinct destinations counted (see " + state.resolve("logs")
+        assertThat(counted).as(scenario + ": events and distinct destinations counted (see " + state.resolve("logs")
                 + ")").containsExactly(want, want);
         Thread.sleep(3_000); // redeliveries still on their way would show up now
-        assertThat(counted(host)).as(host + ": nothing counted twice").containsExactly(want, want);
+        assertThat(counted(scenario)).as(scenario + ": nothing counted twice").containsExactly(want, want);
     }
 
-    private long[] counted(String host) throws Exception {
+    private long[] counted(String scenario) throws Exception {
         long events = 0;
         long destinations = 0;
         JsonNode instances = get("/api/v1/instances", adminPassword).get("instances");
         for (JsonNode instance : instances) {
-            if (instance.get("host").asText().equals(host)) {
+            if (instance.get("host").asText().equals(HOST) && isOf(scenario, instance.get("instance").asText())) {
                 events += instance.get("events").asLong();
                 destinations += instance.get("destinations").asLong();
             }
@@ -413,15 +435,15 @@ class WholeLoopFaultTest {
     }
 
     /**
-     * Appends a burst of {@link #BURST} events of {@code host} to the journal and, while they are written and
+     * Appends a burst of {@link #BURST} events of {@code scenario} to the journal and, while they are written and
      * followed, polls {@code moment} until it returns a value (the state that makes the kill bite); then sends SIGKILL
      * to the part, waits until its process is gone and the burst is written, and returns that value.
      */
-    private double[] awaitThenKill(String host, String name, ThrowingSupplier<double[]> moment) throws Exception {
+    private double[] awaitThenKill(String scenario, String name, ThrowingSupplier<double[]> moment) throws Exception {
         long pid = part(name).pid();
         java.util.concurrent.CompletableFuture<Void> burst = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
-                appendBlocked(host, BURST);
+                appendBlocked(scenario, BURST);
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
@@ -468,22 +490,22 @@ class WholeLoopFaultTest {
         return ServiceMetrics.sum(part(part).managementAddress(), name, null);
     }
 
-    /** The records of {@code host} on the blocked-event topic, duplicates included. */
-    private long kafkaRecords(String host) {
-        Properties consumer = new Properties();
-        consumer.put("bootstrap.servers", part("kafka").address());
-        String prefix = host + "/";
+    /** The records of {@code scenario} on the host's blocked-event topic, duplicates included. */
+    private long kafkaRecords(String scenario) {
+        Properties consumer = KafkaLogins.client(KafkaLogins.broker(state), part("kafka").address());
+        String prefix = HOST + "/";
         long count = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = c.partitionsFor("opencode.egress.blocked").stream()
+            List<TopicPartition> partitions = c.partitionsFor(TOPIC).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = c.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith(prefix)) {
+                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                    if (key.startsWith(prefix) && isOf(scenario, key.substring(prefix.length()))) {
                         count++;
                     }
                 }
@@ -492,17 +514,16 @@ class WholeLoopFaultTest {
         return count;
     }
 
-    /** Records on the blocked-event topic beyond the policy service's committed offsets. */
+    /** Records on the host's blocked-event topic beyond the policy service's committed offsets. */
     private long uncommittedRecords() throws Exception {
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", part("kafka").address());
+        Properties admin = KafkaLogins.client(KafkaLogins.broker(state), part("kafka").address());
         try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
             Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = a
                     .listConsumerGroupOffsets("opencode-egress-policy").partitionsToOffsetAndMetadata()
                     .get(30, java.util.concurrent.TimeUnit.SECONDS);
             Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < 3; p++) {
-                latest.put(new TopicPartition("opencode.egress.blocked", p),
+            for (int p = 0; p < partitions(); p++) {
+                latest.put(new TopicPartition(TOPIC, p),
                         org.apache.kafka.clients.admin.OffsetSpec.latest());
             }
             long lag = 0;
@@ -512,6 +533,11 @@ class WholeLoopFaultTest {
             }
             return lag;
         }
+    }
+
+    /** The partitions of the host's blocked-event topic, as the stack creates it. */
+    private static int partitions() {
+        return TunerTopics.defaults().forHost(HOST).get(TOPIC);
     }
 
     /** What was appended to a log file after it had {@code from} bytes. */
