@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -103,7 +102,7 @@ class MonitoringStackTest {
             Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
             assertThat(kafka.find()).isTrue();
             String bootstrap = kafka.group(1);
-            HostStateTopic.publish(bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
+            HostStateTopic.publish(state, bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
                     new HostState.InstanceState(traffic.instance,
                             List.of(new HostState.AllowEntry("192.0.2.0/24", 12, 720),
                                     new HostState.AllowEntry("198.51.100.7/32", 0, 0)),
@@ -252,13 +251,14 @@ class MonitoringStackTest {
             // Scoped to this run's instance: the system journal may hold other instances' lines from earlier runs.
             assertThat(firing(prometheus, traffic.instance)).doesNotContain("TunerInstanceBlockingManyDestinations",
                     "TunerDeadLettersIncreasing");
-            // A record that is not an event: dead-lettered by the policy service, and the alert fires.
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            // A record that is not an event: dead-lettered by the policy service, and the alert fires. Written as the
+            // host's collector to the host's topic, the only topic the broker lets that account write.
+            Properties p = KafkaLogins.client(KafkaLogins.collector(state, host), bootstrap);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                     new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>("opencode.egress.blocked", "x/y".getBytes(StandardCharsets.UTF_8),
-                        "{not json".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>("opencode.egress.blocked." + host,
+                        "x/y".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8)))
+                        .get(30, TimeUnit.SECONDS);
             }
             // 61 destinations the instance was never blocked from, within minutes: a scanning agent.
             traffic.connectToNewDestinations(61);

@@ -63,7 +63,8 @@ class ReviewCliTest {
         try {
             Run up;
             try {
-                up = tuner("up", "--state-dir", state, "--journal-dir", journal.toString());
+                // The collector speaks for the journal's host (its Kafka account and topics).
+                up = tuner("up", "--state-dir", state, "--journal-dir", journal.toString(), "--host", "review-host");
             } finally {
                 System.clearProperty("tuner.stack.policy.jvm-options");
             }
@@ -145,7 +146,8 @@ class ReviewCliTest {
             // (unused-after is 30 days): it becomes a removal suggestion, listed, shown and accepted through the CLI.
             String kafka = Stack.status(Path.of(state)).parts().stream().filter(p -> p.part().equals("kafka"))
                     .map(PartStatus::address).findFirst().orElseThrow();
-            HostStateTopic.publish(kafka, new HostState("review-host", Instant.now().minus(Duration.ofDays(31)),
+            HostStateTopic.publish(Path.of(state), kafka, new HostState("review-host",
+                    Instant.now().minus(Duration.ofDays(31)),
                     List.of(), List.of(new HostState.InstanceState("web",
                             List.of(new HostState.AllowEntry("192.0.2.0/26", 0, 0)), List.of()))));
             list = awaitSuggestions(state, "remove 192.0.2.0/26", Duration.ofSeconds(60));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.stack.KafkaAccounts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /** {@code ./tuner up / status / logs / down} on one machine, through the CLI, with the real services. */
 class TunerUpTest {
+    /** The {@code _HOSTNAME} of the test's journal, and so the host its collector speaks for ({@code --host}). */
+    private static final String HOST = "up-host";
+
     record Run(int code, String out, String err) {
     }
 
@@ -33,6 +36,11 @@ class TunerUpTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** {@code ./tuner up} with the test's journal, its collector speaking for the journal's host. */
+    static Run up(Path state, Path journal) {
+        return tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString(), "--host", HOST);
+    }
+
     @Test
     void upStartsEveryPartOnceStatusReportsThemAndDownStopsExactlyThose() throws Exception {
         Path root = Files.createTempDirectory(Path.of("/tmp"), "tuner-up");
@@ -40,12 +48,12 @@ class TunerUpTest {
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = root.resolve("state");
         Path journal = root.resolve("journal");
-        new JournalFixture().host("up-host")
+        new JournalFixture().host(HOST)
                 .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.10", 443, 990))
                 .kernel(JournalFixture.tcpLine("web", "10.0.0.2", "192.0.2.12", 443, 990))
                 .writeJournal(journal.resolve("system.journal"));
         try {
-            Run up = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            Run up = up(state, journal);
             assertThat(up.code()).as(up.err()).isZero();
             assertThat(up.out()).contains("Running").containsPattern("kafka +RUNNING")
                     .containsPattern("postgres +RUNNING").containsPattern("policy +RUNNING")
@@ -66,7 +74,7 @@ class TunerUpTest {
                 assertThat(httpStatus(policyPart.address() + path)).as(path + " on the API port").isEqualTo(404);
             }
 
-            Run again = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            Run again = up(state, journal);
             assertThat(again.code()).isZero();
             assertThat(again.out()).startsWith("Already running");
 
@@ -77,10 +85,12 @@ class TunerUpTest {
             Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
             assertThat(kafka.find()).as(status.out()).isTrue();
 
-            assertThat(consume(kafka.group(1), "opencode.egress.blocked", 2)).allSatisfy(r -> {
-                assertThat(r.key()).isEqualTo("up-host/web");
-                assertThat(r.value()).contains("\"destination\":\"192.0.2.1");
-            });
+            // The host's own topic, read with the broker's login (a super user) from the state directory.
+            assertThat(consume(kafka.group(1), KafkaLogins.broker(state), "opencode.egress.blocked." + HOST, 2))
+                    .allSatisfy(r -> {
+                        assertThat(r.key()).isEqualTo(HOST + "/web");
+                        assertThat(r.value()).contains("\"destination\":\"192.0.2.1");
+                    });
 
             // A part killed hard: status says it was found dead, and an operator's first reflex (up) heals the stack.
             long collectorPid = dev.opencode.tuner.stack.Stack.status(state).part("collector").orElseThrow().pid();
@@ -91,7 +101,7 @@ class TunerUpTest {
             assertThat(dead.code()).as(dead.out()).isEqualTo(3);
             assertThat(dead.out()).containsPattern("collector +DOWN").containsPattern("kafka +RUNNING")
                     .contains("Found dead: collector. Run ./tuner up to start it again");
-            Run healed = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            Run healed = up(state, journal);
             assertThat(healed.code()).as(healed.err()).isZero();
             assertThat(healed.out()).contains("Found dead and started again: collector (")
                     .containsPattern("collector +RUNNING").doesNotContain("Found dead and started again: kafka");
@@ -151,7 +161,7 @@ class TunerUpTest {
                     .orElseThrow().pid()).orElseThrow();
             assertThat(policy.destroyForcibly()).isTrue();
             policy.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            Run restarted = tuner("up", "--state-dir", state.toString(), "--journal-dir", journal.toString());
+            Run restarted = up(state, journal);
             assertThat(restarted.code()).as(restarted.err()).isZero();
             assertThat(restarted.out()).contains("Found dead and started again: policy (");
             assertThat(dev.opencode.tuner.stack.Stack.status(state).part("policy").orElseThrow().managementAddress())
@@ -189,9 +199,9 @@ class TunerUpTest {
         }
     }
 
-    private static List<ConsumerRecord<String, String>> consume(String bootstrap, String topic, int count) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    private static List<ConsumerRecord<String, String>> consume(String bootstrap, KafkaAccounts.Login login,
+                                                                String topic, int count) {
+        Properties p = KafkaLogins.client(login, bootstrap);
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(),
                 new StringDeserializer())) {
