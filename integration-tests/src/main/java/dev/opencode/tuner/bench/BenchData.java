@@ -19,6 +19,11 @@ import java.util.concurrent.TimeUnit;
 /** Deterministic benchmark inputs: blocked log lines, destination addresses, and a mixed journal directory. */
 public final class BenchData {
     public static final int INSTANCES = 50;
+    /**
+     * The {@code _HOSTNAME} of every entry. A collector speaks for one host and sets other hosts' entries aside as
+     * malformed, so a journal a collector replays is one host's; many instances stand in for many hosts.
+     */
+    public static final String HOST = "bench-host";
     private static final String BOOT = "5b1a4cfe0e0b4e3f8d6e2c1b0a998877";
 
     private BenchData() {
@@ -97,21 +102,21 @@ public final class BenchData {
     }
 
     /**
-     * Writes a journal directory of {@code entries} entries, {@code blockedPercent}% of them kernel blocked lines of
-     * {@link #INSTANCES} instances and the rest application output (stdout transport), through
+     * Writes a journal directory of {@code entries} entries of host {@link #HOST}, {@code blockedPercent}% of them
+     * kernel blocked lines of {@link #INSTANCES} instances and the rest application output (stdout transport), through
      * systemd-journal-remote. Returns the number of blocked lines.
      */
     public static long writeJournal(Path dir, int entries, int blockedPercent, long seed)
             throws IOException, InterruptedException {
-        return writeJournal(dir, entries, blockedPercent, seed, false, 1);
+        return writeJournal(dir, entries, blockedPercent, seed, false, INSTANCES);
     }
 
     /**
      * As {@link #writeJournal(Path, int, int, long)}; with {@code otherKernelLines} the other entries are ordinary
-     * kernel messages (a kernel-only journal), and blocked lines come from {@code hosts} hosts.
+     * kernel messages (a kernel-only journal), and blocked lines come from {@code instances} instances.
      */
     public static long writeJournal(Path dir, int entries, int blockedPercent, long seed, boolean otherKernelLines,
-                                    int hosts) throws IOException, InterruptedException {
+                                    int instances) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path file = dir.resolve("system.journal");
         Files.deleteIfExists(file);
@@ -127,14 +132,14 @@ public final class BenchData {
             for (int i = 0; i < entries; i++) {
                 Map<String, byte[]> fields = new LinkedHashMap<>();
                 boolean kernel = r.nextInt(100) < blockedPercent;
-                String instance = instance(r.nextInt(INSTANCES));
+                String instance = instance(r.nextInt(instances));
                 if (kernel) {
                     blocked++;
                     fields.put("_TRANSPORT", b("kernel"));
                     fields.put("PRIORITY", b("4"));
                     fields.put("SYSLOG_FACILITY", b("0"));
                     fields.put("SYSLOG_IDENTIFIER", b("kernel"));
-                    fields.put("_HOSTNAME", b(hosts == 1 ? "bench-host" : String.format("host-%02d", r.nextInt(hosts))));
+                    fields.put("_HOSTNAME", b(HOST));
                     fields.put("_SOURCE_MONOTONIC_TIMESTAMP", b(Long.toString(monotonic - 5)));
                     fields.put("MESSAGE", b(blockedLine(r, instance)));
                 } else if (otherKernelLines) {
@@ -142,7 +147,7 @@ public final class BenchData {
                     fields.put("PRIORITY", b("6"));
                     fields.put("SYSLOG_FACILITY", b("0"));
                     fields.put("SYSLOG_IDENTIFIER", b("kernel"));
-                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("_HOSTNAME", b(HOST));
                     fields.put("MESSAGE", b("eth0: rx " + r.nextInt(1 << 20) + " packets, queue " + r.nextInt(8)
                             + " irq " + (30 + r.nextInt(8))));
                 } else {
@@ -150,7 +155,7 @@ public final class BenchData {
                     fields.put("PRIORITY", b("6"));
                     fields.put("SYSLOG_IDENTIFIER", b("opencode"));
                     fields.put("_SYSTEMD_UNIT", b("opencode-" + instance + ".service"));
-                    fields.put("_HOSTNAME", b("bench-host"));
+                    fields.put("_HOSTNAME", b(HOST));
                     fields.put("_PID", b(Integer.toString(1000 + r.nextInt(50))));
                     fields.put("MESSAGE", b("INFO  service=session request " + Long.toHexString(r.nextLong())
                             + " tool=bash duration=" + r.nextInt(5000) + "ms status=ok"));

@@ -37,6 +37,8 @@ public final class ChaosRun {
         // PostgreSQL runs as its own OS user, which must be able to traverse the state directory's parents.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = dir.resolve("state");
+        // The collector follows this machine's journal and speaks for this machine (the default): the kernel lines of
+        // the run carry its hostname.
         StackOptions stack = StackOptions.defaults().withProgress(line -> log(line.replaceFirst("^==> ", "")));
         // The run's destinations are test addresses: the policy service must not ask the machine's resolver for them.
         String previousOptions = System.getProperty(POLICY_JVM_OPTIONS);

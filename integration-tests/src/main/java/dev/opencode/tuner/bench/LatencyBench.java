@@ -58,7 +58,8 @@ final class LatencyBench {
         try {
             monotonic = append(file, monotonic, 1, appended, 0); // something to open (before the warm-up)
             appends.add(row(appended));
-            Stack.up(state, StackOptions.defaults().withCollectorJournal(journal));
+            // The collector speaks for the journal's one host: its Kafka account and topics.
+            Stack.up(state, StackOptions.defaults().withCollectorJournal(journal).withCollectorHost(HOST));
             String api = address(state, "policy");
             String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + Files.readString(
                     Stack.policyStateDirectory(state).resolve("initial-admin-password")).strip())

@@ -1,29 +1,43 @@
 package dev.opencode.tuner.bench;
 
+import dev.opencode.tuner.stack.KafkaAccounts;
 import dev.opencode.tuner.stack.KafkaServer;
+import dev.opencode.tuner.stack.StackOptions;
+import dev.opencode.tuner.stack.TunerTopics;
 import java.io.IOException;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The collector half of the pipeline benchmark: a kernel-only journal of {@code entries} entries (10% blocked, 20
- * hosts x 50 instances) replayed by the packaged collector into the stack's real Kafka broker; sustained blocked
- * events/s, the collector's peak RSS, and Kafka's own {@code ProducerPerformance} on the same broker with the same
- * record size and producer settings for comparison.
+ * The collector half of the pipeline benchmark: a kernel-only journal of {@code entries} entries (10% blocked, one
+ * host x {@value #INSTANCES} instances) replayed by the packaged collector into the stack's real Kafka broker;
+ * sustained blocked events/s, the collector's peak RSS, and Kafka's own {@code ProducerPerformance} on the same broker
+ * with the same record size, producer settings and login (SASL/SCRAM-SHA-512) for comparison.
+ *
+ * <p>One host: a collector speaks for its own host only (other hosts' entries are set aside as malformed, and the
+ * broker lets it write only its host's topics), and the stack runs one collector. The 1,000 instances keep as many
+ * aggregates as the 20 hosts x 50 instances of earlier runs.
  */
 final class PipelineBench {
+    /** Instances of the pipeline journal's one host ({@link BenchData#HOST}). */
+    static final int INSTANCES = 1_000;
+
     /** The collector's JVM options, as the NixOS module's default jvmOptions (override: -Dtuner.bench.collector-jvm). */
     static final String COLLECTOR_JVM = System.getProperty("tuner.bench.collector-jvm",
             "-Xms16m -Xmx40m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m"
@@ -32,26 +46,37 @@ final class PipelineBench {
     private PipelineBench() {
     }
 
+    /** The directory of the generated journal of the pipeline benchmarks (one host: not the 20-host journal of old). */
+    static Path pipelineJournalDirectory(Path work, int entries) {
+        return work.resolve("pipeline-journal-" + BenchData.HOST + "-" + entries);
+    }
+
     /** The generated journal of the pipeline benchmarks (made once, then reused); returns its blocked events. */
     static long pipelineJournal(Path work, int entries) throws Exception {
-        Path journal = work.resolve("pipeline-journal-" + entries);
+        Path journal = pipelineJournalDirectory(work, entries);
         Path marker = journal.resolve("complete");
         if (Files.exists(marker)) {
             return Long.parseLong(Files.readString(marker).strip());
         }
         System.err.printf("generating a %,d-entry kernel journal in %s ...%n", entries, journal);
-        long blocked = BenchData.writeJournal(journal, entries, 10, 3, true, 20);
+        long blocked = BenchData.writeJournal(journal, entries, 10, 3, true, INSTANCES);
         Files.writeString(marker, Long.toString(blocked));
         return blocked;
     }
 
+    /** The stack's options for the journal's host: Kafka's start provisions that host's collector account. */
+    private static StackOptions stackOptions() {
+        return StackOptions.defaults().withCollectorHost(BenchData.HOST);
+    }
+
     static List<String> run(Path root, Path work, int entries) throws Exception {
-        Path journal = work.resolve("pipeline-journal-" + entries);
+        Path journal = pipelineJournalDirectory(work, entries);
         long blocked = pipelineJournal(work, entries);
         Path run = Files.createTempDirectory(Path.of("/tmp"), "pipeline-bench");
         List<String> out = new ArrayList<>();
         try (KafkaServer kafka = KafkaServer.start(run.resolve("kafka"))) {
-            kafka.createTopics(Map.of("opencode.egress.blocked", 3, "opencode.egress.malformed", 1, "perf", 3));
+            KafkaAccounts.Login login = kafka.accounts().collector(BenchData.HOST, TunerTopics.defaults());
+            kafka.createTopics(Map.of("perf", 3));
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
@@ -63,7 +88,10 @@ final class PipelineBench {
             command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
                     "-Dtuner.collector.journal.directory=" + journal,
                     "-Dtuner.collector.state-directory=" + run.resolve("collector-state"),
-                    "-Dtuner.collector.kafka.bootstrap-servers=" + kafka.bootstrapServers(), "-jar", jar.toString()));
+                    "-Dtuner.collector.host=" + BenchData.HOST,
+                    "-Dtuner.collector.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                    "-Dtuner.collector.kafka.username=" + login.username(),
+                    "-Dtuner.collector.kafka.password-file=" + login.passwordFile(), "-jar", jar.toString()));
             long t0 = System.nanoTime();
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().put("MALLOC_ARENA_MAX", "2"); // as ./tuner up and the NixOS module run it
@@ -92,16 +120,18 @@ final class PipelineBench {
             }
             double seconds = (done - firstNanos) / 1e9;
             double total = (done - t0) / 1e9;
-            double perf = producerPerformance(kafka.bootstrapServers(), (int) blocked, 560);
-            out.add(String.format(Locale.ROOT, "Collector into a real Kafka broker: %,d kernel entries (%,d blocked, 20"
-                    + " hosts x 50 instances), from a cold start:", entries, blocked));
+            double perf = producerPerformance(kafka.bootstrapServers(), kafka.accounts().broker(), run, (int) blocked,
+                    560);
+            out.add(String.format(Locale.ROOT, "Collector into a real Kafka broker (SASL/SCRAM-SHA-512): %,d kernel"
+                    + " entries (%,d blocked, one host x %,d instances), from a cold start:", entries, blocked,
+                    INSTANCES));
             out.add("| what | result | target |");
             out.add("|---|---|---|");
             out.add(String.format(Locale.ROOT, "| collector, blocked events produced (acks=all, idempotent) |"
                     + " %,.0f events/s (%.1f s from the first ack; %.1f s with JVM start) | (the target is end to end: next"
                     + " rows) |", blocked / seconds, seconds, total));
             out.add(String.format(Locale.ROOT, "| Kafka's ProducerPerformance, same broker, 560-byte records, same"
-                    + " producer settings | %,.0f records/s | |", perf));
+                    + " producer settings and login | %,.0f records/s | |", perf));
             out.add(String.format(Locale.ROOT, "| collector peak RSS (VmHWM), JVM options `%s` | %,d MiB, of which at"
                     + " most %,d MiB anonymous (sampled RssAnon); the rest is the journal files libsystemd maps"
                     + " (page cache) | <= 150 MiB |", COLLECTOR_JVM, peakRssKb / 1024, peakAnonKb / 1024));
@@ -115,7 +145,7 @@ final class PipelineBench {
      * memory.
      */
     static List<String> endToEnd(Path work, int entries) throws Exception {
-        Path journal = work.resolve("pipeline-journal-" + entries);
+        Path journal = pipelineJournalDirectory(work, entries);
         long blocked = Long.parseLong(Files.readString(journal.resolve("complete")).strip());
         Path root = Files.createTempDirectory(Path.of("/tmp"), "e2e-bench");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -123,13 +153,11 @@ final class PipelineBench {
         List<String> out = new ArrayList<>();
         try {
             // Kafka and PostgreSQL first; then the services, so that the clock starts with the collector.
-            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults()
-                    .withParts("kafka", "postgres", "policy"));
+            dev.opencode.tuner.stack.Stack.up(state, stackOptions().withParts("kafka", "postgres", "policy"));
             String password = Files.readString(dev.opencode.tuner.stack.Stack.policyStateDirectory(state)
                     .resolve("initial-admin-password")).strip();
             long t0 = System.nanoTime();
-            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults()
-                    .withCollectorJournal(journal));
+            dev.opencode.tuner.stack.Stack.up(state, stackOptions().withCollectorJournal(journal));
             String api = null;
             long collectorPid = 0;
             long policyPid = 0;
@@ -171,14 +199,14 @@ final class PipelineBench {
      * policy service starts and drains it into PostgreSQL; events/s from its first counted event to the last.
      */
     static List<String> policyAlone(Path work, int entries) throws Exception {
-        Path journal = work.resolve("pipeline-journal-" + entries);
+        Path journal = pipelineJournalDirectory(work, entries);
         long blocked = pipelineJournal(work, entries);
         Path root = Files.createTempDirectory(Path.of("/tmp"), "policy-bench");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = root.resolve("state");
         try {
-            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults()
-                    .withParts("kafka", "postgres", "collector").withCollectorJournal(journal));
+            dev.opencode.tuner.stack.Stack.up(state, stackOptions().withParts("kafka", "postgres", "collector")
+                    .withCollectorJournal(journal));
             int collectorPort = URI.create(address(state, "collector")).getPort();
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (metric(collectorPort, "tuner_collector_blocked_produced_total") < blocked) {
@@ -188,7 +216,7 @@ final class PipelineBench {
                 Thread.sleep(250);
             }
             long t0 = System.nanoTime();
-            dev.opencode.tuner.stack.Stack.up(state, dev.opencode.tuner.stack.StackOptions.defaults());
+            dev.opencode.tuner.stack.Stack.up(state, stackOptions());
             String api = address(state, "policy");
             String password = Files.readString(dev.opencode.tuner.stack.Stack.policyStateDirectory(state)
                     .resolve("initial-admin-password")).strip();
@@ -267,18 +295,35 @@ final class PipelineBench {
         }
     }
 
-    /** Runs org.apache.kafka.tools.ProducerPerformance from the stack's Kafka jars; returns records/s. */
-    private static double producerPerformance(String bootstrap, int records, int recordSize) throws Exception {
+    /**
+     * Runs org.apache.kafka.tools.ProducerPerformance from the stack's Kafka jars, logged in as {@code login}; returns
+     * records/s. The login is in a 0600 producer configuration file in {@code dir}, never a process argument.
+     */
+    private static double producerPerformance(String bootstrap, KafkaAccounts.Login login, Path dir, int records,
+                                              int recordSize) throws Exception {
         Path lib = Path.of(System.getProperty("tuner.root", ".")).resolve("stack/target/kafka-lib");
+        Path config = dir.resolve("perf-producer.properties");
+        Files.deleteIfExists(config);
+        Files.createFile(config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Properties settings = new Properties();
+        settings.putAll(login.clientProperties());
+        try (Writer writer = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+            settings.store(writer, "ProducerPerformance's login to the benchmark's broker");
+        }
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", lib.toAbsolutePath() + "/*", "org.apache.kafka.tools.ProducerPerformance",
                 "--topic", "perf", "--num-records", Integer.toString(records), "--record-size",
-                Integer.toString(recordSize), "--throughput", "-1", "--producer-props",
-                "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true", "linger.ms=10",
-                "compression.type=lz4");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
+                Integer.toString(recordSize), "--throughput", "-1", "--producer.config", config.toString(),
+                "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true",
+                "linger.ms=10", "compression.type=lz4");
+        String output;
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            output = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+        } finally {
+            Files.deleteIfExists(config);
+        }
         Matcher m = Pattern.compile("([0-9.]+) records/sec \\(").matcher(output);
         double last = -1;
         while (m.find()) {
