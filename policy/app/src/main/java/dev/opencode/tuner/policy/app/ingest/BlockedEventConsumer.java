@@ -57,6 +57,8 @@ public final class BlockedEventConsumer implements Runnable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile String problem;
     private final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
+    /** The partitions of the batch that failed and is being retried; empty while batches succeed. */
+    private final Set<TopicPartition> failing = ConcurrentHashMap.newKeySet();
     private final AtomicLong batches = new AtomicLong();
     private Duration backoff;
 
@@ -205,6 +207,7 @@ public final class BlockedEventConsumer implements Runnable {
         metrics.hostNotProven(decoded.hostNotProven());
         batches.incrementAndGet();
         problem = null;
+        failing.clear();
         backoff = settings.retryBackoff();
     }
 
@@ -230,6 +233,7 @@ public final class BlockedEventConsumer implements Runnable {
     private void retryLater(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records, String why,
                             Exception e) {
         problem = why;
+        failing.addAll(records.partitions());
         LOG.errorf("%s; the batch of %d records is retried in %d ms", why, records.count(), backoff.toMillis());
         LOG.debug("batch failure", e);
         for (TopicPartition partition : records.partitions()) {
@@ -306,11 +310,22 @@ public final class BlockedEventConsumer implements Runnable {
         return e.getClass().getSimpleName() + ": " + message;
     }
 
+    /**
+     * A failed batch whose partitions moved to another consumer (a new host's topic makes the group rebalance) is that
+     * consumer's to retry: this one no longer has a problem, and would otherwise report it until its next batch.
+     */
+    private void forget(Collection<TopicPartition> partitions) {
+        if (!failing.isEmpty() && failing.removeAll(partitions) && failing.isEmpty()) {
+            problem = null;
+        }
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             // Batches are applied and committed inside poll's thread, one at a time: nothing is pending here.
             assignment.removeAll(partitions);
+            forget(partitions);
             if (!partitions.isEmpty()) {
                 LOG.debugf("consumer %s: partitions revoked %s", settings.clientId(), partitions);
             }
@@ -328,6 +343,7 @@ public final class BlockedEventConsumer implements Runnable {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             assignment.removeAll(partitions);
+            forget(partitions);
             LOG.warnf("consumer %s: partitions lost %s (their uncommitted batches are read again by the next owner)",
                     settings.clientId(), partitions);
         }
