@@ -180,6 +180,10 @@ public final class KafkaAccounts {
     try (Admin admin = KafkaServer.admin(bootstrap, layout)) {
       admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
           new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get(30, TimeUnit.SECONDS);
+      // The controller has the account; the broker applies it a moment later. Return once the broker has it, so
+      // that a client started next does not fail its first login.
+      awaitApplied("the Kafka account " + user, () -> admin.describeUserScramCredentials(List.of(user)).all()
+          .get(10, TimeUnit.SECONDS).containsKey(user));
     } catch (ExecutionException | TimeoutException e) {
       throw new StackException("cannot create the Kafka account " + user + " on " + bootstrap + ": "
           + KafkaServer.rootMessage(e), e);
@@ -188,6 +192,22 @@ public final class KafkaAccounts {
       throw new StackException("interrupted while creating the Kafka account " + user, e);
     }
     return login(layout, user);
+  }
+
+  /** A broker-side view that must catch up with what the controller committed. */
+  private interface Check {
+    boolean done() throws ExecutionException, TimeoutException, InterruptedException;
+  }
+
+  private static void awaitApplied(String what, Check check)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (!check.done()) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException(what + " not applied by the broker within 30 s");
+      }
+      Thread.sleep(50);
+    }
   }
 
   private static List<AclBinding> allow(String user, ResourceType type, String name, PatternType patternType,
@@ -203,6 +223,13 @@ public final class KafkaAccounts {
   private void createAcls(List<AclBinding> acls) {
     try (Admin admin = KafkaServer.admin(bootstrap, layout)) {
       admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+      // As for accounts: the broker's authorizer applies new ACLs a moment after the controller committed them; a
+      // producer started before that gets TopicAuthorizationException on its first records.
+      awaitApplied("Kafka ACLs", () -> {
+        java.util.Collection<AclBinding> present = admin.describeAcls(org.apache.kafka.common.acl.AclBindingFilter.ANY)
+            .values().get(10, TimeUnit.SECONDS);
+        return present.containsAll(acls);
+      });
     } catch (ExecutionException | TimeoutException e) {
       throw new StackException("cannot create Kafka ACLs on " + bootstrap + ": " + KafkaServer.rootMessage(e), e);
     } catch (InterruptedException e) {

@@ -67,10 +67,19 @@ public final class TestEvents implements AutoCloseable {
 
     /** Produces the events in order, keyed as the collector keys them, and waits for the acknowledgements. */
     public void send(List<BlockedEvent> events) {
+        List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
         for (BlockedEvent e : events) {
-            sendRaw(key(e.host(), e.instance()), BlockedEventJson.write(e).getBytes(StandardCharsets.UTF_8), false);
+            sent.add(sendRaw(key(e.host(), e.instance()), BlockedEventJson.write(e).getBytes(StandardCharsets.UTF_8),
+                    false));
         }
         producers.values().forEach(KafkaProducer::flush);
+        for (java.util.concurrent.Future<?> f : sent) { // a refused record fails the test here, never silently
+            try {
+                f.get(30, TimeUnit.SECONDS);
+            } catch (Exception ex) {
+                throw new AssertionError("producing a test event failed", ex);
+            }
+        }
     }
 
     /** Produces a raw value to the topic of the key's host ({@code host/instance}), as that host's collector. */
@@ -78,7 +87,7 @@ public final class TestEvents implements AutoCloseable {
         sendRaw(key, value, true);
     }
 
-    private void sendRaw(String key, byte[] value, boolean wait) {
+    private java.util.concurrent.Future<?> sendRaw(String key, byte[] value, boolean wait) {
         String host = key.substring(0, key.indexOf('/'));
         String topic = PolicyStack.topic(host);
         var future = producer(host).send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
@@ -89,6 +98,7 @@ public final class TestEvents implements AutoCloseable {
                 throw new AssertionError("producing to " + topic + " failed", e);
             }
         }
+        return future;
     }
 
     @Override
