@@ -29,6 +29,18 @@ final class CollectorPart extends QuarkusAppPart {
         "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k");
   }
 
+  /**
+   * Provisions the account, topics and ACLs of the host the collector speaks for (idempotent), then starts it: a
+   * broker already running from an earlier {@code up} may not know this host yet.
+   */
+  @Override
+  public StackState.PartRecord start(StateLayout layout, StackOptions options) {
+    StackState.PartRecord kafka = StackState.load(layout).part(KafkaPart.NAME).orElseThrow(() -> new StackException(
+        "the collector needs Kafka: start it too (./tuner up starts every part)"));
+    new KafkaAccounts(layout, kafka.address()).collector(options.effectiveCollectorHost(), options.topics());
+    return super.start(layout, options);
+  }
+
   @Override
   Map<String, String> configuration(StateLayout layout, StackState state, StackOptions options, int httpPort) {
     StackState.PartRecord kafka = state.part(KafkaPart.NAME).orElseThrow(() -> new StackException(

@@ -112,11 +112,6 @@ public final class KafkaAccounts {
     return login;
   }
 
-  /** Nothing yet beyond the broker's own account, which the storage format created: kept for symmetry of starts. */
-  void ensureBase() {
-    broker();
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
 
   static Path passwordFile(StateLayout layout, String account) {

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Kafka broker as a part of the stack. Each start provisions the accounts of the policy service and of the
- * collector's host (idempotent), with their topics and ACLs; their password files are in {@code credentials/}.
+ * The Kafka broker as a part of the stack. Each start provisions the policy service's account (idempotent), with its
+ * ACLs and the dead-letter topics; the collector's host account is provisioned when the collector starts
+ * ({@link CollectorPart}), since its host may change while the broker keeps running.
  */
 final class KafkaPart implements StackPart {
 
@@ -21,9 +22,7 @@ final class KafkaPart implements StackPart {
   public StackState.PartRecord start(StateLayout layout, StackOptions options) {
     KafkaServer server = KafkaServer.start(layout.root(), options.kafka());
     try {
-      KafkaAccounts accounts = server.accounts();
-      accounts.policy(options.topics());
-      accounts.collector(options.effectiveCollectorHost(), options.topics());
+      server.accounts().policy(options.topics());
     } catch (RuntimeException e) {
       server.stop();
       throw e;

@@ -100,7 +100,6 @@ public final class KafkaServer implements AutoCloseable {
     String bootstrap = LoopbackPorts.HOST + ":" + port;
     try {
       awaitReady(layout, bootstrap, child, process, options.startTimeout());
-      new KafkaAccounts(layout, bootstrap).ensureBase();
     } catch (RuntimeException e) {
       process.kill();
       throw e;
