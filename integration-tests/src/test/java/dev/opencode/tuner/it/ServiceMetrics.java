@@ -1,9 +1,14 @@
 package dev.opencode.tuner.it;
 
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +45,50 @@ final class ServiceMetrics {
             throw new AssertionError("metrics of " + baseUrl + ": HTTP " + response.statusCode());
         }
         return response.body();
+    }
+
+    /**
+     * Scrapes one part again and again over one kept-alive HTTP/1.1 connection: a scrape every few milliseconds, where
+     * {@link #scrape} (a client and a connection per request) takes tens to hundreds. For a state that lasts that
+     * little, such as the records in flight while the collector sends a burst. Only while the part stays up: after a
+     * kill, {@link #scrape} (a kept connection to a dead process is what {@link Bounded} avoids).
+     */
+    static final class Poller implements AutoCloseable {
+        private final String baseUrl;
+        private final HttpRequest request;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+
+        Poller(String baseUrl) {
+            this.baseUrl = baseUrl;
+            this.request = HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).timeout(TIMEOUT).GET().build();
+        }
+
+        /** The text of {@code /q/metrics}, as {@link ServiceMetrics#scrape}. */
+        String scrape() {
+            CompletableFuture<HttpResponse<String>> response = http.sendAsync(request,
+                    HttpResponse.BodyHandlers.ofString());
+            try {
+                HttpResponse<String> r = response.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (r.statusCode() != 200) {
+                    throw new AssertionError("metrics of " + baseUrl + ": HTTP " + r.statusCode());
+                }
+                return r.body();
+            } catch (TimeoutException e) {
+                response.cancel(true);
+                throw new AssertionError("metrics of " + baseUrl + ": no answer within " + TIMEOUT, e);
+            } catch (ExecutionException e) {
+                throw new AssertionError("metrics of " + baseUrl + ": " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("metrics of " + baseUrl + ": interrupted", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            http.shutdownNow();
+        }
     }
 
     /** The sum of all series of {@code name} in a scrape's text (0 when there are none). */
