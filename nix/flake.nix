@@ -85,7 +85,7 @@
           # tests/eval/run-with-nixpkgs.sh runs first on machines without nixpkgs). Its other
           # suites are not repeated here: module-eval and examples-eval evaluate the modules
           # with all of nixpkgs, and tests/eval/partial's stand-ins were written for the NixOS
-          # files listed in the README, not for every nixpkgs revision.
+          # files listed in docs/testing.md, not for every nixpkgs revision.
           config-eval =
             let
               failures = import ./tests/eval/config.nix { inherit lib; };
@@ -104,7 +104,7 @@
         // import ./tests/vm { inherit pkgs self; }
       );
 
-      # VM test that needs the real tuner package (and so its Maven hash, see README.md).
+      # VM test that needs the real tuner package (and so its Maven hash, see docs/nixos.md).
       nixosTests = forAllSystems (
         _: pkgs: {
           egress-tuner = import ./tests/vm/egress-tuner.nix { inherit pkgs self; };

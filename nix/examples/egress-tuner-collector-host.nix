@@ -8,7 +8,7 @@
   services.opencode-egress-tuner.collector = {
     enable = true;
     # The policy host's policy.kafka.listenAddress; reach it over a network you trust, or see
-    # nix/README.md on SASL_PLAINTEXT.
+    # docs/nixos.md on SASL_PLAINTEXT.
     kafkaBootstrapServers = "10.0.0.5:9092";
     # host = "web1";  (the default: networking.hostName)
     # The password from agenix here (age.secrets.egress-tuner-kafka-collector.file = ...; root,

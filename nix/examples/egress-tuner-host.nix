@@ -2,7 +2,7 @@
 # and ACLs) and PostgreSQL provisioned locally, plus Prometheus and Grafana with the tuner's
 # dashboards. Collectors on other hosts (egress-tuner-collector-host.nix is web1) send to
 # kafka.listenAddress, each with its own account, which may write only its host's topics.
-# The password files come from sops-nix here; any file outside the Nix store does (nix/README.md,
+# The password files come from sops-nix here; any file outside the Nix store does (docs/nixos.md,
 # "Kafka accounts and passwords").
 {
   networking.hostName = "tuner";

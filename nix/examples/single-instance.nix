@@ -1,5 +1,5 @@
 # The smallest useful host: one opencode server for one project, reachable on loopback.
-# Import next to nixosModules.opencode (see nix/README.md).
+# Import next to nixosModules.opencode (see nix/README.md and docs/nixos.md).
 {
   systemd.tmpfiles.rules = [ "d /srv/my-project 0750 opencode-my-project opencode-my-project - -" ];
 

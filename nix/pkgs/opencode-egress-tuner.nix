@@ -3,7 +3,7 @@
 #
 # mvnHash is the hash of every Maven artifact the build downloads. It is NOT computed in this
 # repository's CI (no nixpkgs there); the value below is nixpkgs' fake hash and the first
-# build fails with the real one. See nix/README.md, "Updating the package hash".
+# build fails with the real one. See docs/nixos.md, "Updating the package hash".
 {
   lib,
   maven,

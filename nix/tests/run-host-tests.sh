@@ -7,7 +7,7 @@
 #      refuses bad input (nix/tests/lib/rejections.nix) with messages naming instance and value;
 #   3. the rendered rulesets pass `nft -c`;
 #   4. in two throwaway network namespaces, with throwaway users, the rendered policy does
-#      what nix/README.md says: each instance user reaches exactly its allowlist over IPv4
+#      what docs/nixos.md says: each instance user reaches exactly its allowlist over IPv4
 #      and IPv6, loopback works, everything else is dropped, logged with the exact prefix
 #      under the rate limit and counted per destination in the dynamic sets, and other
 #      users are untouched;

@@ -139,7 +139,7 @@ let
       [
         {
           assertion = s.passwordFile != null;
-          message = "${s.option} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (nix/README.md, \"Kafka accounts and passwords\")";
+          message = "${s.option} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (docs/nixos.md, \"Kafka accounts and passwords\")";
         }
       ]
       ++ lib.optional (s.passwordFile != null) (
@@ -294,7 +294,7 @@ in
           "-Xss512k"
         ];
         description = ''
-          JVM options of the collector. The default is what the pipeline benchmark measures (README, "Benchmarks"):
+          JVM options of the collector. The default is what the pipeline benchmark measures (docs/benchmarks.md, "Pipeline"):
           a small heap and the C1 compiler only, which keeps the peak RSS near 170 MiB while reading a big journal.
         '';
       };
@@ -523,7 +523,7 @@ in
             verbatim, so the file must hold the password without a final newline, and without
             `,` (Kafka's storage format cannot take it). It is written into the broker's storage
             when the storage is formatted (first start): changing it later takes the steps in
-            nix/README.md ("Rotating passwords").
+            docs/nixos.md ("Rotating passwords").
           '';
         };
         controllerPasswordFile = mkOption {
@@ -1027,7 +1027,7 @@ in
           clusterId = mkDefault cfg.policy.kafka.clusterId;
           # Formatted by the ExecStartPre below, with the broker's SCRAM account.
           formatLogDirs = mkDefault false;
-          # Every setting mkDefault, so a host can change one (nix/README.md says what SASL_SSL
+          # Every setting mkDefault, so a host can change one (docs/nixos.md says what SASL_SSL
           # would need besides).
           settings = lib.mapAttrs (_: mkDefault) (
             ocLib.kafkaBrokerSettings {
@@ -1061,7 +1061,7 @@ in
         # The accounts of the policy service and of every collector host, their topics and ACLs,
         # with Kafka's own tools, logged in as the broker's account. Idempotent; runs after every
         # start of the broker and when the configuration changes (a new host, a new file); after
-        # a password file's content changed, restart it (nix/README.md).
+        # a password file's content changed, restart it (docs/nixos.md).
         systemd.services.opencode-egress-tuner-kafka-accounts = {
           description = "opencode egress tuner: Kafka accounts, topics and ACLs of the policy service and the collectors";
           wantedBy = [ "multi-user.target" ];

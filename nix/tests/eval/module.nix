@@ -116,7 +116,7 @@ let
   ];
   s = sharedHost.config;
 
-  # The UI's session key and TLS files, as systemd credentials (policy/app/README.md, "Logins and sessions").
+  # The UI's session key and TLS files, as systemd credentials (docs/api.md, "Logins and sessions").
   secured = evalHost [
     kafkaPasswords
     {

@@ -24,7 +24,7 @@
 #      the policy account reads every host's topics in its group, writes the dead letters and no
 #      host topic; passwords with a final newline work for the clients;
 #   5. a second run changes nothing; dropping a host revokes its account and ACLs, the others
-#      keep working; the broker's and the controller's passwords change as nix/README.md says
+#      keep working; the broker's and the controller's passwords change as docs/nixos.md says
 #      ("Rotating passwords"), and the broker and the provisioning work with the new ones;
 #   6. a bad collector password and a wrong broker password stop the provisioning with a message
 #      naming the option and without the password;
@@ -352,7 +352,7 @@ check_revoke() {
 }
 check "dropping web2 revokes its account and its ACLs; web1 keeps writing" check_revoke
 
-# nix/README.md, "Rotating passwords": the broker learns its new password while the old one still
+# docs/nixos.md, "Rotating passwords": the broker learns its new password while the old one still
 # logs in; then the files change and the broker restarts (here, not in a check's subshell, which
 # would lose the new broker's pid).
 NEW_BROKER_PW='N3w-broker]pw=odd[chars!'

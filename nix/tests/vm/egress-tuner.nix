@@ -3,7 +3,7 @@
 # scraping them; on `web1`, a collector sending to tuner's broker with its own account, which
 # may write only web1's topics. The policy service's metrics, health and OpenAPI are on its loopback
 # management port only. Needs the real package, so the Maven dependency hash must be
-# set first (nix/README.md); for that reason it is exported as nixosTests.egress-tuner, not a check.
+# set first (docs/nixos.md, "Updating the package hash"); for that reason it is exported as nixosTests.egress-tuner, not a check.
 { pkgs, self }:
 let
   # Test passwords, written by tmpfiles at boot (in the store, which a real host must never do:

@@ -418,7 +418,7 @@ let
     };
     testKafkaPasswordFilesAreRequired = {
       expr = failedKafkaAssertions (evalHost [ { services.opencode-egress-tuner = { collector.enable = true; policy.enable = true; policy.database.provision = false; }; } ]);
-      expected = map (o: "services.opencode-egress-tuner.${o} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (nix/README.md, \"Kafka accounts and passwords\")") [
+      expected = map (o: "services.opencode-egress-tuner.${o} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (docs/nixos.md, \"Kafka accounts and passwords\")") [
         "collector.kafkaPasswordFile"
         "policy.kafka.passwordFile"
         "policy.kafka.brokerPasswordFile"

@@ -249,7 +249,7 @@ class ClosedLoopTest {
                 .contains("the agent stopped using the mirror");
         assertThat(Sh.ok("git", "--git-dir=" + bare, "show", "opencode-egress/" + host + ":" + path))
                 .contains("\"" + PEER4 + "/32\"").contains("to be removed after ");
-        // Measurements of this live run, not assertions: the README's closed-loop table comes from here.
+        // Measurements of this live run, not assertions: the closed-loop table of docs/benchmarks.md comes from here.
         String table = String.join("\n",
                 "| closed loop, live (ClosedLoopTest) | seconds |",
                 "|---|---|",

@@ -98,7 +98,7 @@ class MonitoringStackTest {
             // (the traffic's table lives in its own namespace): a report with problems, which keeps the host-state
             // age and problems panels in data. The instance's allowlist and exact counts come from a clean report
             // in the collector's wire format, as a host enforcing an allowlist for the instance would publish it;
-            // the collector's later reports with problems change nothing of it (policy/app README, "Host states").
+            // the collector's later reports with problems change nothing of it (docs/review.md, "Host states").
             Matcher kafka = Pattern.compile("kafka +RUNNING +(127\\.0\\.0\\.1:\\d+)").matcher(status.out());
             assertThat(kafka.find()).isTrue();
             String bootstrap = kafka.group(1);

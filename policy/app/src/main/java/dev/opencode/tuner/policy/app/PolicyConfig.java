@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * The policy service's configuration, under {@code tuner.policy}. Validated at start-up: a bad value stops the
- * service with a message that names the key. Defaults are documented in policy/app/README.md.
+ * service with a message that names the key. Defaults are documented in docs/configuration.md.
  */
 @ConfigMapping(prefix = "tuner.policy")
 public interface PolicyConfig {

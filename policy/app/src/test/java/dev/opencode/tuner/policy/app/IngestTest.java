@@ -188,7 +188,7 @@ class IngestTest {
         Eventually.await(host + "'s events are counted", WAIT, () -> Api.events(host) == 2);
 
         JsonNode instance = Api.get("/api/v1/suggestions?state=pending,held&host=" + host).get("instances").get(0);
-        // The instances[] of `tuner suggest --format json` (README), field for field and in order, plus "id".
+        // The instances[] of `tuner suggest --format json` (docs/cli.md), field for field and in order, plus "id".
         assertThat(fieldNames(instance)).containsExactly("host", "instance", "events", "destinations", "suggestions",
                 "refused", "alreadyAllowed");
         JsonNode suggestion = instance.get("suggestions").get(0);

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Evidence enrichment, under {@code tuner.policy.evidence}: reverse DNS and published provider IP ranges. Validated
- * at start-up; a bad value stops the service with a message naming the key. Defaults are in policy/app/README.md.
+ * at start-up; a bad value stops the service with a message naming the key. Defaults are in docs/configuration.md.
  */
 @ConfigMapping(prefix = "tuner.policy.evidence")
 public interface EvidenceConfig {

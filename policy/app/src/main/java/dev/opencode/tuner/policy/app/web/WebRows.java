@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The evidence rows and the diff lines of a suggestion card, written in Java instead of Qute loops. A card shows up
  * to 50 addresses of about a dozen values each; interpreted by Qute that was the largest share of the instance page's
- * CPU and allocations (README, "Benchmarks"). Every value goes through {@link VisibleHtml}, the escaping the
+ * CPU and allocations (policy/app/DESIGN.md, docs/benchmarks.md). Every value goes through {@link VisibleHtml}, the escaping the
  * templates apply to {@code {expressions}}, so what reaches the page is escaped exactly as before; only the markup is
  * constant.
  */
