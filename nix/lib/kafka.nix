@@ -50,7 +50,7 @@ rec {
     { name = "${topicBases.hostState}.${host}"; partitions = 1; }
   ];
 
-  # The host rule of the Java side (policy/core HostTopics): the host is the last part of a topic
+  # The host rule of the Java side (contract HostTopics): the host is the last part of a topic
   # name, which Kafka limits to 249 characters.
   hostPattern = "[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?";
   maxHostLength = 249 - 1 - builtins.foldl' (m: b: i.max m (stringLength b)) 0 (builtins.attrValues topicBases);
@@ -159,7 +159,7 @@ rec {
 
   # Bash: read_password CREDENTIAL WHAT [exact] prints the password in $CREDENTIALS_DIRECTORY/CREDENTIAL
   # without one final newline (with `exact`: none allowed, for files the broker reads verbatim)
-  # after checking the rule the Java side has (policy/core KafkaLogin): 16 to 512 printable ASCII
+  # after checking the rule the Java side has (contract KafkaLogin): 16 to 512 printable ASCII
   # characters without '"' or '\', one line. WHAT names the option in errors; the password never
   # appears in one.
   passwordFunctions = ''

@@ -1,6 +1,6 @@
 # Rules for the names that end up in user names, unit names, nft identifiers and the log
 # prefix. The instance-name rule is shared with the Java parser of the log prefix
-# (policy/core InstanceName.PATTERN): keep the two identical.
+# (contract InstanceName.PATTERN): keep the two identical.
 let
   inherit (builtins) isInt isString match stringLength;
 in

@@ -25,7 +25,7 @@ in
   testNameNotString = { expr = valid 3; expected = false; };
   # The user and group opencode-<name> of the longest name stay within NixOS' 31 characters.
   testLongestUserFits = { expr = builtins.stringLength "opencode-abcdefghijklmnopqrstuv"; expected = 31; };
-  # The Java parser of the log prefix uses this exact pattern (policy/core InstanceName).
+  # The Java parser of the log prefix uses this exact pattern (contract InstanceName).
   testPatternSharedWithJava = { expr = lib.instanceNamePattern; expected = "[a-z]([a-z0-9-]{0,20}[a-z0-9])?"; };
 
   testReservedNames = {

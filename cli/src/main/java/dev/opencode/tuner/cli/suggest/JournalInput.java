@@ -4,6 +4,7 @@ import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.blocked.BlockedLine;
 import dev.opencode.tuner.blocked.BlockedLineParser;
 import dev.opencode.tuner.blocked.EventId;
+import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.blocked.ParseResult;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.journal.Journal;
@@ -139,17 +140,13 @@ final class JournalInput {
         RuntimeException failure = null;
         List<RawEntry> batch = new ArrayList<>(BATCH);
         try (Journal journal = opener.open()) {
-            journal.addMatch("_TRANSPORT=kernel");
-            if (filter.since() != null) {
-                journal.seekRealtime(filter.since());
-            } else {
-                journal.seekHead();
-            }
+            journal.addMatch(JournalEntries.KERNEL_MATCH);
+            seekStart(journal, filter);
             while (journal.next()) {
                 entries++;
                 progress.update(entries);
                 byte[] message = journal.field(Journal.MESSAGE);
-                if (message == null || !BlockedLineParser.mayBeBlocked(message)) {
+                if (message == null || classify(journal, message) != JournalEntries.Kind.KERNEL_PREFIXED) {
                     continue;
                 }
                 Journal.Monotonic monotonic = journal.monotonic();
@@ -184,46 +181,42 @@ final class JournalInput {
         long missed = 0;
         try (Journal journal = opener.open()) {
             // No match: every transport, and entries without _TRANSPORT, must be seen to count imitations.
-            if (filter.since() != null) {
-                journal.seekRealtime(filter.since());
-            } else {
-                journal.seekHead();
-            }
+            seekStart(journal, filter);
             while (journal.next()) {
                 byte[] message = journal.field(Journal.MESSAGE);
                 if (message == null) {
                     continue;
                 }
-                if (BlockedLineParser.hasPrefix(message)) {
-                    if (!"kernel".equals(journal.fieldText(Journal.TRANSPORT))
-                            && filter.selected(journal.fieldText(Journal.HOSTNAME), instanceOf(message))) {
-                        spoofed++;
+                switch (classify(journal, message)) {
+                    case SPOOFED -> {
+                        if (filter.selected(journal.fieldText(Journal.HOSTNAME),
+                                JournalEntries.claimedInstance(message))) {
+                            spoofed++;
+                        }
                     }
-                } else if (BlockedLineParser.startsWith(message, MISSED) && MISSED_ID.equals(journal.fieldText(MESSAGE_ID))
-                        && "driver".equals(journal.fieldText(Journal.TRANSPORT))
-                        && filter.hostSelected(journal.fieldText(Journal.HOSTNAME))) {
-                    missed += missedCount(new String(message, StandardCharsets.UTF_8));
+                    case MISSED_KERNEL_MESSAGES -> {
+                        if (filter.hostSelected(journal.fieldText(Journal.HOSTNAME))) {
+                            missed += JournalEntries.missedCount(message);
+                        }
+                    }
+                    case KERNEL_PREFIXED, OTHER -> { }
                 }
             }
         }
         return new SideScan(spoofed, missed);
     }
 
-    /** The instance named in a prefixed message ({@code opencode-<name>-blocked:}), or null. */
-    private static String instanceOf(byte[] message) {
-        String text = new String(message, 0, Math.min(message.length, 80), StandardCharsets.UTF_8);
-        int end = text.indexOf(BlockedLineParser.PREFIX_END);
-        return end > BlockedLineParser.PREFIX_START.length() ? text.substring(BlockedLineParser.PREFIX_START.length(),
-                end) : null;
+    private static void seekStart(Journal journal, EventFilter filter) {
+        if (filter.since() != null) {
+            journal.seekRealtime(filter.since());
+        } else {
+            journal.seekHead();
+        }
     }
 
-    /** "Missed N kernel messages": journald's report of loss in the kernel's log buffer. */
-    private static final byte[] MISSED = "Missed ".getBytes(StandardCharsets.US_ASCII);
-    private static final String MISSED_ID = "e9bf28e6e834481bb6f48f548ad13606";
-    private static final Journal.FieldName MESSAGE_ID = Journal.fieldName("MESSAGE_ID");
-
-    private static long missedCount(String message) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^Missed (\\d+) kernel messages").matcher(message);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    /** The entry {@code journal} is at, classified by the contract's rule (fields read only when it needs them). */
+    private static JournalEntries.Kind classify(Journal journal, byte[] message) {
+        return JournalEntries.classify(message, () -> journal.fieldText(Journal.TRANSPORT),
+                () -> journal.fieldText(Journal.MESSAGE_ID));
     }
 }

@@ -7,15 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.journal.Journal;
 import dev.opencode.tuner.journal.JournalFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +62,15 @@ class SuggestCommandTest {
         throw new AssertionError("no instance " + host + "/" + name + " in " + root);
     }
 
+    private static Map<String, byte[]> missedReport(String transport, int count) {
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        fields.put("_TRANSPORT", transport.getBytes(StandardCharsets.UTF_8));
+        fields.put("_HOSTNAME", "web-1".getBytes(StandardCharsets.UTF_8));
+        fields.put("MESSAGE_ID", JournalEntries.MISSED_MESSAGE_ID.getBytes(StandardCharsets.UTF_8));
+        fields.put("MESSAGE", ("Missed " + count + " kernel messages").getBytes(StandardCharsets.UTF_8));
+        return fields;
+    }
+
     @Test
     void suggestsPerInstanceFromKernelEntriesOnly() throws Exception {
         JournalFixture fx = new JournalFixture().host("web-1");
@@ -72,10 +85,13 @@ class SuggestCommandTest {
         fx.entry("syslog", tcpLine("docs", "10.0.0.2", "198.51.100.9", 22, 992)); // spoofed
         fx.kernel("opencode-web-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=10.0.0.300 PROTO=TCP "); // malformed
         fx.kernel("eth0: link up"); // unrelated
+        fx.add(missedReport("driver", 3)); // journald's own report: counted
+        fx.add(missedReport("journal", 1000)); // a userspace copy with journald's MESSAGE_ID: not counted
         Run run = tuner("suggest", "--journal-dir", journal(fx).toString(), "--format", "json");
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode root = run.json();
+        assertThat(root.get("missedKernelMessages").asLong()).isEqualTo(3);
         JsonNode web = instance(root, "web-1", "web");
         assertThat(cidrs(web)).containsExactly("140.82.112.0/24", "151.101.0.223/32");
         assertThat(web.get("events").asLong()).isEqualTo(7);

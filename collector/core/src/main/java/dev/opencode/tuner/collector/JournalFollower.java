@@ -4,6 +4,7 @@ import dev.opencode.tuner.blocked.BlockedEvent;
 import dev.opencode.tuner.blocked.BlockedLine;
 import dev.opencode.tuner.blocked.BlockedLineParser;
 import dev.opencode.tuner.blocked.EventId;
+import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.blocked.ParseResult;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.journal.InstanceUsers;
@@ -15,8 +16,6 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Follows the journal's kernel entries and hands blocked events to a sink with at-least-once delivery: the cursor
@@ -28,9 +27,6 @@ import java.util.regex.Pattern;
  * <p>Runs on the thread that calls {@link #run()}, which owns the journal handle: use a dedicated platform thread.
  */
 public final class JournalFollower implements Runnable {
-    /** journald's "Missed N kernel messages" (SD_MESSAGE_JOURNAL_MISSED). */
-    public static final String MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606";
-    private static final Pattern MISSED = Pattern.compile("^Missed (\\d+) kernel messages");
     private static final System.Logger LOG = System.getLogger(JournalFollower.class.getName());
 
     private final Supplier<Journal> opener;
@@ -119,9 +115,9 @@ public final class JournalFollower implements Runnable {
 
     private Journal open() {
         Journal journal = opener.get();
-        journal.addMatch("_TRANSPORT=kernel");
+        journal.addMatch(JournalEntries.KERNEL_MATCH);
         journal.addDisjunction();
-        journal.addMatch("MESSAGE_ID=" + MISSED_MESSAGE_ID);
+        journal.addMatch(JournalEntries.MISSED_MATCH);
         return journal;
     }
 
@@ -185,10 +181,11 @@ public final class JournalFollower implements Runnable {
                 continue;
             }
             lastRealtime = journal.realtimeUsec();
-            if (BlockedLineParser.mayBeBlocked(message)) {
-                handlePrefixed(journal, message, lastRealtime);
-            } else if (message.length > 7 && message[0] == 'M') {
-                handleMissed(journal, message);
+            switch (classify(journal, message)) {
+                case KERNEL_PREFIXED -> handlePrefixed(journal, message, lastRealtime);
+                case MISSED_KERNEL_MESSAGES -> metrics.missedKernelMessages(JournalEntries.missedCount(message));
+                // SPOOFED: in through the MESSAGE_ID match; never an event (the SpoofWatcher counts it)
+                case SPOOFED, OTHER -> { }
             }
         }
         if (read > 0) {
@@ -201,11 +198,17 @@ public final class JournalFollower implements Runnable {
         return read;
     }
 
+    /**
+     * The entry {@code journal} is at, classified by the contract's rule ({@link JournalEntries}): its fields are read
+     * only when the message needs them. Shared with the {@link SpoofWatcher}.
+     */
+    static JournalEntries.Kind classify(Journal journal, byte[] message) {
+        return JournalEntries.classify(message, () -> journal.fieldText(Journal.TRANSPORT),
+                () -> journal.fieldText(Journal.MESSAGE_ID));
+    }
+
+    /** A kernel entry with the blocked prefix ({@link JournalEntries.Kind#KERNEL_PREFIXED}). */
     private void handlePrefixed(Journal journal, byte[] message, long realtime) throws InterruptedException {
-        // The MESSAGE_ID disjunction lets non-kernel entries in: only the kernel transport is trusted.
-        if (!"kernel".equals(journal.fieldText(Journal.TRANSPORT))) {
-            return; // a forgery through the MESSAGE_ID match: never an event (the SpoofWatcher counts it)
-        }
         String text = new String(message, StandardCharsets.UTF_8);
         ParseResult result = parser.parse(text);
         if (result == ParseResult.Unrelated.INSTANCE) {
@@ -232,14 +235,6 @@ public final class JournalFollower implements Runnable {
             AckTracker.Slot slot = reserve();
             sink.malformed(new EventSink.MalformedLine(host, bad.instance(), bad.reason(), text, journal.cursor()),
                     completion(slot, false));
-        }
-    }
-
-    private void handleMissed(Journal journal, byte[] message) {
-        String text = new String(message, StandardCharsets.UTF_8);
-        Matcher m = MISSED.matcher(text);
-        if (m.find() && "driver".equals(journal.fieldText(Journal.TRANSPORT))) {
-            metrics.missedKernelMessages(Long.parseLong(m.group(1)));
         }
     }
 

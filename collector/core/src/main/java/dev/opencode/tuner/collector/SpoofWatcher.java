@@ -1,15 +1,15 @@
 package dev.opencode.tuner.collector;
 
-import dev.opencode.tuner.blocked.BlockedLineParser;
+import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.journal.Journal;
 import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
  * Counts userspace imitations of the blocked prefix: journal entries of any transport but the kernel whose MESSAGE
- * starts with {@code opencode-<name>-blocked:}. The follower never reads them (its match is the kernel transport),
- * so they cannot become events; this watcher only makes them visible as a metric. It reads from the tail of the
- * journal on its own handle and thread, keeps no cursor, and counts only what appears while it runs.
+ * starts with {@code opencode-<name>-blocked:} ({@link JournalEntries.Kind#SPOOFED}). They never become events (the
+ * follower trusts the kernel transport alone); this watcher only makes them visible as a metric. It reads from the
+ * tail of the journal on its own handle and thread, keeps no cursor, and counts only what appears while it runs.
  */
 public final class SpoofWatcher implements Runnable {
 
@@ -42,8 +42,8 @@ public final class SpoofWatcher implements Runnable {
                 while (!stopping && journal.next()) {
                     read++;
                     byte[] message = journal.field(Journal.MESSAGE);
-                    if (message != null && BlockedLineParser.hasPrefix(message)
-                            && !"kernel".equals(journal.fieldText(Journal.TRANSPORT))) {
+                    if (message != null
+                            && JournalFollower.classify(journal, message) == JournalEntries.Kind.SPOOFED) {
                         metrics.spoofed();
                     }
                     if (reopenEntries > 0 && ++sinceOpen >= reopenEntries) {

@@ -5,6 +5,7 @@ import static dev.opencode.tuner.journal.JournalFixture.tcpLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opencode.tuner.blocked.BlockedEvent;
+import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.journal.Journal;
 import dev.opencode.tuner.journal.JournalFixture;
 import java.nio.charset.StandardCharsets;
@@ -264,12 +265,12 @@ class JournalFollowerTest {
         Map<String, byte[]> forged = new LinkedHashMap<>();
         forged.put("_TRANSPORT", b("journal"));
         forged.put("_HOSTNAME", b("web-1"));
-        forged.put("MESSAGE_ID", b(JournalFollower.MISSED_MESSAGE_ID));
+        forged.put("MESSAGE_ID", b(JournalEntries.MISSED_MESSAGE_ID));
         forged.put("MESSAGE", b(tcpLine("web", "10.0.0.2", "203.0.113.66", 4444, 0)));
         Map<String, byte[]> missed = new LinkedHashMap<>();
         missed.put("_TRANSPORT", b("driver"));
         missed.put("_HOSTNAME", b("web-1"));
-        missed.put("MESSAGE_ID", b(JournalFollower.MISSED_MESSAGE_ID));
+        missed.put("MESSAGE_ID", b(JournalEntries.MISSED_MESSAGE_ID));
         missed.put("MESSAGE", b("Missed 7 kernel messages"));
         new JournalFixture().add(forged).add(missed)
                 .entry("stdout", tcpLine("web", "10.0.0.2", "203.0.113.67", 4444, 0))

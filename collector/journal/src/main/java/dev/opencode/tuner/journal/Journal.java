@@ -59,6 +59,7 @@ public final class Journal implements AutoCloseable {
     public static final FieldName MESSAGE = new FieldName("MESSAGE");
     public static final FieldName HOSTNAME = new FieldName("_HOSTNAME");
     public static final FieldName TRANSPORT = new FieldName("_TRANSPORT");
+    public static final FieldName MESSAGE_ID = new FieldName("MESSAGE_ID");
 
     private static final HexFormat HEX = HexFormat.of();
 

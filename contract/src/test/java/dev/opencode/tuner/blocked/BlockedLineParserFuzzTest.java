@@ -23,12 +23,12 @@ import org.junit.jupiter.api.Test;
  * bounded time (one fuzz test per run):
  *
  * <pre>
- * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=60s ./mvnw -B -o -pl policy/core test \
+ * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=60s ./mvnw -B -o -pl contract test \
  *     -Dtest='BlockedLineParserFuzzTest#parserNeverThrowsAndOnlyReturnsValidLines'
  * </pre>
  *
  * Findings are written into that inputs directory (commit them: they become regression cases); the generated corpus
- * goes to {@code policy/core/.cifuzz-corpus/}.
+ * goes to {@code contract/.cifuzz-corpus/}.
  */
 class BlockedLineParserFuzzTest {
     /** Seed files that must exist (and parse): fewer means the inputs directory was lost or renamed. */
