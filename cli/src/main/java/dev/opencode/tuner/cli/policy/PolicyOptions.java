@@ -64,6 +64,20 @@ public final class PolicyOptions {
                     + " those show in the process list).")
     Path passwordFile;
 
+    /**
+     * For {@code users add|passwd}, whose {@code --password-file} named the new account's password before these options
+     * were shared: without {@code --user}, that file is not an account's login, so it is handed back (and forgotten
+     * here) for the command to read as the new password. Null when there is none or {@code --user} is given.
+     */
+    public Path takePasswordFileWithoutUser() {
+        if (user != null || passwordFile == null) {
+            return null;
+        }
+        Path file = passwordFile;
+        passwordFile = null;
+        return file;
+    }
+
     /** The service and the account per the rule; the stack is asked only when no address is given. */
     public PolicyApi connect(Path state) {
         return connect(state, PolicyApi.DEFAULT_TIMEOUT);

@@ -374,9 +374,21 @@ public final class ReviewCommands {
         }
     }
 
-    /** The new password of {@code users add|passwd}, or null to have the service generate one. */
-    static String newPassword(Path file) {
-        return file == null ? null : PasswordFile.read(file, "--new-password-file");
+    /**
+     * The new password of {@code users add|passwd}, or null to have the service generate one. {@code --password-file}
+     * without {@code --user} keeps the meaning it had before every command shared the account options: the new
+     * password (acting then as $TUNER_USER, else the local admin). Given both ways, it is a usage error.
+     */
+    static String newPassword(PolicyOptions policy, Path file) {
+        Path legacy = policy.takePasswordFileWithoutUser();
+        if (legacy != null && file != null) {
+            throw CliException.usage("--password-file " + legacy + " and --new-password-file " + file + " both name"
+                    + " the new password: keep --new-password-file (and give --user NAME --password-file F for the"
+                    + " account you act as)");
+        }
+        Path chosen = file != null ? file : legacy;
+        return chosen == null ? null : PasswordFile.read(chosen, file != null ? "--new-password-file"
+                : "--password-file");
     }
 
     static void printGenerated(PrintWriter out, String name, JsonNode answer) {
@@ -403,7 +415,7 @@ public final class ReviewCommands {
             Map<String, String> body = new LinkedHashMap<>();
             body.put("name", name);
             body.put("role", role);
-            body.put("password", newPassword(newPasswordFile));
+            body.put("password", newPassword(policy, newPasswordFile));
             JsonNode r;
             try (PolicyApi api = client()) {
                 r = api.post("/api/v1/accounts", body, Role.ADMIN);
@@ -427,7 +439,7 @@ public final class ReviewCommands {
         @Override
         public Integer call() {
             Map<String, String> body = new LinkedHashMap<>();
-            body.put("password", newPassword(newPasswordFile));
+            body.put("password", newPassword(policy, newPasswordFile));
             JsonNode r;
             try (PolicyApi api = client()) {
                 r = api.put("/api/v1/accounts/" + encode(name) + "/password", body, Role.ADMIN);

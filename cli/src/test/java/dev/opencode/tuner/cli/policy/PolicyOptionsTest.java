@@ -284,12 +284,29 @@ class PolicyOptionsTest {
     }
 
     @Test
-    void usersAddSaysWhereTheNewAccountsPasswordGoes() {
-        Run run = tuner("users", "add", "dora", "--role", "viewer", "--password-file", carlFile.toString());
+    void usersAddKeepsReadingPasswordFileWithoutUserAsTheNewAccountsPassword() throws IOException {
+        Path doraFile = Files.writeString(dir.resolve("dora.password"), "doras-new-password\n");
+        try (FakePolicyService service = new FakePolicyService()) {
+            service.json("POST", "/api/v1/accounts", 201, "{\"name\":\"dora\",\"role\":\"viewer\"}");
+            env.put("TUNER_POLICY_URL", service.url());
+            env.put("TUNER_USER", "erin");
+            env.put("TUNER_PASSWORD", "erins-password-from-env");
 
-        assertThat(run.code()).isEqualTo(2);
-        assertThat(run.err()).contains("--password-file " + carlFile + " needs --user NAME")
-                .contains("the password of the account you add or change goes in --new-password-file F");
+            // As before the account options were shared: the file is dora's new password; erin acts.
+            Run added = tuner("users", "add", "dora", "--role", "viewer", "--password-file", doraFile.toString());
+            FakePolicyService.Request request = service.last();
+            // Both spellings of the new password at once cannot both be meant.
+            Run both = tuner("users", "add", "dora", "--role", "viewer", "--password-file", doraFile.toString(),
+                    "--new-password-file", carlFile.toString());
+
+            assertThat(added.code()).as(added.err()).isZero();
+            assertThat(request.user()).isEqualTo("erin");
+            assertThat(request.body()).contains("\"password\":\"doras-new-password\"");
+            assertThat(both.code()).isEqualTo(2);
+            assertThat(both.err()).contains("both name the new password").doesNotContain("doras-new-password")
+                    .doesNotContain(CARL_PASSWORD);
+            assertThat(service.requests()).hasSize(1);
+        }
     }
 
     @Test
