@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.cli.Tuner;
-import dev.opencode.tuner.cli.review.PolicyClient;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.hoststate.HostState;
 import dev.opencode.tuner.journal.JournalFixture;
 import dev.opencode.tuner.stack.PartStatus;
@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The review through {@code ./tuner} against the real stack ({@code ./tuner up}: Kafka, PostgreSQL, the policy
  * service, the collector on a journal written by the test): suggestions, show, accept with an edit, reject, snooze,
- * decisions, allowlist, users, and status --format json; as the local admin and as TUNER_USER/TUNER_PASSWORD. Then
+ * decisions, allowlist, users, and status --format json; as the local admin, as TUNER_USER/TUNER_PASSWORD and as
+ * --user/--password-file at --policy-url, with the service's real 401, 403 and 422. Then
  * the host reports the accepted entry unused (a host-state record read 31 days ago, on the stack's Kafka), and the
  * removal suggestion goes through suggestions, show and accept.
  */
@@ -110,20 +111,36 @@ class ReviewCliTest {
             // Another account, through TUNER_USER/TUNER_PASSWORD: a reviewer created by the admin.
             Path passwordFile = root.resolve("carl-password");
             Files.writeString(passwordFile, "carl-has-a-long-password\n");
-            Run added = tuner("users", "add", "carl", "--role", "reviewer", "--password-file", passwordFile.toString(),
-                    "--state-dir", state);
+            Run added = tuner("users", "add", "carl", "--role", "reviewer", "--new-password-file",
+                    passwordFile.toString(), "--state-dir", state);
             assertThat(added.code()).as(added.err()).isZero();
             assertThat(added.out()).contains("Added 'carl'").doesNotContain("carl-has-a-long-password");
             Run generated = tuner("users", "add", "dora", "--role", "viewer", "--state-dir", state);
             assertThat(generated.out()).containsPattern("Password of 'dora'.*\\n[A-Za-z0-9_-]{32}\\n");
-            PolicyClient.useEnvironment(Map.of("TUNER_USER", "carl", "TUNER_PASSWORD", "carl-has-a-long-password")::get);
+            PolicyOptions.useEnvironment(Map.of("TUNER_USER", "carl", "TUNER_PASSWORD", "carl-has-a-long-password")::get);
             try {
                 Run snoozed = tuner("snooze", "--state-dir", state, other, "--until", "7d", "--comment", "later");
                 assertThat(snoozed.code()).as(snoozed.err()).isZero();
                 assertThat(tuner("users", "remove", "dora", "--state-dir", state).code()).isEqualTo(1); // not admin
             } finally {
-                PolicyClient.useEnvironment(null);
+                PolicyOptions.useEnvironment(null);
             }
+            // The same account through the flags, at the address given by --policy-url: the role is named on a 403,
+            // the account and the flags on a 401, and the password in neither.
+            String api = Stack.status(Path.of(state)).part("policy").orElseThrow().address();
+            Run notAdmin = tuner("users", "remove", "dora", "--policy-url", api, "--user", "carl", "--password-file",
+                    passwordFile.toString());
+            assertThat(notAdmin.code()).isEqualTo(1);
+            assertThat(notAdmin.err()).contains("refused the account 'carl' (403)").contains("needs the admin role");
+            Path wrong = root.resolve("wrong-password");
+            Files.writeString(wrong, "not-carls-password\n");
+            Run refusedLogin = tuner("decisions", "--policy-url", api, "--user", "carl", "--password-file",
+                    wrong.toString());
+            assertThat(refusedLogin.code()).isEqualTo(1);
+            assertThat(refusedLogin.err()).contains("refused the account 'carl' (401")
+                    .contains("--password-file " + wrong).doesNotContain("not-carls-password");
+            assertThat(tuner("decisions", "--policy-url", api).err()).as("no account for a service named by flag")
+                    .contains("--user NAME --password-file F");
             Run decisions = tuner("decisions", "--state-dir", state, "--host", "review-host");
             assertThat(decisions.code()).as(decisions.err()).isZero();
             assertThat(decisions.out()).contains("accepted 192.0.2.0/26").contains("by admin: the API's range")

@@ -124,7 +124,7 @@ class TunerUpTest {
                     .containsPattern("[0-9a-f]{32}  allow 192\\.0\\.2\\.10/32").contains("2 pending suggestions.");
             assertThat(tuner("suggestions", "--state-dir", state.toString(), "--instance", "Bad!").code())
                     .isEqualTo(2);
-            assertThat(tuner("suggestions", "--state-dir", state.toString(), "--password-file",
+            assertThat(tuner("suggestions", "--state-dir", state.toString(), "--user", "admin", "--password-file",
                     journal.resolve("system.journal").toString()).code()).isEqualTo(1);
 
             // Logs name accounts, addresses and paths: 0640 at most, each part's file.

@@ -3,6 +3,9 @@ package dev.opencode.tuner.cli.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.policy.PolicyApi;
+import dev.opencode.tuner.cli.policy.PolicyApi.Role;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.cli.stack.StateDirectory;
 import dev.opencode.tuner.export.CaCertificates;
 import dev.opencode.tuner.export.ExportEntry;
@@ -19,21 +22,19 @@ import dev.opencode.tuner.export.forge.ForgeKind;
 import dev.opencode.tuner.export.forge.PullRequest;
 import dev.opencode.tuner.export.forge.PullRequestBody;
 import dev.opencode.tuner.export.forge.PullRequestSync;
-import dev.opencode.tuner.stack.PartStatus;
-import dev.opencode.tuner.stack.Stack;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -100,19 +101,11 @@ public final class ExportCommand implements Callable<Integer> {
                     + "chains to (default: the JDK's trusted CAs).")
     Path httpsCaFile;
 
-    @Option(names = "--policy-url", paramLabel = "URL",
-            description = "The policy service (default: the one ./tuner up started).")
-    String policyUrl;
+    @Mixin
+    PolicyOptions policy;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "The ./tuner up state directory.")
     Path stateDir;
-
-    @Option(names = "--user", defaultValue = "admin", description = "Account (default: ${DEFAULT-VALUE}).")
-    String user;
-
-    @Option(names = "--password-file", paramLabel = "FILE",
-            description = "File holding the password (default: the admin password written at the first start).")
-    Path passwordFile;
 
     @Override
     public Integer call() {
@@ -152,37 +145,19 @@ public final class ExportCommand implements Callable<Integer> {
         } else if (forgeUrl != null || forgeRepo != null) {
             throw CliException.usage("--forge-url and --forge-repo need --forge github|gitlab|gitea");
         }
-        PolicyClient policy = client();
-        return local ? local(policy, kind) : remote(policy);
-    }
-
-    private PolicyClient client() {
-        String base = policyUrl;
-        Path state = StateDirectory.resolve(stateDir);
-        if (base == null) {
-            PartStatus service = Stack.status(state).parts().stream().filter(p -> p.part().equals("policy"))
-                    .findFirst().filter(PartStatus::healthy)
-                    .orElseThrow(() -> CliException.input("the policy service is not running (state in " + state
-                            + "): start it with ./tuner up, or give --policy-url", null));
-            base = service.address();
-        }
-        Path file = passwordFile != null ? passwordFile
-                : Stack.policyStateDirectory(state).resolve("initial-admin-password");
-        try {
-            return new PolicyClient(base, user, Files.readString(file).strip());
-        } catch (IOException e) {
-            throw CliException.input("cannot read the password from " + file + " (" + e.getClass().getSimpleName()
-                    + "): pass --user and --password-file", e);
+        // An export (fetch, push, forge calls) can take a while.
+        try (PolicyApi api = policy.connect(StateDirectory.resolve(stateDir), Duration.ofMinutes(5))) {
+            return local ? local(api, kind) : remote(api);
         }
     }
 
-    private int remote(PolicyClient policy) {
-        ObjectNode body = PolicyClient.json().createObjectNode();
+    private int remote(PolicyApi policy) {
+        ObjectNode body = PolicyApi.json().createObjectNode();
         if (host != null) {
             body.put("host", host);
         }
         body.put("dryRun", dryRun);
-        JsonNode runs = policy.post("/api/v1/exports", body).path("runs");
+        JsonNode runs = policy.post("/api/v1/exports", body, Role.REVIEWER).path("runs");
         PrintWriter out = spec.commandLine().getOut();
         int failed = 0;
         for (JsonNode run : runs) {
@@ -220,8 +195,9 @@ public final class ExportCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    private int local(PolicyClient policy, ForgeKind kind) {
-        JsonNode answer = policy.get("/api/v1/exports/entries?host=" + URLEncoder.encode(host, StandardCharsets.UTF_8));
+    private int local(PolicyApi policy, ForgeKind kind) {
+        JsonNode answer = policy.get("/api/v1/exports/entries?host=" + URLEncoder.encode(host, StandardCharsets.UTF_8),
+                Role.REVIEWER);
         List<ExportEntry> entries = new ArrayList<>();
         for (JsonNode e : answer.path("entries")) {
             entries.add(new ExportEntry(e.path("instance").asText(), e.path("cidr").asText(),

@@ -2,11 +2,11 @@ package dev.opencode.tuner.cli.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.Tuner;
+import dev.opencode.tuner.cli.policy.PolicyApi;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.stack.PartStatus;
-import dev.opencode.tuner.stack.Stack;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,19 +15,22 @@ public final class ExportStatusLines {
     private ExportStatusLines() {
     }
 
-    /** Prints nothing when the policy service is not running; a line saying why when its answer is unavailable. */
-    public static void print(PrintWriter out, Path state, List<PartStatus> parts) {
-        PartStatus policy = parts.stream().filter(p -> p.part().equals("policy") && p.healthy()).findFirst()
-                .orElse(null);
-        if (policy == null) {
-            return;
-        }
+    /**
+     * Asks the service and account of {@code policy} (PolicyOptions' rule; {@code parts} are the stack's, already
+     * probed). Prints nothing when no service is named and the stack's is not running; a line saying why when the
+     * answer is unavailable. A bad flag is still a usage error (exit 2).
+     */
+    public static void print(PrintWriter out, PolicyOptions policy, Path state, List<PartStatus> parts) {
         JsonNode status;
-        try {
-            String password = Files.readString(Stack.policyStateDirectory(state).resolve("initial-admin-password"))
-                    .strip();
-            status = new PolicyClient(policy.address(), "admin", password).get("/api/v1/exports");
-        } catch (IOException | CliException e) {
+        try (PolicyApi api = policy.connectIfRunning(state, parts)) {
+            if (api == null) {
+                return;
+            }
+            status = api.get("/api/v1/exports", PolicyApi.Role.VIEWER);
+        } catch (CliException e) {
+            if (e.exitCode() == Tuner.EXIT_USAGE) {
+                throw e;
+            }
             out.println("Export: status unavailable (" + e.getMessage() + ")");
             return;
         }

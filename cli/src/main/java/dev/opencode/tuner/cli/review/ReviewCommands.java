@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.policy.PasswordFile;
+import dev.opencode.tuner.cli.policy.PolicyApi;
+import dev.opencode.tuner.cli.policy.PolicyApi.Role;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.cli.stack.StateDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +33,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code ./tuner show|accept|reject|snooze|decisions|allowlist|users}: thin over the policy service's review API. */
 public final class ReviewCommands {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = PolicyApi.json();
     private static final Pattern ID = Pattern.compile("[0-9a-fA-F]{32}|[0-9a-fA-F-]{36}");
 
     private ReviewCommands() {
@@ -37,18 +41,22 @@ public final class ReviewCommands {
 
     enum Format { text, json }
 
-    /** The options every review command shares. */
+    /** The options every review command shares: the service, the account, the stack's state. */
     abstract static class Common {
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        PolicyOptions policy;
 
         @Option(names = "--state-dir", paramLabel = "DIR",
                 description = "The stack's state, for the service's address and the local admin password (default:"
                         + " as ./tuner up).")
         Path stateDir;
 
-        PolicyClient client() {
-            return PolicyClient.connect(StateDirectory.resolve(stateDir));
+        /** The service and the account (PolicyOptions' rule); close it. */
+        PolicyApi client() {
+            return policy.connect(StateDirectory.resolve(stateDir));
         }
 
         PrintWriter out() {
@@ -111,7 +119,11 @@ public final class ReviewCommands {
         public Integer call() {
             Map<String, String> q = new LinkedHashMap<>();
             q.put("cidr", cidr);
-            JsonNode d = client().get("/api/v1/suggestions/" + id(id) + query(q));
+            String path = "/api/v1/suggestions/" + id(id) + query(q);
+            JsonNode d;
+            try (PolicyApi api = client()) {
+                d = api.get(path, Role.VIEWER);
+            }
             if (format == Format.json) {
                 print(d);
                 return 0;
@@ -177,24 +189,25 @@ public final class ReviewCommands {
                 throw CliException.usage("--cidr edits one suggestion: give exactly one ID");
             }
             ids.forEach(ReviewCommands::id);
-            PolicyClient client = client();
-            for (String id : ids) {
-                Map<String, String> body = new LinkedHashMap<>();
-                body.put("comment", comment);
-                body.put("cidr", cidr);
-                JsonNode r = client.post("/api/v1/suggestions/" + id(id) + "/accept", body);
-                JsonNode s = r.path("suggestion");
-                if (r.path("approvalsNeeded").asInt() > 0) {
-                    out().printf("%s  approved %s: %d more approval needed from another reviewer%n", id,
-                            r.path("decision").path("decidedCidr").asText(), r.path("approvalsNeeded").asInt());
-                } else if (s.path("kind").asText("add").equals("remove")) {
-                    out().printf("%s  accepted the removal of %s: announced in the next export, removed after the"
-                            + " notice period%n", id, s.path("cidr").asText());
-                } else {
-                    out().printf("%s  accepted %s%n", id, s.path("acceptedCidr").asText());
+            try (PolicyApi api = client()) {
+                for (String id : ids) {
+                    Map<String, String> body = new LinkedHashMap<>();
+                    body.put("comment", comment);
+                    body.put("cidr", cidr);
+                    JsonNode r = api.post("/api/v1/suggestions/" + id(id) + "/accept", body, Role.REVIEWER);
+                    JsonNode s = r.path("suggestion");
+                    if (r.path("approvalsNeeded").asInt() > 0) {
+                        out().printf("%s  approved %s: %d more approval needed from another reviewer%n", id,
+                                r.path("decision").path("decidedCidr").asText(), r.path("approvalsNeeded").asInt());
+                    } else if (s.path("kind").asText("add").equals("remove")) {
+                        out().printf("%s  accepted the removal of %s: announced in the next export, removed after"
+                                + " the notice period%n", id, s.path("cidr").asText());
+                    } else {
+                        out().printf("%s  accepted %s%n", id, s.path("acceptedCidr").asText());
+                    }
+                    out().flush(); // each decision as it is made: a later one may fail
                 }
             }
-            out().flush();
             return 0;
         }
     }
@@ -214,12 +227,14 @@ public final class ReviewCommands {
                 throw CliException.usage("--comment must say why");
             }
             ids.forEach(ReviewCommands::id);
-            PolicyClient client = client();
-            for (String id : ids) {
-                JsonNode r = client.post("/api/v1/suggestions/" + id(id) + "/reject", Map.of("comment", comment));
-                out().printf("%s  rejected %s%n", id, r.path("suggestion").path("cidr").asText());
+            try (PolicyApi api = client()) {
+                for (String id : ids) {
+                    JsonNode r = api.post("/api/v1/suggestions/" + id(id) + "/reject", Map.of("comment", comment),
+                            Role.REVIEWER);
+                    out().printf("%s  rejected %s%n", id, r.path("suggestion").path("cidr").asText());
+                    out().flush(); // each decision as it is made: a later one may fail
+                }
             }
-            out().flush();
             return 0;
         }
     }
@@ -245,7 +260,11 @@ public final class ReviewCommands {
             Map<String, String> body = new LinkedHashMap<>();
             body.put("until", time.toString());
             body.put("comment", comment);
-            JsonNode r = client().post("/api/v1/suggestions/" + id(id) + "/snooze", body);
+            String path = "/api/v1/suggestions/" + id(id) + "/snooze";
+            JsonNode r;
+            try (PolicyApi api = client()) {
+                r = api.post(path, body, Role.REVIEWER);
+            }
             out().printf("%s  snoozed %s until %s%n", id, r.path("suggestion").path("cidr").asText(),
                     r.path("suggestion").path("snoozedUntil").asText());
             out().flush();
@@ -297,7 +316,10 @@ public final class ReviewCommands {
             q.put("host", host);
             q.put("instance", instance);
             q.put("limit", String.valueOf(limit));
-            JsonNode d = client().get("/api/v1/decisions" + query(q));
+            JsonNode d;
+            try (PolicyApi api = client()) {
+                d = api.get("/api/v1/decisions" + query(q), Role.VIEWER);
+            }
             if (format == Format.json) {
                 print(d);
                 return 0;
@@ -327,11 +349,14 @@ public final class ReviewCommands {
 
         @Override
         public Integer call() {
-            if (format == AllowlistFormat.json) {
-                print(client().get("/api/v1/allowlists/" + encode(host)));
-            } else {
-                out().print(client().getText("/api/v1/allowlists/" + encode(host) + "?format=nix", "text/plain"));
-                out().flush();
+            try (PolicyApi api = client()) {
+                if (format == AllowlistFormat.json) {
+                    print(api.get("/api/v1/allowlists/" + encode(host), Role.VIEWER));
+                } else {
+                    out().print(api.getText("/api/v1/allowlists/" + encode(host) + "?format=nix", "text/plain",
+                            Role.VIEWER));
+                    out().flush();
+                }
             }
             return 0;
         }
@@ -349,19 +374,21 @@ public final class ReviewCommands {
         }
     }
 
-    static String passwordFrom(Path file) {
-        if (file == null) {
-            return null;
+    /**
+     * The new password of {@code users add|passwd}, or null to have the service generate one. {@code --password-file}
+     * without {@code --user} keeps the meaning it had before every command shared the account options: the new
+     * password (acting then as $TUNER_USER, else the local admin). Given both ways, it is a usage error.
+     */
+    static String newPassword(PolicyOptions policy, Path file) {
+        Path legacy = policy.takePasswordFileWithoutUser();
+        if (legacy != null && file != null) {
+            throw CliException.usage("--password-file " + legacy + " and --new-password-file " + file + " both name"
+                    + " the new password: keep --new-password-file (and give --user NAME --password-file F for the"
+                    + " account you act as)");
         }
-        try {
-            String password = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (password.isEmpty()) {
-                throw CliException.usage("--password-file " + file + " is empty");
-            }
-            return password;
-        } catch (IOException e) {
-            throw CliException.input("cannot read --password-file " + file + ": " + e.getMessage(), e);
-        }
+        Path chosen = file != null ? file : legacy;
+        return chosen == null ? null : PasswordFile.read(chosen, file != null ? "--new-password-file"
+                : "--password-file");
     }
 
     static void printGenerated(PrintWriter out, String name, JsonNode answer) {
@@ -379,17 +406,20 @@ public final class ReviewCommands {
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "viewer, reviewer or admin.")
         String role;
 
-        @Option(names = "--password-file", paramLabel = "F",
-                description = "The password (without it, a generated one is printed once).")
-        Path passwordFile;
+        @Option(names = "--new-password-file", paramLabel = "F",
+                description = "The new account's password, one line (without it, a generated one is printed once).")
+        Path newPasswordFile;
 
         @Override
         public Integer call() {
             Map<String, String> body = new LinkedHashMap<>();
             body.put("name", name);
             body.put("role", role);
-            body.put("password", passwordFrom(passwordFile));
-            JsonNode r = client().post("/api/v1/accounts", body);
+            body.put("password", newPassword(policy, newPasswordFile));
+            JsonNode r;
+            try (PolicyApi api = client()) {
+                r = api.post("/api/v1/accounts", body, Role.ADMIN);
+            }
             out().printf("Added '%s' with role %s.%n", name, role);
             printGenerated(out(), name, r);
             out().flush();
@@ -402,15 +432,18 @@ public final class ReviewCommands {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(names = "--password-file", paramLabel = "F",
-                description = "The password (without it, a generated one is printed once).")
-        Path passwordFile;
+        @Option(names = "--new-password-file", paramLabel = "F",
+                description = "The new password, one line (without it, a generated one is printed once).")
+        Path newPasswordFile;
 
         @Override
         public Integer call() {
             Map<String, String> body = new LinkedHashMap<>();
-            body.put("password", passwordFrom(passwordFile));
-            JsonNode r = client().put("/api/v1/accounts/" + encode(name) + "/password", body);
+            body.put("password", newPassword(policy, newPasswordFile));
+            JsonNode r;
+            try (PolicyApi api = client()) {
+                r = api.put("/api/v1/accounts/" + encode(name) + "/password", body, Role.ADMIN);
+            }
             out().printf("Changed the password of '%s'.%n", name);
             printGenerated(out(), name, r);
             out().flush();
@@ -425,7 +458,9 @@ public final class ReviewCommands {
 
         @Override
         public Integer call() {
-            client().delete("/api/v1/accounts/" + encode(name));
+            try (PolicyApi api = client()) {
+                api.delete("/api/v1/accounts/" + encode(name), Role.ADMIN);
+            }
             out().printf("Removed '%s'.%n", name);
             out().flush();
             return 0;

@@ -1,6 +1,7 @@
 package dev.opencode.tuner.cli.stack;
 
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.cli.suggest.SampleJournal;
 import dev.opencode.tuner.stack.DownResult;
 import dev.opencode.tuner.stack.PartStatus;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -146,6 +148,10 @@ public final class StackCommands {
     public static final class Status extends Common implements Callable<Integer> {
         enum Format { text, json }
 
+        /** For the export lines, which come from the policy service. */
+        @Mixin
+        PolicyOptions policy;
+
         @Option(names = "--format", defaultValue = "text",
                 description = "text (default) or json: [{\"name\", \"url\", \"healthy\"}] per part up started.")
         Format format;
@@ -181,7 +187,7 @@ public final class StackCommands {
                             + (dead.size() == 1 ? "it" : "them") + " again; ./tuner logs " + dead.get(0)
                             + " shows why it stopped.");
                 }
-                dev.opencode.tuner.cli.export.ExportStatusLines.print(out(), state(), status.parts());
+                dev.opencode.tuner.cli.export.ExportStatusLines.print(out(), policy, state(), status.parts());
             }
             out().flush();
             // An optional part (prometheus) that was never started does not make the stack unhealthy.

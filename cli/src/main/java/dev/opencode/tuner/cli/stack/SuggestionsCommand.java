@@ -1,29 +1,20 @@
 package dev.opencode.tuner.cli.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.cli.CliException;
-import dev.opencode.tuner.stack.PartStatus;
-import dev.opencode.tuner.stack.Stack;
-import java.io.IOException;
-import java.net.URI;
+import dev.opencode.tuner.cli.policy.PolicyApi;
+import dev.opencode.tuner.cli.policy.PolicyOptions;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ./tuner suggestions}: the pending suggestions of the running policy service, with the local credentials. */
+/** {@code ./tuner suggestions}: the open suggestions of the policy service (PolicyOptions' service and account). */
 @Command(name = "suggestions", mixinStandardHelpOptions = true,
-        description = "Asks the policy service started by ./tuner up for its pending suggestions.")
+        description = "Asks the policy service (by default the one ./tuner up runs) for its open suggestions.")
 public final class SuggestionsCommand extends StackCommands.Common implements Callable<Integer> {
     enum Format { text, json }
 
@@ -42,39 +33,13 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
                     + " superseded, exported, merged, deployed, removed, all. Removal suggestions print as 'remove'.")
     String states;
 
-    @Option(names = "--user", defaultValue = "admin", description = "Account (default: ${DEFAULT-VALUE}).")
-    String user;
-
-    @Option(names = "--password-file", paramLabel = "FILE",
-            description = "File holding the password (default: the admin password written at the first start).")
-    Path passwordFile;
+    @Mixin
+    PolicyOptions policy;
 
     @Override
     public Integer call() {
         if (instance != null && !InstanceName.isValid(instance)) {
             throw CliException.usage("--instance '" + instance + "' is not an instance name: " + InstanceName.RULE);
-        }
-        Path state = state();
-        PartStatus policy = Stack.status(state).parts().stream().filter(p -> p.part().equals("policy")).findFirst()
-                .filter(PartStatus::healthy)
-                .orElseThrow(() -> CliException.input("the policy service is not running (state in " + state
-                        + "): start it with ./tuner up", null));
-        String password;
-        String envUser = System.getenv("TUNER_USER");
-        String envPassword = System.getenv("TUNER_PASSWORD");
-        if (passwordFile == null && envUser != null && !envUser.isBlank() && envPassword != null
-                && !envPassword.isEmpty()) {
-            user = envUser; // as every review command: TUNER_USER/TUNER_PASSWORD when both are set
-            password = envPassword;
-        } else {
-            Path file = passwordFile != null ? passwordFile
-                    : Stack.policyStateDirectory(state).resolve("initial-admin-password");
-            try {
-                password = Files.readString(file).strip();
-            } catch (IOException e) {
-                throw CliException.input("cannot read the password from " + file + " (" + e.getMessage()
-                        + "): pass --user and --password-file, or set TUNER_USER and TUNER_PASSWORD", e);
-            }
         }
         StringBuilder query = new StringBuilder();
         if (host != null) {
@@ -85,45 +50,20 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
         }
         query.append(query.isEmpty() ? "?" : "&").append("state=").append(URLEncoder.encode(states,
                 StandardCharsets.UTF_8));
-        String body = get(policy.address() + "/api/v1/suggestions" + query, user, password);
+        JsonNode answer;
+        try (PolicyApi api = policy.connect(state())) {
+            answer = api.get("/api/v1/suggestions" + query, PolicyApi.Role.VIEWER);
+        }
         if (format == Format.json) {
-            out().println(body);
+            out().println(answer);
             out().flush();
             return 0;
         }
-        printText(body);
+        printText(answer);
         return 0;
     }
 
-    private static String get(String url, String user, String password) {
-        String basic = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                    .header("Authorization", "Basic " + basic).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 401 || r.statusCode() == 403) {
-                throw CliException.input("the policy service refused the account '" + user + "' (" + r.statusCode()
-                        + "): check --user and --password-file", null);
-            }
-            if (r.statusCode() != 200) {
-                throw CliException.input("the policy service answered " + r.statusCode() + ": " + r.body(), null);
-            }
-            return r.body();
-        } catch (IOException e) {
-            throw CliException.input("cannot reach the policy service at " + url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CliException.input("interrupted", e);
-        }
-    }
-
-    private void printText(String body) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(body);
-        } catch (IOException e) {
-            throw CliException.input("the policy service answered something that is not JSON: " + e.getMessage(), e);
-        }
+    private void printText(JsonNode root) {
         int count = 0;
         for (JsonNode i : root.path("instances")) {
             out().printf("%s / %s: %,d blocked events to %,d destinations%n", i.path("host").asText(),

@@ -336,8 +336,8 @@ class ExportApiTest {
                 "http://localhost:" + io.restassured.RestAssured.port, null, "", java.util.Map.of(), List.of());
         java.io.StringWriter out = new java.io.StringWriter();
 
-        dev.opencode.tuner.cli.export.ExportStatusLines.print(new java.io.PrintWriter(out, true), state,
-                List.of(policy));
+        dev.opencode.tuner.cli.export.ExportStatusLines.print(new java.io.PrintWriter(out, true),
+                new dev.opencode.tuner.cli.policy.PolicyOptions(), state, List.of(policy));
 
         assertThat(out.toString()).startsWith("Export: on, automatic, forge github\n")
                 .containsPattern("  ex-status +committed at 20\\d\\d-[^,]+, commit " + commit.substring(0, 12)
