@@ -37,6 +37,7 @@ class ArchitectureTest {
     static final Module POLICY_CORE = new Module("policy/core",
             "dev.opencode.tuner.suggest..", "dev.opencode.tuner.nix..");
     static final Module POLICY_EXPORT = new Module("policy/export", "dev.opencode.tuner.export..");
+    static final Module POLICY_REVIEW = new Module("policy/review", "dev.opencode.tuner.review..");
     static final Module POLICY_APP = new Module("policy/app", "dev.opencode.tuner.policy..");
     static final Module JOURNAL = new Module("collector/journal", "dev.opencode.tuner.journal..");
     static final Module COLLECTOR_CORE = new Module("collector/core", "dev.opencode.tuner.collector");
@@ -46,7 +47,7 @@ class ArchitectureTest {
     static final Module CLI = new Module("cli", "dev.opencode.tuner.cli..");
     static final Module BENCH = new Module("integration-tests (benchmarks)", "dev.opencode.tuner.bench..");
 
-    static final List<Module> MODULES = List.of(CONTRACT, POLICY_CORE, POLICY_EXPORT, POLICY_APP, JOURNAL,
+    static final List<Module> MODULES = List.of(CONTRACT, POLICY_CORE, POLICY_EXPORT, POLICY_REVIEW, POLICY_APP, JOURNAL,
             COLLECTOR_CORE, COLLECTOR_APP, STACK, DASHBOARDS, CLI, BENCH);
 
     /**
@@ -59,8 +60,9 @@ class ArchitectureTest {
             .whereLayer(DASHBOARDS.name()).mayNotAccessAnyLayer()
             .whereLayer(POLICY_CORE.name()).mayOnlyAccessLayers(CONTRACT.name())
             .whereLayer(POLICY_EXPORT.name()).mayOnlyAccessLayers(CONTRACT.name(), POLICY_CORE.name())
-            .whereLayer(POLICY_APP.name())
-                    .mayOnlyAccessLayers(CONTRACT.name(), POLICY_CORE.name(), POLICY_EXPORT.name())
+            .whereLayer(POLICY_REVIEW.name()).mayOnlyAccessLayers(CONTRACT.name(), POLICY_CORE.name())
+            .whereLayer(POLICY_APP.name()).mayOnlyAccessLayers(CONTRACT.name(), POLICY_CORE.name(),
+                    POLICY_EXPORT.name(), POLICY_REVIEW.name())
             .whereLayer(COLLECTOR_CORE.name()).mayOnlyAccessLayers(CONTRACT.name(), JOURNAL.name())
             .whereLayer(COLLECTOR_APP.name())
                     .mayOnlyAccessLayers(CONTRACT.name(), JOURNAL.name(), COLLECTOR_CORE.name())

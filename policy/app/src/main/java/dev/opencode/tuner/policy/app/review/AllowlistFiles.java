@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The host's generated Nix allowlist file, exactly as the exporter writes it ({@link GeneratedFile}, rendered by the
@@ -72,6 +73,50 @@ public final class AllowlistFiles {
         String name = path(host);
         List<String> unified = UnifiedDiffUtils.generateUnifiedDiff("a/" + name, "b/" + name, a, patch, 3);
         return String.join("\n", unified) + "\n";
+    }
+
+    /** The lines of the accepted entries, without the one of the suggestion {@code without} (null: all of them). */
+    static List<Line> lines(List<AcceptedEntryStore.Accepted> accepted, UUID without) {
+        List<Line> lines = new ArrayList<>();
+        for (AcceptedEntryStore.Accepted a : accepted) {
+            if (!a.suggestionId().equals(without)) {
+                lines.add(a.line());
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * The diff a reviewer sees for a suggestion shown with {@code cidr}: the host's file without the suggestion,
+     * and with it (as previewed, or as accepted); for a removal, the file as it is and without the entry.
+     * {@code beforeAll} is the file of every accepted line, which is the file without the suggestion when it is
+     * not accepted; {@code observed} of its addresses fall in {@code cidr}; a line not accepted yet is written as
+     * accepted by "(pending review)" at {@code now}.
+     */
+    static String preview(String host, String instance, String cidr, ReviewViews.ReviewSuggestion s, int observed,
+                          Instant now, List<AcceptedEntryStore.Accepted> accepted, String beforeAll) {
+        if (s.removal() != null) {
+            // A removal: the file as it is, and without the entry (the addition it removes).
+            UUID addition = s.removal().removes() == null ? null : ReviewIds.parse(s.removal().removes());
+            return diff(host, beforeAll, render(host, lines(accepted, addition)));
+        }
+        UUID id = ReviewIds.parse(s.id());
+        List<Line> before = lines(accepted, id);
+        List<Line> after = new ArrayList<>(before);
+        Line self = null;
+        for (AcceptedEntryStore.Accepted a : accepted) {
+            if (a.suggestionId().equals(id)) {
+                self = a.line();
+            }
+        }
+        String beforeText = self == null ? beforeAll : render(host, before);
+        if (self == null || !self.cidr().equals(cidr)) {
+            self = new Line(instance, cidr, s.id(), "(pending review)", now, null, evidence(s.events(), s.services(),
+                    observed, Cidrs.parse(cidr).getCount(), s.firstSeen() == null ? null : Instant.parse(s.firstSeen()),
+                    s.lastSeen() == null ? null : Instant.parse(s.lastSeen())));
+        }
+        after.add(self);
+        return diff(host, beforeText, render(host, after));
     }
 
     /** {@code 12 events, tcp/443 udp/53, 3 addresses of 256, first ..., last ...}: as the core's evidence line. */

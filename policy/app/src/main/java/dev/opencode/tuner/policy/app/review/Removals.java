@@ -1,6 +1,10 @@
 package dev.opencode.tuner.policy.app.review;
 
+import dev.opencode.tuner.policy.app.JdbcValues;
 import dev.opencode.tuner.policy.app.PolicyConfig;
+import dev.opencode.tuner.review.DecisionOutcome;
+import dev.opencode.tuner.review.RejectionMemory;
+import dev.opencode.tuner.review.RemovalRules;
 import dev.opencode.tuner.suggest.Cidrs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,15 +14,11 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -34,7 +34,8 @@ import org.jboss.logging.Logger;
  * exporter announces an accepted removal in the host's pull request ({@link #markAnnounced}), and drops the entry
  * from the file only once {@code notice-period} has passed since that announcement ({@link #markRemoved}). A counter
  * that moves before the entry left the file withdraws the removal: the suggestion becomes {@code superseded}, with a
- * {@code withdrawn} decision by {@value #ACTOR} in the audit trail, and the entry stays.
+ * {@code withdrawn} decision by {@value #ACTOR} in the audit trail, and the entry stays. The rules are the review
+ * domain's {@link RemovalRules}; the SQL is {@link RemovalStore}'s.
  *
  * <p>Each instance is brought up to date in its own transaction under the instance's advisory lock, which
  * recomputation and decisions take too.
@@ -46,38 +47,12 @@ public class Removals {
     /** The actor of the service's own withdrawals in the audit trail. */
     public static final String ACTOR = "tuner";
 
-    /** Accepted entries whose counter has not moved for unused-after: the removal candidates. */
-    private static final String CANDIDATES = """
-            SELECT a.host, a.instance, a.cidr::text, a.suggestion_id, h.packets, h.last_used,
-                   coalesce(h.last_used, h.first_reported)
-              FROM accepted_entry a
-              JOIN host_allow_counter h ON h.host = a.host AND h.instance = a.instance AND h.cidr = a.cidr
-             WHERE (?::text IS NULL OR a.host = ?) AND (?::text IS NULL OR a.instance = ?)
-               AND coalesce(h.last_used, h.first_reported) <= now() - ? * interval '1 second'
-             ORDER BY a.host, a.instance, a.cidr
-            """;
-
-    /** Open removals (pending, snoozed, or accepted and still in the file) with what the host says now. */
-    private static final String OPEN = """
-            SELECT r.id, r.host, r.instance, r.cidr::text, r.unused_since, h.last_used, h.packets, t.state
-              FROM suggestion r
-              LEFT JOIN host_allow_counter h ON h.host = r.host AND h.instance = r.instance AND h.cidr = r.cidr
-              LEFT JOIN suggestion t ON t.id = r.removes
-             WHERE r.kind = 'remove' AND r.state IN ('pending', 'snoozed', 'accepted')
-               AND (?::text IS NULL OR r.host = ?) AND (?::text IS NULL OR r.instance = ?)
-             ORDER BY r.host, r.instance
-            """;
-
-    private static final String INSERT = """
-            INSERT INTO suggestion (id, host, instance, cidr, kind, removes, state, stable, events, ports, protocols,
-                                    services, evidence, packets, last_used, unused_since)
-            VALUES (?, ?, ?, ?::cidr, 'remove', ?, 'pending', true, 0, '{}', '{}', '{}', '[]', ?, ?, ?)
-            """;
-
     private final DataSource dataSource;
     private final ReviewRules rules;
-    private final Duration unusedAfter;
-    private final Duration noticePeriod;
+    private final RemovalRules removal;
+    private final RemovalStore store;
+    private final SuggestionRunStore runs;
+    private final DecisionStore decisions;
     /** {@code tuner_policy_removals_total{step}}: what this service instance did to removal suggestions. */
     private final Counter suggestedCount;
     private final Counter withdrawnCount;
@@ -85,16 +60,27 @@ public class Removals {
     private final Counter removedCount;
 
     @Inject
-    Removals(DataSource dataSource, ReviewRules rules, PolicyConfig config, MeterRegistry registry) {
-        this(dataSource, rules, config.removal().unusedAfter(), config.removal().noticePeriod(), registry);
+    Removals(DataSource dataSource, ReviewRules rules, PolicyConfig config, MeterRegistry registry,
+             RemovalStore store, SuggestionRunStore runs, DecisionStore decisions) {
+        this(dataSource, rules, config.removal().unusedAfter(), config.removal().noticePeriod(), registry, store,
+                runs, decisions);
     }
 
+    /** Without the stores of the application's wiring: for checks of the configuration. */
     Removals(DataSource dataSource, ReviewRules rules, Duration unusedAfter, Duration noticePeriod,
              MeterRegistry registry) {
+        this(dataSource, rules, unusedAfter, noticePeriod, registry, new RemovalStore(), new SuggestionRunStore(),
+                new DecisionStore());
+    }
+
+    private Removals(DataSource dataSource, ReviewRules rules, Duration unusedAfter, Duration noticePeriod,
+                     MeterRegistry registry, RemovalStore store, SuggestionRunStore runs, DecisionStore decisions) {
         this.dataSource = dataSource;
         this.rules = rules;
-        this.unusedAfter = positive("tuner.policy.removal.unused-after", unusedAfter);
-        this.noticePeriod = positive("tuner.policy.removal.notice-period", noticePeriod);
+        this.removal = new RemovalRules(unusedAfter, noticePeriod);
+        this.store = store;
+        this.runs = runs;
+        this.decisions = decisions;
         MeterRegistry meters = registry == null ? new SimpleMeterRegistry() : registry;
         this.suggestedCount = step(meters, "suggested", "unused generated entries suggested for removal");
         this.withdrawnCount = step(meters, "withdrawn", "removals withdrawn because the entry was used again or left"
@@ -108,20 +94,12 @@ public class Removals {
                 .description("Removal suggestions by step (" + step + ": " + what + ")").register(registry);
     }
 
-    static Duration positive(String key, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + " must be a positive duration (e.g. 30d, 7d, 12h), got "
-                    + value);
-        }
-        return value;
-    }
-
     public Duration unusedAfter() {
-        return unusedAfter;
+        return removal.unusedAfter();
     }
 
     public Duration noticePeriod() {
-        return noticePeriod;
+        return removal.noticePeriod();
     }
 
     /** The id of the removal suggestion of one entry: like an addition's, over a CIDR text no addition can have. */
@@ -152,22 +130,11 @@ public class Removals {
     public Refresh refresh(String host) throws SQLException {
         TreeSet<String> instances = new TreeSet<>();
         try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement s = c.prepareStatement(CANDIDATES)) {
-                bind(s, host, null, 1);
-                s.setLong(5, unusedAfter.toSeconds());
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        instances.add(r.getString(1) + '\0' + r.getString(2));
-                    }
-                }
+            for (RemovalStore.Candidate k : store.candidates(c, host, null, removal.unusedAfter())) {
+                instances.add(k.host() + '\0' + k.instance());
             }
-            try (PreparedStatement s = c.prepareStatement(OPEN)) {
-                bind(s, host, null, 1);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        instances.add(r.getString(2) + '\0' + r.getString(3));
-                    }
-                }
+            for (RemovalStore.Open o : store.open(c, host, null)) {
+                instances.add(o.host() + '\0' + o.instance());
             }
         }
         int suggested = 0;
@@ -187,7 +154,7 @@ public class Removals {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Recomputation.lockInstance(c, host, instance);
+                runs.lock(c, host, instance);
                 int withdrawn = withdraw(c, host, instance);
                 int suggested = suggest(c, host, instance);
                 c.commit();
@@ -202,126 +169,41 @@ public class Removals {
     }
 
     /** Withdraws the open removals of an instance whose entry was used again or is no longer generated. */
-    private static int withdraw(Connection c, String host, String instance) throws SQLException {
-        List<Object[]> withdrawals = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(OPEN)) {
-            bind(s, host, instance, 1);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    UUID id = r.getObject(1, UUID.class);
-                    Instant unusedSince = instant(r, 5);
-                    Instant lastUsed = instant(r, 6);
-                    String target = r.getString(8);
-                    if (lastUsed != null && unusedSince != null && lastUsed.isAfter(unusedSince)) {
-                        withdrawals.add(new Object[] {id, "used again: the host reported its counter moving at "
-                                + lastUsed + " (" + r.getLong(7) + " packets); the entry stays"});
-                    } else if (target == null || !List.of("accepted", "exported", "merged", "deployed")
-                            .contains(target)) {
-                        withdrawals.add(new Object[] {id, "the entry is no longer in the generated file (its"
-                                + " addition is " + target + ")"});
-                    }
-                }
+    private int withdraw(Connection c, String host, String instance) throws SQLException {
+        int withdrawn = 0;
+        for (RemovalStore.Open o : store.open(c, host, instance)) {
+            Optional<String> why = removal.withdrawal(o.unusedSince(), o.lastUsed(), o.packets(), o.addition());
+            if (why.isEmpty()) {
+                continue;
             }
+            decisions.record(c, o.id(), null, DecisionOutcome.WITHDRAWN, ACTOR, why.get(), null);
+            store.withdraw(c, o.id());
+            LOG.infof("removal suggestion %s of %s/%s withdrawn: %s", ReviewIds.hex(o.id()), host, instance,
+                    why.get());
+            withdrawn++;
         }
-        for (Object[] w : withdrawals) {
-            UUID id = (UUID) w[0];
-            ReviewService.record(c, id, null, "withdrawn", ACTOR, (String) w[1], null);
-            try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE suggestion SET state = 'superseded', superseded_by = NULL, approved_by = '{}',
-                           approved_cidr = NULL, snoozed_until = NULL, announced_at = NULL, remove_after = NULL,
-                           updated_at = now(), version = version + 1
-                     WHERE id = ?""")) {
-                s.setObject(1, id);
-                s.executeUpdate();
-            }
-            LOG.infof("removal suggestion %s of %s/%s withdrawn: %s", ReviewIds.hex(id), host, instance, w[1]);
-        }
-        return withdrawals.size();
+        return withdrawn;
     }
 
     /** Suggests removing the unused generated entries of an instance; answers how many became pending. */
     private int suggest(Connection c, String host, String instance) throws SQLException {
-        record Candidate(String cidr, UUID addition, long packets, Instant lastUsed, Instant unusedSince) {
-        }
-        List<Candidate> candidates = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(CANDIDATES)) {
-            bind(s, host, instance, 1);
-            s.setLong(5, unusedAfter.toSeconds());
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    candidates.add(new Candidate(Cidrs.format(Cidrs.parse(r.getString(3))),
-                            r.getObject(4, UUID.class), r.getLong(5), instant(r, 6), instant(r, 7)));
-                }
-            }
-        }
-        Instant reopenHorizon = now(c).minus(rules.config().reopenAfter());
+        List<RemovalStore.Candidate> candidates = store.candidates(c, host, instance, removal.unusedAfter());
+        Instant now = JdbcValues.now(c);
+        RejectionMemory memory = rules.rejections();
         int suggested = 0;
-        for (Candidate k : candidates) {
-            UUID id = id(host, instance, k.cidr);
-            String state = null;
-            Instant rejectedAt = null;
-            try (PreparedStatement s = c.prepareStatement("""
-                    SELECT s.state, d.decided_at FROM suggestion s LEFT JOIN decision d ON d.id = s.rejected_decision
-                     WHERE s.id = ? FOR UPDATE OF s""")) {
-                s.setObject(1, id);
-                try (ResultSet r = s.executeQuery()) {
-                    if (r.next()) {
-                        state = r.getString(1);
-                        rejectedAt = instant(r, 2);
-                    }
-                }
-            }
-            if (state == null) {
-                try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                    s.setObject(1, id);
-                    s.setString(2, host);
-                    s.setString(3, instance);
-                    s.setString(4, k.cidr);
-                    s.setObject(5, k.addition);
-                    s.setLong(6, k.packets);
-                    s.setObject(7, time(k.lastUsed));
-                    s.setObject(8, time(k.unusedSince));
-                    s.executeUpdate();
-                }
+        for (RemovalStore.Candidate k : candidates) {
+            UUID id = id(host, instance, k.cidr());
+            RemovalStore.Existing existing = store.lock(c, id);
+            if (existing == null) {
+                store.insert(c, id, k);
                 suggested++;
                 continue;
             }
-            // pending, snoozed: the evidence is refreshed. superseded (withdrawn): unused for a whole window again.
-            // rejected: remembered until reopen-after. exported, merged, deployed: an earlier removal whose entry was
-            // accepted again since, so a new round. accepted: announced or about to be, left alone.
-            boolean reopen = switch (state) {
-                case "superseded", "exported", "merged", "deployed" -> true;
-                case "rejected" -> rejectedAt == null || rejectedAt.isBefore(reopenHorizon);
-                default -> false;
-            };
-            if (!reopen && !state.equals("pending") && !state.equals("snoozed")) {
+            boolean reopen = RemovalRules.reopens(existing.state(), existing.rejectedAt(), now, memory);
+            if (!RemovalRules.refreshed(existing.state(), reopen)) {
                 continue;
             }
-            try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE suggestion
-                       SET removes = ?, packets = ?, last_used = ?, unused_since = ?, updated_at = now(),
-                           state = CASE WHEN ? THEN 'pending' ELSE state END,
-                           pending_since = CASE WHEN ? THEN now() ELSE pending_since END,
-                           reopened = CASE WHEN ? THEN state = 'rejected' ELSE reopened END,
-                           approved_by = CASE WHEN ? THEN '{}' ELSE approved_by END,
-                           approved_cidr = CASE WHEN ? THEN NULL ELSE approved_cidr END,
-                           accepted_cidr = CASE WHEN ? THEN NULL ELSE accepted_cidr END,
-                           accepted_decision = CASE WHEN ? THEN NULL ELSE accepted_decision END,
-                           announced_at = CASE WHEN ? THEN NULL ELSE announced_at END,
-                           remove_after = CASE WHEN ? THEN NULL ELSE remove_after END,
-                           superseded_by = NULL, version = version + 1
-                     WHERE id = ?""")) {
-                int i = 1;
-                s.setObject(i++, k.addition);
-                s.setLong(i++, k.packets);
-                s.setObject(i++, time(k.lastUsed));
-                s.setObject(i++, time(k.unusedSince));
-                for (int j = 0; j < 9; j++) {
-                    s.setBoolean(i++, reopen);
-                }
-                s.setObject(i, id);
-                s.executeUpdate();
-            }
+            store.refresh(c, id, k, reopen);
             if (reopen) {
                 suggested++;
             }
@@ -343,30 +225,9 @@ public class Removals {
      * {@code hand-written} ones (the host allows them, the exporter did not write them: for manual removal only).
      */
     public List<UnusedEntry> unused(String host, String instance) throws SQLException {
-        List<UnusedEntry> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                SELECT h.host, h.instance, h.cidr::text, a.suggestion_id IS NOT NULL, h.packets, h.first_reported,
-                       h.last_used, coalesce(h.last_used, h.first_reported), r.id, r.state
-                  FROM host_allow_counter h
-                  LEFT JOIN accepted_entry a ON a.host = h.host AND a.instance = h.instance AND a.cidr = h.cidr
-                  LEFT JOIN suggestion r ON r.kind = 'remove' AND r.host = h.host AND r.instance = h.instance
-                                        AND r.cidr = h.cidr
-                 WHERE (?::text IS NULL OR h.host = ?) AND (?::text IS NULL OR h.instance = ?)
-                   AND coalesce(h.last_used, h.first_reported) <= now() - ? * interval '1 second'
-                 ORDER BY h.host, h.instance, family(h.cidr), h.cidr""")) {
-            bind(s, host, instance, 1);
-            s.setLong(5, unusedAfter.toSeconds());
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    boolean generated = r.getBoolean(4);
-                    out.add(new UnusedEntry(r.getString(1), r.getString(2), Cidrs.format(Cidrs.parse(r.getString(3))),
-                            generated ? "generated" : "hand-written", r.getLong(5), instant(r, 6), instant(r, 7),
-                            instant(r, 8), generated ? r.getObject(9, UUID.class) : null,
-                            generated ? r.getString(10) : null));
-                }
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return store.unused(c, host, instance, removal.unusedAfter());
         }
-        return out;
     }
 
     // ---------------------------------------------------------------------------------------- the exporter's
@@ -377,34 +238,15 @@ public class Removals {
                          boolean usedSince) {
         /** Announced, and the notice period is over: the file may drop the entry now. */
         public boolean due(Instant now) {
-            return announcedAt != null && removeAfter != null && !removeAfter.isAfter(now) && !usedSince;
+            return RemovalRules.due(announcedAt, removeAfter, usedSince, now);
         }
     }
 
     /** The accepted removals of a host whose entry is still in the generated file. */
     public List<Notice> notices(String host) throws SQLException {
-        List<Notice> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                SELECT r.id, r.instance, r.cidr::text, r.removes, d.actor, d.decided_at, d.comment, r.unused_since,
-                       r.announced_at, r.remove_after,
-                       coalesce(h.last_used > r.unused_since, false)
-                  FROM suggestion r
-                  JOIN decision d ON d.id = r.accepted_decision
-                  JOIN suggestion t ON t.id = r.removes AND t.state IN ('accepted', 'exported', 'merged', 'deployed')
-                  LEFT JOIN host_allow_counter h ON h.host = r.host AND h.instance = r.instance AND h.cidr = r.cidr
-                 WHERE r.host = ? AND r.kind = 'remove' AND r.state = 'accepted'
-                 ORDER BY r.instance, family(r.cidr), r.cidr""")) {
-            s.setString(1, host);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(new Notice(r.getObject(1, UUID.class), r.getString(2),
-                            Cidrs.format(Cidrs.parse(r.getString(3))), r.getObject(4, UUID.class), r.getString(5),
-                            instant(r, 6), r.getString(7), instant(r, 8), instant(r, 9), instant(r, 10),
-                            r.getBoolean(11)));
-                }
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return store.notices(c, host);
         }
-        return out;
     }
 
     /** Records that the announcement of these removals reached the host's branch: the notice period runs. */
@@ -412,13 +254,8 @@ public class Removals {
         if (ids.isEmpty()) {
             return 0;
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                UPDATE suggestion SET announced_at = now(), remove_after = ?, updated_at = now(),
-                       version = version + 1
-                 WHERE id = ANY (?) AND kind = 'remove' AND state = 'accepted' AND announced_at IS NULL""")) {
-            s.setObject(1, time(removeAfter));
-            s.setArray(2, c.createArrayOf("uuid", ids.toArray()));
-            int n = s.executeUpdate();
+        try (Connection c = dataSource.getConnection()) {
+            int n = store.markAnnounced(c, ids, removeAfter);
             announcedCount.increment(n);
             return n;
         }
@@ -435,34 +272,13 @@ public class Removals {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                int n;
-                try (PreparedStatement s = c.prepareStatement("""
-                        UPDATE suggestion t SET state = 'removed', updated_at = now(), version = t.version + 1
-                          FROM suggestion r
-                         WHERE r.id = ANY (?) AND r.kind = 'remove' AND r.state = 'accepted' AND t.id = r.removes
-                           AND t.state IN ('accepted', 'exported', 'merged', 'deployed')""")) {
-                    s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-                    s.executeUpdate();
-                }
-                try (PreparedStatement s = c.prepareStatement("""
-                        UPDATE suggestion SET state = 'exported', updated_at = now(), version = version + 1
-                         WHERE id = ANY (?) AND kind = 'remove' AND state = 'accepted'
-                        RETURNING host, instance""")) {
-                    s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-                    List<String[]> touched = new ArrayList<>();
-                    try (ResultSet r = s.executeQuery()) {
-                        while (r.next()) {
-                            touched.add(new String[] {r.getString(1), r.getString(2)});
-                        }
-                    }
-                    n = touched.size();
-                    for (String[] t : touched) {
-                        Recomputation.markStale(c, t[0], t[1]);
-                    }
+                List<SuggestionStore.Owner> touched = store.markRemoved(c, ids);
+                for (SuggestionStore.Owner t : touched) {
+                    runs.markStale(c, t.host(), t.instance());
                 }
                 c.commit();
-                removedCount.increment(n);
-                return n;
+                removedCount.increment(touched.size());
+                return touched.size();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -470,30 +286,5 @@ public class Removals {
                 c.setAutoCommit(true);
             }
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------- internals
-
-    private static void bind(PreparedStatement s, String host, String instance, int from) throws SQLException {
-        s.setString(from, host);
-        s.setString(from + 1, host);
-        s.setString(from + 2, instance);
-        s.setString(from + 3, instance);
-    }
-
-    private static Instant now(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT now()"); ResultSet r = s.executeQuery()) {
-            r.next();
-            return r.getObject(1, OffsetDateTime.class).toInstant();
-        }
-    }
-
-    private static OffsetDateTime time(Instant t) {
-        return t == null ? null : OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet r, int column) throws SQLException {
-        OffsetDateTime t = r.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 }

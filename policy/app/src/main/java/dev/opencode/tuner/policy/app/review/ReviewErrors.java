@@ -2,6 +2,7 @@ package dev.opencode.tuner.policy.app.review;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import dev.opencode.tuner.review.Refusal;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.stream.Collectors;
@@ -57,6 +58,18 @@ public final class ReviewErrors {
 
     public static Failure unprocessable(String field, String message) {
         return new Failure(422, field, field + ": " + message, null);
+    }
+
+    /**
+     * The failure of a rule's refusal: 400 (malformed), 409 with the suggestion's current state (conflict), 422
+     * (refused).
+     */
+    public static Failure of(Refusal refusal, ReviewViews.ReviewSuggestion current) {
+        return switch (refusal.kind()) {
+            case MALFORMED -> badRequest(refusal.field(), refusal.message());
+            case CONFLICT -> conflict(refusal.message(), current);
+            case REFUSED -> unprocessable(refusal.field(), refusal.message());
+        };
     }
 
     /** Maps the review's failures; registered globally, but only this package throws them. */

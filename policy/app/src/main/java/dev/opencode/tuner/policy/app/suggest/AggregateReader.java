@@ -1,5 +1,7 @@
 package dev.opencode.tuner.policy.app.suggest;
 
+import static dev.opencode.tuner.policy.app.JdbcValues.instant;
+
 import dev.opencode.tuner.suggest.DestinationStats;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import java.sql.Connection;
@@ -7,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -138,11 +139,6 @@ public final class AggregateReader {
 
     private static String key(String host, String instance) {
         return host + '\0' + instance;
-    }
-
-    private static Instant instant(ResultSet r, int column) throws SQLException {
-        OffsetDateTime t = r.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 
     private static <T> List<T> list(ResultSet r, int column, Class<T> type) throws SQLException {
