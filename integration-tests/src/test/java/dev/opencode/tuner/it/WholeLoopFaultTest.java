@@ -67,8 +67,12 @@ class WholeLoopFaultTest {
     private static final String HOST = "web-1";
     /** The host's blocked-event topic, which only its collector's account may write. */
     private static final String TOPIC = HostTopics.topic(TunerTopics.defaults().blocked(), HOST);
-    /** Instances per scenario: {@code <scenario>-0} to {@code <scenario>-3}. */
-    private static final int INSTANCES = 4;
+    /**
+     * Instances per scenario: {@code <scenario>-0} to {@code <scenario>-7}. Every event has its own destination and
+     * the policy service aggregates at most 10,000 destinations per instance (more are counted as overflow), so a
+     * scenario may write up to 80,000 events: the policy kill's four bursts of 12,000 need more than four instances.
+     */
+    private static final int INSTANCES = 8;
 
     private Path root;
     private Path state;
@@ -118,9 +122,13 @@ class WholeLoopFaultTest {
         String scenario = "loop-collector-kill";
         double producedBefore = metric("collector", "tuner_collector_blocked_produced_total");
         double duplicatesBefore = metric("policy", "tuner_policy_events_duplicates_total");
-        // Kill it while it produces: records sent and not yet acknowledged, the cursor behind what Kafka has. Records
-        // are in flight only while the burst is sent, which slow polls were seen to miss altogether: the scrapes go
-        // over one kept connection to the address looked up once (Stack.status checks every part's health).
+        // Kill it while it produces: records sent and not yet acknowledged, the cursor behind what Kafka has. Left to
+        // scheduling, records are in flight only for moments that polls on a loaded machine were seen to miss for
+        // minutes. So once the burst is being acknowledged, the broker is paused (SIGSTOP): what the collector sends
+        // from then on stays unacknowledged (for up to the 6 s delivery timeout), the kill lands on records surely in
+        // flight, and the broker goes on (SIGCONT) once the collector is dead. Without faults, neither happens.
+        long broker = part("kafka").pid();
+        java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
         double[] atKill;
         try (ServiceMetrics.Poller collector = new ServiceMetrics.Poller(part("collector").managementAddress())) {
             atKill = awaitThenKill(scenario, "collector", () -> {
@@ -128,8 +136,17 @@ class WholeLoopFaultTest {
                 double inFlight = ServiceMetrics.sum(scrape, "tuner_collector_in_flight");
                 double produced = ServiceMetrics.sum(scrape, "tuner_collector_blocked_produced_total")
                         - producedBefore;
+                if (produced > 0 && !WITHOUT_FAULTS && !paused.get()) {
+                    signal(broker, "STOP");
+                    paused.set(true);
+                    return null; // the next scrape sees what was sent since
+                }
                 return inFlight > 0 && produced > 0 ? new double[] {inFlight, produced} : null;
             });
+        } finally {
+            if (paused.get()) {
+                signal(broker, "CONT");
+            }
         }
         Stack.up(state, options); // as a supervisor would: the collector resumes after its saved cursor
         assertThat(atKill[1]).as("killed in the middle of the burst").isLessThan(BURST);
@@ -484,6 +501,11 @@ class WholeLoopFaultTest {
         }
         burst.join();
         return seen;
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor())
+                .as("kill -%s %d", signal, pid).isZero();
     }
 
     /** A check that may throw (HTTP, files). */
