@@ -61,9 +61,9 @@ class ClosedLoopTest {
     private static Path root;
     private static Path state;
     private static Path repo;
-    private static Process journald;
+    private static KernelLogging logging;
+    private static NetnsPair net;
     private static Process listener;
-    private static String oldLogAllNetns;
     private static FakeForge forge;
     private static Path bare;
     private static String host;
@@ -79,25 +79,9 @@ class ClosedLoopTest {
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         state = root.resolve("state");
         host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip(); // journald's _HOSTNAME
-        if (ProcessHandle.allProcesses().noneMatch(p -> p.info().command().orElse("").endsWith("/systemd-journald"))) {
-            Files.deleteIfExists(Path.of("/run/systemd/journal/socket"));
-            journald = new ProcessBuilder("/lib/systemd/systemd-journald").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            await("journald's socket", Duration.ofSeconds(10),
-                    () -> Files.exists(Path.of("/run/systemd/journal/socket")));
-        }
+        logging = KernelLogging.start();
         Sh.ok("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER);
-        oldLogAllNetns = Files.readString(Path.of("/proc/sys/net/netfilter/nf_log_all_netns")).strip();
-        Sh.ok("sysctl", "-qw", "net.netfilter.nf_log_all_netns=1");
-        Sh.ok("ip", "netns", "add", CLIENT);
-        Sh.ok("ip", "netns", "add", PEER);
-        Sh.ok("ip", "link", "add", "lc" + SUFFIX, "netns", CLIENT, "type", "veth", "peer", "name", "lp" + SUFFIX,
-                "netns", PEER);
-        Sh.ok("ip", "-n", CLIENT, "addr", "add", NET + ".1/24", "dev", "lc" + SUFFIX);
-        Sh.ok("ip", "-n", PEER, "addr", "add", PEER4 + "/24", "dev", "lp" + SUFFIX);
-        Sh.ok("ip", "-n", CLIENT, "link", "set", "lc" + SUFFIX, "up");
-        Sh.ok("ip", "-n", PEER, "link", "set", "lp" + SUFFIX, "up");
-        Sh.ok("ip", "-n", CLIENT, "link", "set", "lo", "up");
+        net = new NetnsPair(CLIENT, PEER, "lc" + SUFFIX, "lp" + SUFFIX, List.of(NET + ".1/24"), List.of(PEER4 + "/24"));
         listener = new ProcessBuilder("ip", "netns", "exec", PEER, "python3", "-m", "http.server", "8443", "--bind",
                 PEER4).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         loadRuleset(List.of(BASE));
@@ -148,15 +132,12 @@ class ClosedLoopTest {
         if (listener != null) {
             listener.destroy();
         }
-        Sh.quietly("ip", "netns", "del", CLIENT);
-        Sh.quietly("ip", "netns", "del", PEER);
-        Sh.quietly("userdel", USER);
-        if (oldLogAllNetns != null) {
-            Sh.quietly("sysctl", "-qw", "net.netfilter.nf_log_all_netns=" + oldLogAllNetns);
+        if (net != null) {
+            net.close();
         }
-        if (journald != null) {
-            journald.destroy();
-            journald.waitFor();
+        Sh.quietly("userdel", USER);
+        if (logging != null) {
+            logging.close();
         }
     }
 
@@ -328,16 +309,5 @@ class ClosedLoopTest {
         }
         throw new AssertionError("timed out after " + WAIT + " waiting for " + what + "; logs in "
                 + state.resolve("logs"));
-    }
-
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }

@@ -42,8 +42,8 @@ class LiveKernelLogTest {
     private static final String SPOOFED_DST = "203.0.113.9";
     private static final String OTHER_USERS_DST = "10.251.7.3";
 
-    private static Process journald;
-    private static String oldLogAllNetns;
+    private static KernelLogging logging;
+    private static NetnsPair net;
     private static Instant start;
 
     @BeforeAll
@@ -51,37 +51,12 @@ class LiveKernelLogTest {
         assertThat(Sh.isRoot()).as("the live kernel-log test needs root (network namespaces, nftables, journald)")
                 .isTrue();
         start = Instant.now().minusSeconds(1);
-        boolean running = ProcessHandle.allProcesses()
-                .anyMatch(p -> p.info().command().orElse("").endsWith("/systemd-journald"));
-        if (!running) {
-            // No journald on this machine (a container or CI VM): run the real one, standalone. A stale socket
-            // left by an earlier one would make clients fail, so wait for the new process to own it.
-            Files.deleteIfExists(Path.of("/run/systemd/journal/socket"));
-            journald = new ProcessBuilder("/lib/systemd/systemd-journald")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!Files.exists(Path.of("/run/systemd/journal/socket")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(Path.of("/run/systemd/journal/socket")).as("journald socket").exists();
-        }
+        logging = KernelLogging.start();
         // The instance user, as the NixOS module creates it: lines of the local journal must carry its uid.
         Sh.ok("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "opencode-" + INSTANCE);
         uid = Integer.parseInt(Sh.ok("id", "-u", "opencode-" + INSTANCE).strip());
-        oldLogAllNetns = Files.readString(Path.of("/proc/sys/net/netfilter/nf_log_all_netns")).strip();
-        Sh.ok("sysctl", "-qw", "net.netfilter.nf_log_all_netns=1");
-        Sh.ok("ip", "netns", "add", CLIENT);
-        Sh.ok("ip", "netns", "add", PEER);
-        Sh.ok("ip", "link", "add", "tv" + SUFFIX, "netns", CLIENT, "type", "veth", "peer", "name", "tp" + SUFFIX,
-                "netns", PEER);
-        Sh.ok("ip", "-n", CLIENT, "addr", "add", "10.251.7.1/24", "dev", "tv" + SUFFIX);
-        Sh.ok("ip", "-n", PEER, "addr", "add", PEER4 + "/24", "dev", "tp" + SUFFIX);
-        Sh.ok("ip", "-n", PEER, "addr", "add", OTHER_USERS_DST + "/24", "dev", "tp" + SUFFIX);
-        Sh.ok("ip", "-n", CLIENT, "-6", "addr", "add", "fd00:251:7::1/64", "dev", "tv" + SUFFIX, "nodad");
-        Sh.ok("ip", "-n", PEER, "-6", "addr", "add", PEER6 + "/64", "dev", "tp" + SUFFIX, "nodad");
-        Sh.ok("ip", "-n", CLIENT, "link", "set", "tv" + SUFFIX, "up");
-        Sh.ok("ip", "-n", PEER, "link", "set", "tp" + SUFFIX, "up");
-        Sh.ok("ip", "-n", CLIENT, "link", "set", "lo", "up");
+        net = new NetnsPair(CLIENT, PEER, "tv" + SUFFIX, "tp" + SUFFIX, List.of("10.251.7.1/24", "fd00:251:7::1/64"),
+                List.of(PEER4 + "/24", OTHER_USERS_DST + "/24", PEER6 + "/64"));
         Sh.okWithInput("""
                 table inet tunerlive {
                   chain output {
@@ -97,14 +72,11 @@ class LiveKernelLogTest {
     @AfterAll
     static void tearDown() throws Exception {
         Sh.quietly("userdel", "opencode-" + INSTANCE);
-        Sh.quietly("ip", "netns", "del", CLIENT);
-        Sh.quietly("ip", "netns", "del", PEER);
-        if (oldLogAllNetns != null) {
-            Sh.quietly("sysctl", "-qw", "net.netfilter.nf_log_all_netns=" + oldLogAllNetns);
+        if (net != null) {
+            net.close();
         }
-        if (journald != null) {
-            journald.destroy();
-            journald.waitFor();
+        if (logging != null) {
+            logging.close();
         }
     }
 
@@ -207,14 +179,12 @@ class LiveKernelLogTest {
                     except OSError: pass
                     """.formatted(PEER4);
         }
-        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
-                "/usr/bin/python3", "-c", python);
+        net.pythonAs(user, python);
     }
 
     /** Another user's connection, logged by the kernel with the instance's prefix: a forged kernel line. */
     private static void connectAsOtherUser() {
-        Sh.ok("ip", "netns", "exec", CLIENT, "setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID,
-                "--clear-groups", "/usr/bin/python3", "-c", """
+        net.pythonAs(OTHER_UID, """
                 import socket
                 s = socket.socket(); s.settimeout(0.3)
                 try: s.connect(("%s", 4444))

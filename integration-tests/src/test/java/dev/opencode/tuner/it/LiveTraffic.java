@@ -2,16 +2,15 @@ package dev.opencode.tuner.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Real blocked egress for end-to-end tests, set up as LiveKernelLogTest does: a journald (standalone when none runs),
- * an instance user {@code opencode-<instance>}, and nftables in a client network namespace that drops and logs that
- * user's connections with the instance's prefix and {@code flags skuid}. Needs root. Close it to remove everything.
+ * Real blocked egress for end-to-end tests: a journald (standalone when none runs) with kernel logging from every
+ * namespace, an instance user {@code opencode-<instance>}, and nftables in a client network namespace that drops and
+ * logs that user's connections with the instance's prefix and {@code flags skuid}. Needs root. Close it to remove
+ * everything.
  */
 final class LiveTraffic implements AutoCloseable {
     private final String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1000, 9999));
@@ -23,41 +22,20 @@ final class LiveTraffic implements AutoCloseable {
     final List<String> destinations4 = List.of("10.252.7.2", "10.252.7.3", "10.252.7.4", "10.252.7.5");
     final String destination6 = "fd00:252:7::2";
     private final int uid;
-    private Process journald;
-    private final String oldLogAllNetns;
+    private final KernelLogging logging;
+    private final NetnsPair net;
 
     LiveTraffic(String instancePrefix) throws Exception {
         assertThat(Sh.isRoot()).as("live traffic needs root (network namespaces, nftables, journald)").isTrue();
         instance = instancePrefix + suffix;
-        boolean running = ProcessHandle.allProcesses()
-                .anyMatch(p -> p.info().command().orElse("").endsWith("/systemd-journald"));
-        if (!running) {
-            Files.deleteIfExists(Path.of("/run/systemd/journal/socket"));
-            journald = new ProcessBuilder("/lib/systemd/systemd-journald")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!Files.exists(Path.of("/run/systemd/journal/socket")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(Path.of("/run/systemd/journal/socket")).as("journald socket").exists();
-        }
+        logging = KernelLogging.start();
         Sh.ok("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "opencode-" + instance);
         uid = Integer.parseInt(Sh.ok("id", "-u", "opencode-" + instance).strip());
-        oldLogAllNetns = Files.readString(Path.of("/proc/sys/net/netfilter/nf_log_all_netns")).strip();
-        Sh.ok("sysctl", "-qw", "net.netfilter.nf_log_all_netns=1");
-        Sh.ok("ip", "netns", "add", client);
-        Sh.ok("ip", "netns", "add", peer);
-        Sh.ok("ip", "link", "add", "mv" + suffix, "netns", client, "type", "veth", "peer", "name", "mp" + suffix,
-                "netns", peer);
-        Sh.ok("ip", "-n", client, "addr", "add", "10.252.7.1/24", "dev", "mv" + suffix);
-        for (String d : destinations4) {
-            Sh.ok("ip", "-n", peer, "addr", "add", d + "/24", "dev", "mp" + suffix);
-        }
-        Sh.ok("ip", "-n", client, "-6", "addr", "add", "fd00:252:7::1/64", "dev", "mv" + suffix, "nodad");
-        Sh.ok("ip", "-n", peer, "-6", "addr", "add", destination6 + "/64", "dev", "mp" + suffix, "nodad");
-        Sh.ok("ip", "-n", client, "link", "set", "mv" + suffix, "up");
-        Sh.ok("ip", "-n", peer, "link", "set", "mp" + suffix, "up");
-        Sh.ok("ip", "-n", client, "link", "set", "lo", "up");
+        List<String> peerAddresses = new ArrayList<>();
+        destinations4.forEach(d -> peerAddresses.add(d + "/24"));
+        peerAddresses.add(destination6 + "/64");
+        net = new NetnsPair(client, peer, "mv" + suffix, "mp" + suffix, List.of("10.252.7.1/24", "fd00:252:7::1/64"),
+                peerAddresses);
         Sh.okWithInput("""
                 table inet tunermon {
                   chain output {
@@ -83,8 +61,7 @@ final class LiveTraffic implements AutoCloseable {
                     try: s.connect(addr)
                     except OSError: pass
                 """.formatted(targets);
-        Sh.ok("ip", "netns", "exec", client, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                "/usr/bin/python3", "-c", python);
+        net.pythonAs(uid, python);
     }
 
     /**
@@ -102,21 +79,13 @@ final class LiveTraffic implements AutoCloseable {
                     try: s.connect(("10.252.7.%%d" %% i, 443))
                     except OSError: pass
                 """.formatted(count);
-        Sh.ok("ip", "netns", "exec", client, "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                "/usr/bin/python3", "-c", python);
+        net.pythonAs(uid, python);
     }
 
     @Override
     public void close() throws Exception {
         Sh.quietly("userdel", "opencode-" + instance);
-        Sh.quietly("ip", "netns", "del", client);
-        Sh.quietly("ip", "netns", "del", peer);
-        if (oldLogAllNetns != null) {
-            Sh.quietly("sysctl", "-qw", "net.netfilter.nf_log_all_netns=" + oldLogAllNetns);
-        }
-        if (journald != null) {
-            journald.destroy();
-            journald.waitFor();
-        }
+        net.close();
+        logging.close();
     }
 }

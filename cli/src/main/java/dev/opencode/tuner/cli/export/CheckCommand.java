@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.DenyOption;
 import dev.opencode.tuner.cli.nix.AllowlistModules;
 import dev.opencode.tuner.suggest.Cidrs;
 import dev.opencode.tuner.suggest.Denylist;
+import dev.opencode.tuner.suggest.SuggestionPolicy;
 import inet.ipaddr.IPAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,12 +46,13 @@ public final class CheckCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE.nix", arity = "1..*", description = "Allowlist modules to check.")
     List<Path> files;
 
-    @Option(names = "--max-prefix4", paramLabel = "LEN", defaultValue = "16",
-            description = "The broadest IPv4 entry allowed: a prefix shorter than LEN is a finding (default: 16, 0..32).")
+    @Option(names = "--max-prefix4", paramLabel = "LEN", defaultValue = "" + SuggestionPolicy.BROADEST_PREFIX4,
+            description = "The broadest IPv4 entry allowed: a prefix shorter than LEN is a finding (default: "
+                    + "${DEFAULT-VALUE}, 0..32).")
     int maxPrefix4;
 
-    @Option(names = "--max-prefix6", paramLabel = "LEN", defaultValue = "48",
-            description = "The broadest IPv6 entry allowed (default: 48, 0..128).")
+    @Option(names = "--max-prefix6", paramLabel = "LEN", defaultValue = "" + SuggestionPolicy.BROADEST_PREFIX6,
+            description = "The broadest IPv6 entry allowed (default: ${DEFAULT-VALUE}, 0..128).")
     int maxPrefix6;
 
     @Option(names = "--deny", paramLabel = "CIDR",
@@ -65,14 +68,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (maxPrefix6 < 0 || maxPrefix6 > 128) {
             throw CliException.usage("--max-prefix6: " + maxPrefix6 + " is not a prefix length: use 0..128");
         }
-        Denylist denylist = Denylist.defaults();
-        for (String cidr : deny == null ? List.<String>of() : deny) {
-            try {
-                denylist = denylist.plus(Cidrs.format(Cidrs.parse(cidr)), "on the --deny list");
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("--deny: " + e.getMessage());
-            }
-        }
+        Denylist denylist = DenyOption.denylist(deny);
         for (Path file : files) {
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw CliException.usage(file + " is not a readable file: give the allowlist modules to check");

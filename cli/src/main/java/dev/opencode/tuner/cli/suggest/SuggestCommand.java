@@ -4,13 +4,13 @@ import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.DenyOption;
 import dev.opencode.tuner.cli.Terminal;
 import dev.opencode.tuner.journal.JournalException;
 import dev.opencode.tuner.nix.AllowlistRenderer;
 import dev.opencode.tuner.suggest.Aggregator;
 import dev.opencode.tuner.suggest.Allowlist;
 import dev.opencode.tuner.suggest.CidrSuggester;
-import dev.opencode.tuner.suggest.Cidrs;
 import dev.opencode.tuner.suggest.Denylist;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
@@ -82,21 +82,22 @@ public final class SuggestCommand implements Callable<Integer> {
                     + "what it allows is not suggested again. Needs nix-instantiate.")
     Path allowlist;
 
-    @Option(names = "--min-addresses", paramLabel = "N", defaultValue = "4",
+    // The engine's defaults, one number each: picocli takes a constant String, and "" + a constant is one.
+    @Option(names = "--min-addresses", paramLabel = "N", defaultValue = "" + SuggestionPolicy.DEFAULT_MIN_ADDRESSES,
             description = "Distinct destinations in one group prefix that make the group suggested (default ${DEFAULT-VALUE}).")
     int minAddresses;
 
-    @Option(names = "--max-destinations", paramLabel = "N", defaultValue = "10000",
+    @Option(names = "--max-destinations", paramLabel = "N", defaultValue = "" + Aggregator.DEFAULT_MAX_DESTINATIONS,
             description = "Distinct destinations kept per instance, so that memory stays bounded whatever the input;"
                     + " events to further destinations are counted as overflow and reported"
                     + " (default ${DEFAULT-VALUE}).")
     int maxDestinations;
 
-    @Option(names = "--prefix4", paramLabel = "LEN", defaultValue = "24",
+    @Option(names = "--prefix4", paramLabel = "LEN", defaultValue = "" + SuggestionPolicy.DEFAULT_PREFIX4,
             description = "IPv4 group prefix length, 16..32 (default ${DEFAULT-VALUE}).")
     int prefix4;
 
-    @Option(names = "--prefix6", paramLabel = "LEN", defaultValue = "64",
+    @Option(names = "--prefix6", paramLabel = "LEN", defaultValue = "" + SuggestionPolicy.DEFAULT_PREFIX6,
             description = "IPv6 group prefix length, 48..128 (default ${DEFAULT-VALUE}).")
     int prefix6;
 
@@ -217,16 +218,7 @@ public final class SuggestCommand implements Callable<Integer> {
     }
 
     private SuggestionPolicy policy() {
-        Denylist denylist = Denylist.defaults();
-        if (deny != null) {
-            for (String cidr : deny) {
-                try {
-                    denylist = denylist.plus(Cidrs.format(Cidrs.parse(cidr)), "on the --deny list");
-                } catch (IllegalArgumentException e) {
-                    throw CliException.usage("--deny: " + e.getMessage());
-                }
-            }
-        }
+        Denylist denylist = DenyOption.denylist(deny);
         try {
             return new SuggestionPolicy(minAddresses, prefix4, prefix6, denylist);
         } catch (IllegalArgumentException e) {

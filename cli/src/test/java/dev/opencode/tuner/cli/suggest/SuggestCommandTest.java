@@ -11,6 +11,7 @@ import dev.opencode.tuner.blocked.JournalEntries;
 import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.journal.Journal;
 import dev.opencode.tuner.journal.JournalFixture;
+import dev.opencode.tuner.nix.NixInstantiate;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -497,17 +498,12 @@ class SuggestCommandTest {
         assertThat(root.at("/skipped/overflow").asLong()).isEqualTo(990_000);
     }
 
+    /** The module's value as compact JSON, evaluated by the real nix-instantiate. */
     static String evalNix(String module) throws Exception {
         Path file = Files.createTempFile("allow", ".nix");
         try {
             Files.writeString(file, module);
-            Process p = new ProcessBuilder("nix-instantiate", "--store", "dummy://", "--eval", "--strict", "--json",
-                    "--expr",
-                    "import " + file + " { }").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).strip();
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(out).isZero();
-            return out;
+            return NixInstantiate.evalImport(file).toString();
         } finally {
             Files.deleteIfExists(file);
         }

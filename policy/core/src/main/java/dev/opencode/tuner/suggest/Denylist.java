@@ -49,6 +49,25 @@ public final class Denylist {
 
     /** Link-local and cloud metadata, loopback, "this network", multicast, broadcast and their IPv6 twins. */
     public static Denylist defaults() {
+        return new Denylist(builtIn());
+    }
+
+    /**
+     * The built-in entries and the operator's {@code cidrs} (any spelling {@link Cidrs#parse} takes, kept canonical),
+     * each of those with {@code reason}.
+     *
+     * @throws IllegalArgumentException with the parser's message for the first of {@code cidrs} that is not a CIDR;
+     *         the caller adds the flag or key it came from
+     */
+    public static Denylist defaultsPlus(List<String> cidrs, String reason) {
+        List<Entry> e = builtIn();
+        for (String cidr : cidrs) {
+            add(e, Cidrs.format(Cidrs.parse(cidr)), reason);
+        }
+        return new Denylist(e);
+    }
+
+    private static List<Entry> builtIn() {
         List<Entry> e = new ArrayList<>();
         add(e, "0.0.0.0/8", "'this network' (0.0.0.0/8) is not a destination");
         add(e, "127.0.0.0/8", "loopback: the egress policy always accepts it, never list it");
@@ -63,7 +82,7 @@ public final class Denylist {
         add(e, "fe80::/10", "IPv6 link-local");
         add(e, "fd00:ec2::254/128", "AWS instance metadata (IPv6)");
         add(e, "ff00::/8", "IPv6 multicast");
-        return new Denylist(e);
+        return e;
     }
 
     public static Denylist empty() {

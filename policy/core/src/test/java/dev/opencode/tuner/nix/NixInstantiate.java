@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  * default one, which fails for a user who cannot write {@code /nix/var} ("getting status of
  * /nix/var/nix/daemon-socket/socket: Permission denied"). The dummy store also keeps tests from writing to
  * {@code /nix} when they run as root. ({@code --readonly-mode} does not help: it still opens the daemon socket.)
+ *
+ * <p>Shared with the export and CLI tests through this module's test jar.
  */
-final class NixInstantiate {
+public final class NixInstantiate {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Path BINARY = find();
 
@@ -59,12 +61,12 @@ final class NixInstantiate {
     }
 
     /** {@code nix-instantiate --parse}: fails with Nix's message when the file is not valid Nix. */
-    static void parse(Path file) {
+    public static void parse(Path file) {
         run(List.of("--parse", file.toString()));
     }
 
     /** The JSON value of {@code import file {}}, forced deeply. */
-    static JsonNode evalImport(Path file) {
+    public static JsonNode evalImport(Path file) {
         String json = run(List.of("--eval", "--strict", "--json", "--argstr", "file", file.toString(),
                 "-E", "{ file }: import file { }"));
         try {

@@ -3,6 +3,7 @@ package dev.opencode.tuner.suggest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +18,24 @@ class SuggestionPolicyTest {
         assertThat(p.groupPrefix(6)).isEqualTo(64);
         assertThat(p.denylist().entries()).extracting(Denylist.Entry::cidr)
                 .contains("169.254.0.0/16", "127.0.0.0/8", "224.0.0.0/4", "fe80::/10", "::1/128", "ff00::/8");
+    }
+
+    @Test
+    void theOperatorsDenyEntriesJoinTheBuiltInOnesCanonicallyWithTheirReason() {
+        Denylist d = Denylist.defaultsPlus(List.of("10.9.9.7", " 2001:db8::/48 "), "on the --deny list");
+
+        assertThat(d.entries()).hasSize(Denylist.defaults().entries().size() + 2);
+        assertThat(d.containing(Cidrs.parse("10.9.9.7"))).map(Denylist.Entry::cidr).hasValue("10.9.9.7/32");
+        assertThat(d.containing(Cidrs.parse("2001:db8::1"))).map(Denylist.Entry::reason)
+                .hasValue("on the --deny list");
+        assertThat(d.containing(Cidrs.parse("169.254.169.254"))).isPresent();
+    }
+
+    @Test
+    void aDenyEntryThatIsNoCidrFailsWithTheParsersMessage() {
+        assertThatThrownBy(() -> Denylist.defaultsPlus(List.of("10.0.0.0/8", "10.0.0.1/8"), "r"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'10.0.0.1/8' has host bits set: did you mean 10.0.0.0/8?");
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.export.ExportPlan.Change;
 import dev.opencode.tuner.export.Remotes.Person;
+import dev.opencode.tuner.nix.NixInstantiate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.export.forge.ForgeKind;
 import dev.opencode.tuner.export.forge.PullRequestBody;
+import dev.opencode.tuner.nix.NixInstantiate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -2,10 +2,8 @@ package dev.opencode.tuner.export.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.opencode.tuner.export.ExportException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
  * GitHub REST (also GitHub Enterprise Server), https://docs.github.com/rest/pulls/pulls:
@@ -18,44 +16,23 @@ import java.util.Optional;
  * <li>{@code PATCH /repos/{owner}/{repo}/pulls/{pull_number}} with {@code {title, body}}: 200 and the pull request.</li>
  * </ul>
  */
-final class GitHubForge implements Forge {
-    private final ForgeHttp http;
+final class GitHubForge extends RestForge {
+    private static final int PAGE = 100;
     private final String owner;
-    private final String path;
 
     GitHubForge(ForgeHttp http, String repository) {
-        this.http = http;
-        String[] parts = Forge.ownerAndName(repository);
-        this.owner = parts[0];
-        this.path = "/repos/" + parts[0] + "/" + parts[1] + "/pulls";
+        this(http, Forge.ownerAndName(repository));
+    }
+
+    private GitHubForge(ForgeHttp http, String[] ownerAndName) {
+        super(http, "/repos/" + ownerAndName[0] + "/" + ownerAndName[1] + "/pulls", PAGE, 1);
+        this.owner = ownerAndName[0];
     }
 
     @Override
-    public ForgeKind kind() {
-        return ForgeKind.GITHUB;
-    }
-
-    @Override
-    public Optional<PullRequest> find(String branch) {
-        JsonNode list = http.call("GET", path + "?state=all&per_page=100&head="
-                + URLEncoder.encode(owner + ":" + branch, StandardCharsets.UTF_8), null, 200);
-        if (!list.isArray()) {
-            throw new ExportException("github GET " + path + " answered no array");
-        }
-        PullRequest newest = null;
-        for (JsonNode node : list) {
-            PullRequest pr = read(node);
-            if (!branch.equals(pr.branch())) {
-                continue;
-            }
-            if (pr.state() == PullRequest.State.OPEN) {
-                return Optional.of(pr);
-            }
-            if (newest == null || pr.number() > newest.number()) {
-                newest = pr;
-            }
-        }
-        return Optional.ofNullable(newest);
+    String listQuery(String branch, int page) {
+        return "?state=all&per_page=" + PAGE + "&head="
+                + URLEncoder.encode(owner + ":" + branch, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -70,11 +47,8 @@ final class GitHubForge implements Forge {
         return read(http.call("PATCH", path + "/" + pullRequest.number(), request, 200));
     }
 
-    static PullRequest read(JsonNode node) {
-        String state = ForgeHttp.text(node, "state");
-        PullRequest.State s = "open".equals(state) ? PullRequest.State.OPEN
-                : ForgeHttp.text(node, "merged_at") != null ? PullRequest.State.MERGED : PullRequest.State.CLOSED;
-        return new PullRequest(node.path("number").asLong(), ForgeHttp.text(node, "html_url"), s,
-                node.path("head").path("ref").asText(null), ForgeHttp.text(node, "title"), ForgeHttp.text(node, "body"));
+    @Override
+    PullRequest read(JsonNode node) {
+        return githubShaped(node, ForgeHttp.text(node, "merged_at") != null);
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.export.ExportException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
  * GitLab merge requests API v4 (https://docs.gitlab.com/api/merge_requests/); {@code :id} is the URL-encoded
@@ -19,45 +18,25 @@ import java.util.Optional;
  * <li>{@code PUT /projects/:id/merge_requests/:merge_request_iid} with {@code {title, description}}: 200.</li>
  * </ul>
  */
-final class GitLabForge implements Forge {
-    private final ForgeHttp http;
-    private final String path;
+final class GitLabForge extends RestForge {
+    private static final int PAGE = 100;
 
     GitLabForge(ForgeHttp http, String project) {
-        this.http = http;
+        super(http, "/projects/" + URLEncoder.encode(checked(project), StandardCharsets.UTF_8) + "/merge_requests",
+                PAGE, 1);
+    }
+
+    private static String checked(String project) {
         if (project == null || !project.matches("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")) {
             throw new ExportException("forge repository " + (project == null ? "missing" : "'" + project + "'")
                     + " is not a GitLab project path (group/name or group/subgroup/name)");
         }
-        this.path = "/projects/" + URLEncoder.encode(project, StandardCharsets.UTF_8) + "/merge_requests";
+        return project;
     }
 
     @Override
-    public ForgeKind kind() {
-        return ForgeKind.GITLAB;
-    }
-
-    @Override
-    public Optional<PullRequest> find(String branch) {
-        JsonNode list = http.call("GET", path + "?state=all&per_page=100&source_branch="
-                + URLEncoder.encode(branch, StandardCharsets.UTF_8), null, 200);
-        if (!list.isArray()) {
-            throw new ExportException("gitlab GET " + path + " answered no array");
-        }
-        PullRequest newest = null;
-        for (JsonNode node : list) {
-            PullRequest pr = read(node);
-            if (!branch.equals(pr.branch())) {
-                continue;
-            }
-            if (pr.state() == PullRequest.State.OPEN) {
-                return Optional.of(pr);
-            }
-            if (newest == null || pr.number() > newest.number()) {
-                newest = pr;
-            }
-        }
-        return Optional.ofNullable(newest);
+    String listQuery(String branch, int page) {
+        return "?state=all&per_page=" + PAGE + "&source_branch=" + URLEncoder.encode(branch, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -73,7 +52,8 @@ final class GitLabForge implements Forge {
         return read(http.call("PUT", path + "/" + pullRequest.number(), request, 200));
     }
 
-    static PullRequest read(JsonNode node) {
+    @Override
+    PullRequest read(JsonNode node) {
         String state = ForgeHttp.text(node, "state");
         PullRequest.State s = switch (state == null ? "" : state) {
             case "opened", "locked" -> PullRequest.State.OPEN;

@@ -2,8 +2,6 @@ package dev.opencode.tuner.export.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.opencode.tuner.export.ExportException;
-import java.util.Optional;
 
 /**
  * Gitea and Forgejo, API v1 (the swagger at {@code /api/swagger}; models {@code PullRequest},
@@ -18,48 +16,21 @@ import java.util.Optional;
  * release or Forgejo fixes it.</li>
  * </ul>
  */
-final class GiteaForge implements Forge {
+final class GiteaForge extends RestForge {
     private static final int PAGE = 50;
     private static final int MAX_PAGES = 20;
-    private final ForgeHttp http;
-    private final String path;
 
     GiteaForge(ForgeHttp http, String repository) {
-        this.http = http;
-        String[] parts = Forge.ownerAndName(repository);
-        this.path = "/repos/" + parts[0] + "/" + parts[1] + "/pulls";
+        this(http, Forge.ownerAndName(repository));
+    }
+
+    private GiteaForge(ForgeHttp http, String[] ownerAndName) {
+        super(http, "/repos/" + ownerAndName[0] + "/" + ownerAndName[1] + "/pulls", PAGE, MAX_PAGES);
     }
 
     @Override
-    public ForgeKind kind() {
-        return ForgeKind.GITEA;
-    }
-
-    @Override
-    public Optional<PullRequest> find(String branch) {
-        PullRequest newest = null;
-        for (int page = 1; page <= MAX_PAGES; page++) {
-            JsonNode list = http.call("GET", path + "?state=all&limit=" + PAGE + "&page=" + page, null, 200);
-            if (!list.isArray()) {
-                throw new ExportException("gitea GET " + path + " answered no array");
-            }
-            for (JsonNode node : list) {
-                PullRequest pr = read(node);
-                if (!branch.equals(pr.branch())) {
-                    continue;
-                }
-                if (pr.state() == PullRequest.State.OPEN) {
-                    return Optional.of(pr);
-                }
-                if (newest == null || pr.number() > newest.number()) {
-                    newest = pr;
-                }
-            }
-            if (list.size() < PAGE) {
-                break;
-            }
-        }
-        return Optional.ofNullable(newest);
+    String listQuery(String branch, int page) {
+        return "?state=all&limit=" + PAGE + "&page=" + page;
     }
 
     @Override
@@ -74,11 +45,8 @@ final class GiteaForge implements Forge {
         return read(http.call("PATCH", path + "/" + pullRequest.number(), request, 201, 200));
     }
 
-    static PullRequest read(JsonNode node) {
-        String state = ForgeHttp.text(node, "state");
-        PullRequest.State s = "open".equals(state) ? PullRequest.State.OPEN
-                : node.path("merged").asBoolean(false) ? PullRequest.State.MERGED : PullRequest.State.CLOSED;
-        return new PullRequest(node.path("number").asLong(), ForgeHttp.text(node, "html_url"), s,
-                node.path("head").path("ref").asText(null), ForgeHttp.text(node, "title"), ForgeHttp.text(node, "body"));
+    @Override
+    PullRequest read(JsonNode node) {
+        return githubShaped(node, node.path("merged").asBoolean(false));
     }
 }
