@@ -1,5 +1,7 @@
 package dev.opencode.tuner.policy.app;
 
+import dev.opencode.tuner.suggest.Aggregator;
+import dev.opencode.tuner.suggest.SuggestionPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
@@ -131,7 +133,7 @@ public interface PolicyConfig {
          * can make up any number. Events to further destinations are counted in
          * {@code tuner_policy_events_overflow_total}, not aggregated.
          */
-        @WithDefault("10000")
+        @WithDefault("" + Aggregator.DEFAULT_MAX_DESTINATIONS)
         @Min(1)
         int maxDestinationsPerInstance();
     }
@@ -266,16 +268,16 @@ public interface PolicyConfig {
 
     /** How suggestions are made: the same knobs as {@code ./tuner suggest}. */
     interface Suggest {
-        @WithDefault("4")
+        @WithDefault("" + SuggestionPolicy.DEFAULT_MIN_ADDRESSES)
         @Min(2)
         int minAddresses();
 
-        @WithDefault("24")
+        @WithDefault("" + SuggestionPolicy.DEFAULT_PREFIX4)
         @Min(16)
         @Max(32)
         int prefix4();
 
-        @WithDefault("64")
+        @WithDefault("" + SuggestionPolicy.DEFAULT_PREFIX6)
         @Min(48)
         @Max(128)
         int prefix6();
@@ -300,13 +302,13 @@ public interface PolicyConfig {
         Duration reopenAfter();
 
         /** The broadest IPv4 prefix length an edited accept may reach. */
-        @WithDefault("16")
+        @WithDefault("" + SuggestionPolicy.BROADEST_PREFIX4)
         @Min(1)
         @Max(32)
         int broadestPrefix4();
 
         /** The broadest IPv6 prefix length an edited accept may reach. */
-        @WithDefault("48")
+        @WithDefault("" + SuggestionPolicy.BROADEST_PREFIX6)
         @Min(1)
         @Max(128)
         int broadestPrefix6();

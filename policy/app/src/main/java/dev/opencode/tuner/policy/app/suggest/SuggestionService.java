@@ -3,7 +3,6 @@ package dev.opencode.tuner.policy.app.suggest;
 import dev.opencode.tuner.policy.app.PolicyConfig;
 import dev.opencode.tuner.suggest.Allowlist;
 import dev.opencode.tuner.suggest.CidrSuggester;
-import dev.opencode.tuner.suggest.Cidrs;
 import dev.opencode.tuner.suggest.Denylist;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.SuggestionPolicy;
@@ -31,13 +30,11 @@ public class SuggestionService {
 
     /** The suggestion policy of {@code tuner.policy.suggest.*}; fails naming the key for a bad value. */
     public static SuggestionPolicy policy(int minAddresses, int prefix4, int prefix6, List<String> deny) {
-        Denylist denylist = Denylist.defaults();
-        for (String cidr : deny) {
-            try {
-                denylist = denylist.plus(Cidrs.format(Cidrs.parse(cidr)), "denied by tuner.policy.suggest.deny");
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("tuner.policy.suggest.deny: " + e.getMessage(), e);
-            }
+        Denylist denylist;
+        try {
+            denylist = Denylist.defaultsPlus(deny, "denied by tuner.policy.suggest.deny");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tuner.policy.suggest.deny: " + e.getMessage(), e);
         }
         return new SuggestionPolicy(minAddresses, prefix4, prefix6, denylist);
     }
