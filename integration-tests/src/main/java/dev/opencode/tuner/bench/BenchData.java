@@ -1,6 +1,6 @@
 package dev.opencode.tuner.bench;
 
-import dev.opencode.tuner.journal.ExportFormat;
+import dev.opencode.tuner.journal.JournalExportFormat;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -120,7 +120,7 @@ public final class BenchData {
         Files.createDirectories(dir);
         Path file = dir.resolve("system.journal");
         Files.deleteIfExists(file);
-        Process p = new ProcessBuilder(ExportFormat.JOURNAL_REMOTE.toString(), "--output=" + file, "-")
+        Process p = new ProcessBuilder(JournalExportFormat.JOURNAL_REMOTE.toString(), "--output=" + file, "-")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         SplittableRandom r = new SplittableRandom(seed);
         long blocked = 0;
@@ -160,7 +160,7 @@ public final class BenchData {
                     fields.put("MESSAGE", b("INFO  service=session request " + Long.toHexString(r.nextLong())
                             + " tool=bash duration=" + r.nextInt(5000) + "ms status=ok"));
                 }
-                ExportFormat.writeEntry(out, realtime, monotonic, BOOT, fields);
+                JournalExportFormat.writeEntry(out, realtime, monotonic, BOOT, fields);
                 realtime += 1_000;
                 monotonic += 1_000;
             }

@@ -1,6 +1,6 @@
 package dev.opencode.tuner.bench;
 
-import dev.opencode.tuner.journal.ExportFormat;
+import dev.opencode.tuner.journal.JournalExportFormat;
 import dev.opencode.tuner.stack.PartStatus;
 import dev.opencode.tuner.stack.Stack;
 import dev.opencode.tuner.stack.StackOptions;
@@ -109,7 +109,7 @@ final class LatencyBench {
 
     private static long append(Path file, long monotonic, int count, int[] appended, int first)
             throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(ExportFormat.JOURNAL_REMOTE.toString(), "--output=" + file, "-")
+        Process p = new ProcessBuilder(JournalExportFormat.JOURNAL_REMOTE.toString(), "--output=" + file, "-")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long realtime = System.currentTimeMillis() * 1000;
         try (OutputStream out = new BufferedOutputStream(p.getOutputStream(), 1 << 16)) {
@@ -125,7 +125,7 @@ final class LatencyBench {
                 fields.put("MESSAGE", b("opencode-lat-" + instance + "-blocked: IN= OUT=eth0 SRC=10.0.0.2 DST=198.18."
                         + (n / 250 % 250) + "." + (n % 250 + 1) + " LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP"
                         + " SPT=40000 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0 UID=990 GID=990 "));
-                ExportFormat.writeEntry(out, realtime + i, monotonic++, BOOT, fields);
+                JournalExportFormat.writeEntry(out, realtime + i, monotonic++, BOOT, fields);
                 appended[instance]++;
             }
         }

@@ -1,7 +1,7 @@
 package dev.opencode.tuner.cli.suggest;
 
 import dev.opencode.tuner.cli.CliException;
-import dev.opencode.tuner.journal.ExportFormat;
+import dev.opencode.tuner.journal.JournalExportFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ByteArrayInputStream;
@@ -42,9 +42,9 @@ public final class SampleJournal {
     }
 
     private static Path build(Path dir, Clock clock) {
-        if (!Files.isExecutable(ExportFormat.JOURNAL_REMOTE)) {
+        if (!Files.isExecutable(JournalExportFormat.JOURNAL_REMOTE)) {
             throw CliException.input("this machine has no readable journal, and the sample journal needs "
-                    + ExportFormat.JOURNAL_REMOTE + ": apt-get install systemd-journal-remote (or pass --kernel-log FILE)", null);
+                    + JournalExportFormat.JOURNAL_REMOTE + ": apt-get install systemd-journal-remote (or pass --kernel-log FILE)", null);
         }
         try {
             if (Files.exists(dir)) {
@@ -63,7 +63,7 @@ public final class SampleJournal {
                 if (clock != null) {
                     export = shifted(export, clock);
                 }
-                ExportFormat.toJournalFile(new ByteArrayInputStream(export), dir.resolve("sample.journal"));
+                JournalExportFormat.toJournalFile(new ByteArrayInputStream(export), dir.resolve("sample.journal"));
             }
             return dir;
         } catch (IOException e) {

@@ -123,7 +123,7 @@ public final class JournalFixture {
 
     public static void writeExport(List<Entry> entries, OutputStream out) throws IOException {
         for (Entry e : entries) {
-            ExportFormat.writeEntry(out, e.realtimeUsec(), e.monotonicUsec(), e.bootId(), e.fields());
+            JournalExportFormat.writeEntry(out, e.realtimeUsec(), e.monotonicUsec(), e.bootId(), e.fields());
         }
     }
 
@@ -133,7 +133,7 @@ public final class JournalFixture {
     }
 
     public static Path convert(byte[] export, Path journalFile) throws IOException, InterruptedException {
-        return ExportFormat.toJournalFile(new java.io.ByteArrayInputStream(export), journalFile);
+        return JournalExportFormat.toJournalFile(new java.io.ByteArrayInputStream(export), journalFile);
     }
 
     private static byte[] bytes(String s) {

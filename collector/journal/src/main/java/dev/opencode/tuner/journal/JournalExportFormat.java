@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * Writes the Journal Export Format ({@code docs/JOURNAL_EXPORT_FORMATS.md} of systemd) and turns it into real
  * journal files with systemd's own {@code systemd-journal-remote}: for the bundled sample journal and for tests.
  */
-public final class ExportFormat {
+public final class JournalExportFormat {
     public static final Path JOURNAL_REMOTE = Path.of("/lib/systemd/systemd-journal-remote");
 
-    private ExportFormat() {
+    private JournalExportFormat() {
     }
 
     /**
