@@ -1,6 +1,7 @@
 package dev.opencode.tuner.cli;
 
 import dev.opencode.tuner.cli.review.ReviewCommands;
+import dev.opencode.tuner.cli.review.UsersCommands;
 import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
 import dev.opencode.tuner.stack.StackException;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
             StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class,
             dev.opencode.tuner.cli.stack.SuggestionsCommand.class, ReviewCommands.Show.class,
             ReviewCommands.Accept.class, ReviewCommands.Reject.class, ReviewCommands.Snooze.class,
-            ReviewCommands.Decisions.class, ReviewCommands.Allowlist.class, ReviewCommands.Users.class,
+            ReviewCommands.Decisions.class, ReviewCommands.Allowlist.class, UsersCommands.Users.class,
             CommandLine.HelpCommand.class})
 public final class Tuner {
     /** Exit code when an input cannot be read. */

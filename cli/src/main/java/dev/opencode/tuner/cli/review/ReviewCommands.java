@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.cli.CliException;
-import dev.opencode.tuner.cli.policy.PasswordFile;
 import dev.opencode.tuner.cli.policy.PolicyApi;
 import dev.opencode.tuner.cli.policy.PolicyApi.Role;
 import dev.opencode.tuner.cli.policy.PolicyOptions;
@@ -31,7 +30,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ./tuner show|accept|reject|snooze|decisions|allowlist|users}: thin over the policy service's review API. */
+/** {@code ./tuner show|accept|reject|snooze|decisions|allowlist}: thin over the policy service's review API. */
 public final class ReviewCommands {
     private static final ObjectMapper JSON = PolicyApi.json();
     private static final Pattern ID = Pattern.compile("[0-9a-fA-F]{32}|[0-9a-fA-F-]{36}");
@@ -358,111 +357,6 @@ public final class ReviewCommands {
                     out().flush();
                 }
             }
-            return 0;
-        }
-    }
-
-    @Command(name = "users", mixinStandardHelpOptions = true, description = "Manages the API's accounts (admin).",
-            subcommands = {UsersAdd.class, UsersPasswd.class, UsersRemove.class})
-    public static final class Users implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw CliException.usage("say what: ./tuner users add|passwd|remove (see ./tuner users --help)");
-        }
-    }
-
-    /**
-     * The new password of {@code users add|passwd}, or null to have the service generate one. {@code --password-file}
-     * without {@code --user} keeps the meaning it had before every command shared the account options: the new
-     * password (acting then as $TUNER_USER, else the local admin). Given both ways, it is a usage error.
-     */
-    static String newPassword(PolicyOptions policy, Path file) {
-        Path legacy = policy.takePasswordFileWithoutUser();
-        if (legacy != null && file != null) {
-            throw CliException.usage("--password-file " + legacy + " and --new-password-file " + file + " both name"
-                    + " the new password: keep --new-password-file (and give --user NAME --password-file F for the"
-                    + " account you act as)");
-        }
-        Path chosen = file != null ? file : legacy;
-        return chosen == null ? null : PasswordFile.read(chosen, file != null ? "--new-password-file"
-                : "--password-file");
-    }
-
-    static void printGenerated(PrintWriter out, String name, JsonNode answer) {
-        if (answer.hasNonNull("password")) {
-            out.printf("Password of '%s' (shown once; keep it in a password manager):%n%s%n", name,
-                    answer.get("password").asText());
-        }
-    }
-
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds an account.")
-    public static final class UsersAdd extends Common implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "viewer, reviewer or admin.")
-        String role;
-
-        @Option(names = "--new-password-file", paramLabel = "F",
-                description = "The new account's password, one line (without it, a generated one is printed once).")
-        Path newPasswordFile;
-
-        @Override
-        public Integer call() {
-            Map<String, String> body = new LinkedHashMap<>();
-            body.put("name", name);
-            body.put("role", role);
-            body.put("password", newPassword(policy, newPasswordFile));
-            JsonNode r;
-            try (PolicyApi api = client()) {
-                r = api.post("/api/v1/accounts", body, Role.ADMIN);
-            }
-            out().printf("Added '%s' with role %s.%n", name, role);
-            printGenerated(out(), name, r);
-            out().flush();
-            return 0;
-        }
-    }
-
-    @Command(name = "passwd", mixinStandardHelpOptions = true, description = "Sets an account's password.")
-    public static final class UsersPasswd extends Common implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Option(names = "--new-password-file", paramLabel = "F",
-                description = "The new password, one line (without it, a generated one is printed once).")
-        Path newPasswordFile;
-
-        @Override
-        public Integer call() {
-            Map<String, String> body = new LinkedHashMap<>();
-            body.put("password", newPassword(policy, newPasswordFile));
-            JsonNode r;
-            try (PolicyApi api = client()) {
-                r = api.put("/api/v1/accounts/" + encode(name) + "/password", body, Role.ADMIN);
-            }
-            out().printf("Changed the password of '%s'.%n", name);
-            printGenerated(out(), name, r);
-            out().flush();
-            return 0;
-        }
-    }
-
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Removes an account.")
-    public static final class UsersRemove extends Common implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME")
-        String name;
-
-        @Override
-        public Integer call() {
-            try (PolicyApi api = client()) {
-                api.delete("/api/v1/accounts/" + encode(name), Role.ADMIN);
-            }
-            out().printf("Removed '%s'.%n", name);
-            out().flush();
             return 0;
         }
     }
