@@ -18,6 +18,7 @@ import dev.opencode.tuner.export.UnusedEntry;
 import dev.opencode.tuner.policy.app.review.Removals;
 import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
+import dev.opencode.tuner.review.SuggestionState;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -209,9 +210,9 @@ public class ExportService {
             // 4. States: what the branch carries is exported; what the default branch holds already is merged.
             List<UUID> ids = entries.stream().map(e -> uuid(e.suggestionId())).toList();
             if (plan.change() == ExportPlan.Change.ON_DEFAULT_BRANCH) {
-                store.move(ids, List.of("accepted", "exported"), "merged");
+                store.move(ids, List.of(SuggestionState.ACCEPTED, SuggestionState.EXPORTED), SuggestionState.MERGED);
             } else if (plan.change() == ExportPlan.Change.COMMIT || plan.change() == ExportPlan.Change.BRANCH_CURRENT) {
-                store.move(ids, List.of("accepted"), "exported");
+                store.move(ids, List.of(SuggestionState.ACCEPTED), SuggestionState.EXPORTED);
             }
             // Removals: announced once the branch carries the announcement; carried out once it lacks the entry.
             if (plan.change() == ExportPlan.Change.COMMIT || plan.change() == ExportPlan.Change.BRANCH_CURRENT) {
@@ -255,9 +256,9 @@ public class ExportService {
             return;
         }
         PullRequest pr = current.get();
-        List<UUID> proposed = store.inState(host, "exported");
+        List<UUID> proposed = store.inState(host, SuggestionState.EXPORTED);
         if (pr.state() == PullRequest.State.MERGED) {
-            int n = store.move(proposed, List.of("exported"), "merged");
+            int n = store.move(proposed, List.of(SuggestionState.EXPORTED), SuggestionState.MERGED);
             LOG.infof("pull request %s of %s merged: %d entries merged", pr.url(), host, n);
         } else {
             String actor = "forge:" + forgeLabel;

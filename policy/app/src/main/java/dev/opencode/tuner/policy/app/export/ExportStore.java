@@ -3,6 +3,7 @@ package dev.opencode.tuner.policy.app.export;
 import dev.opencode.tuner.export.ExportEntry;
 import dev.opencode.tuner.policy.app.export.ExportViews.HostStatus;
 import dev.opencode.tuner.policy.app.export.ExportViews.PullRequestView;
+import dev.opencode.tuner.review.SuggestionState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -61,12 +62,12 @@ public class ExportStore {
     }
 
     /** Suggestion ids (32 hex) of the host currently in {@code state}. */
-    List<UUID> inState(String host, String state) throws SQLException {
+    List<UUID> inState(String host, SuggestionState state) throws SQLException {
         List<UUID> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT id FROM suggestion WHERE host = ? AND state = ?")) {
             s.setString(1, host);
-            s.setString(2, state);
+            s.setString(2, state.text());
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     ids.add(r.getObject(1, UUID.class));
@@ -77,16 +78,16 @@ public class ExportStore {
     }
 
     /** Moves the given suggestions from one of {@code from} to {@code to}; returns how many moved. */
-    int move(List<UUID> ids, List<String> from, String to) throws SQLException {
+    int move(List<UUID> ids, List<SuggestionState> from, SuggestionState to) throws SQLException {
         if (ids.isEmpty()) {
             return 0;
         }
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
                 UPDATE suggestion SET state = ?, updated_at = now(), version = version + 1
                  WHERE id = ANY (?) AND state = ANY (?)""")) {
-            s.setString(1, to);
+            s.setString(1, to.text());
             s.setArray(2, c.createArrayOf("uuid", ids.toArray()));
-            s.setArray(3, c.createArrayOf("text", from.toArray()));
+            s.setArray(3, c.createArrayOf("text", from.stream().map(SuggestionState::text).toArray()));
             return s.executeUpdate();
         }
     }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import dev.opencode.tuner.policy.app.metrics.InstanceLabels;
+import dev.opencode.tuner.review.DecisionOutcome;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -14,9 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
@@ -37,7 +38,8 @@ public class ReviewMetrics {
             """;
 
     private final DataSource dataSource;
-    private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+    // Filled in the constructor, only read after it: no concurrent map needed. Withdrawn is the service's, no decision.
+    private final Map<DecisionOutcome, Counter> decisions = new EnumMap<>(DecisionOutcome.class);
     private final MeterRegistry registry;
     private final Timer firstBlockToDecision;
     private final Timer recomputation;
@@ -50,8 +52,9 @@ public class ReviewMetrics {
         this.registry = registry;
         this.dataSource = dataSource;
         this.labels = labels;
-        for (String outcome : List.of("accepted", "rejected", "snoozed", "approved")) {
-            decisions.put(outcome, Counter.builder("tuner.policy.decisions").tag("outcome", outcome)
+        for (DecisionOutcome outcome : List.of(DecisionOutcome.ACCEPTED, DecisionOutcome.REJECTED,
+                DecisionOutcome.SNOOZED, DecisionOutcome.APPROVED)) {
+            decisions.put(outcome, Counter.builder("tuner.policy.decisions").tag("outcome", outcome.text())
                     .description("Decisions on suggestions (approved: the first of two approvals under four-eyes)")
                     .register(registry));
         }
@@ -69,9 +72,9 @@ public class ReviewMetrics {
                 .description("Age of the oldest pending suggestion per host and instance").register(registry);
     }
 
-    void decided(String outcome, Duration sinceFirstBlock) {
+    void decided(DecisionOutcome outcome, Duration sinceFirstBlock) {
         decisions.get(outcome).increment();
-        if (sinceFirstBlock != null && !outcome.equals("approved")) {
+        if (sinceFirstBlock != null && outcome != DecisionOutcome.APPROVED) {
             firstBlockToDecision.record(sinceFirstBlock.isNegative() ? Duration.ZERO : sinceFirstBlock);
         }
     }

@@ -3,6 +3,7 @@ package dev.opencode.tuner.policy.app.review;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.policy.app.auth.Roles;
+import dev.opencode.tuner.review.SuggestionState;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -365,7 +366,7 @@ public class ReviewResource {
     static Set<String> states(String state) {
         Set<String> states = new LinkedHashSet<>();
         if (state == null || state.isBlank()) {
-            states.add("pending");
+            states.add(SuggestionState.PENDING.text());
             return states;
         }
         for (String s : state.split(",")) {

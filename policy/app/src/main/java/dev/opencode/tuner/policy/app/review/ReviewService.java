@@ -188,7 +188,7 @@ public class ReviewService {
             refuse(c, id, DecisionRules.requireOpen(locked.found().state(), "snooze"));
             suggestions.snooze(c, id, until);
             long decision = decisions.record(c, id, null, DecisionOutcome.SNOOZED, actor, comment, until);
-            metrics.decided(DecisionOutcome.SNOOZED.text(), since(locked.firstSeen(), now));
+            metrics.decided(DecisionOutcome.SNOOZED, since(locked.firstSeen(), now));
             return result(c, id, decision, 0);
         });
     }
@@ -245,7 +245,7 @@ public class ReviewService {
             case DecisionRules.Approve a -> {
                 suggestions.approve(c, id, actor, a.cidr());
                 long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.APPROVED, actor, comment, null);
-                metrics.decided(DecisionOutcome.APPROVED.text(), null);
+                metrics.decided(DecisionOutcome.APPROVED, null);
                 yield result(c, id, decision, a.approvalsNeeded());
             }
             case DecisionRules.Accept a -> {
@@ -253,7 +253,7 @@ public class ReviewService {
                 long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.ACCEPTED, actor, comment, null);
                 suggestions.acceptedBy(c, id, decision);
                 runs.markStale(c, locked.owner().host(), locked.owner().instance());
-                metrics.decided(DecisionOutcome.ACCEPTED.text(), since(locked.firstSeen(), now));
+                metrics.decided(DecisionOutcome.ACCEPTED, since(locked.firstSeen(), now));
                 yield result(c, id, decision, 0);
             }
         };
@@ -266,7 +266,7 @@ public class ReviewService {
         long decision = decisions.record(c, id, null, DecisionOutcome.REJECTED, actor, comment, null);
         suggestions.reject(c, id, decision);
         runs.markStale(c, locked.owner().host(), locked.owner().instance());
-        metrics.decided(DecisionOutcome.REJECTED.text(), since(locked.firstSeen(), JdbcValues.now(c)));
+        metrics.decided(DecisionOutcome.REJECTED, since(locked.firstSeen(), JdbcValues.now(c)));
         return result(c, id, decision, 0);
     }
 
@@ -286,7 +286,7 @@ public class ReviewService {
                 suggestions.restoreRemoved(c, id);
             }
             runs.markStale(c, locked.owner().host(), locked.owner().instance());
-            metrics.decided(DecisionOutcome.REJECTED.text(), since(locked.firstSeen(), JdbcValues.now(c)));
+            metrics.decided(DecisionOutcome.REJECTED, since(locked.firstSeen(), JdbcValues.now(c)));
             return result(c, id, decision, 0);
         });
     }

@@ -1,0 +1,87 @@
+package dev.opencode.tuner.policy.app.web;
+
+import dev.opencode.tuner.policy.app.auth.Roles;
+import dev.opencode.tuner.policy.app.export.ExportService;
+import dev.opencode.tuner.policy.app.review.ReviewService;
+import dev.opencode.tuner.policy.app.review.ReviewViews;
+import dev.opencode.tuner.policy.app.suggest.InstanceViews;
+import dev.opencode.tuner.policy.app.suggest.SuggestionService;
+import dev.opencode.tuner.review.SuggestionState;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * The overview page: every instance with its events and pending suggestions, blocked events per day, the export
+ * panel. It reads no evidence.
+ */
+@Path("/")
+@Produces(MediaType.TEXT_HTML)
+public class OverviewResource {
+    /** How many days the overview chart shows. */
+    static final int CHART_DAYS = 30;
+
+    private final SuggestionService suggestions;
+    private final ReviewService review;
+    private final WebData data;
+    private final ExportService exports;
+    private final SecurityIdentity identity;
+
+    OverviewResource(SuggestionService suggestions, ReviewService review, WebData data, ExportService exports,
+                     SecurityIdentity identity) {
+        this.suggestions = suggestions;
+        this.review = review;
+        this.data = data;
+        this.exports = exports;
+        this.identity = identity;
+    }
+
+    @GET
+    @Operation(hidden = true)
+    @Path("ui")
+    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
+    public TemplateInstance overview() throws SQLException {
+        Map<String, Integer> pending = new HashMap<>();
+        long total = 0;
+        for (ReviewViews.ReviewInstance view : review.summaries(null, null, Set.of(SuggestionState.PENDING.text()))
+                .instances()) {
+            pending.put(view.host() + "\0" + view.instance(), view.suggestions().size());
+            total += view.suggestions().size();
+        }
+        List<WebPages.OverviewRow> rows = new ArrayList<>();
+        for (InstanceViews.InstanceSummary summary : suggestions.instances().instances()) {
+            rows.add(new WebPages.OverviewRow(summary.host(), summary.instance(), summary.events(),
+                    summary.destinations(), pending.getOrDefault(summary.host() + "\0" + summary.instance(), 0),
+                    WebText.time(summary.lastSeen())));
+        }
+        // Every day of the window, days without events as 0: the chart's axis is the window, not the data's extent.
+        Map<LocalDate, Long> perDay = new HashMap<>();
+        for (WebData.Day day : data.blockedPerDay(null, null, CHART_DAYS)) {
+            perDay.put(day.day(), day.events());
+        }
+        StringJoiner days = new StringJoiner(",");
+        StringJoiner events = new StringJoiner(",");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        for (int i = CHART_DAYS - 1; i >= 0; i--) {
+            LocalDate day = today.minusDays(i);
+            days.add(day.toString());
+            events.add(Long.toString(perDay.getOrDefault(day, 0L)));
+        }
+        return WebPages.Templates.overview(WebPages.user(identity), rows, total, days.toString(), events.toString(),
+                WebPages.exportPanel(exports, null));
+    }
+}
