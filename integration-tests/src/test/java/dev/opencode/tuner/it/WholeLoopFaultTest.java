@@ -139,7 +139,7 @@ class WholeLoopFaultTest {
             boolean paused = false;
             try {
                 if (!WITHOUT_FAULTS) {
-                    signal(broker, "STOP");
+                    sendSignal(broker, "STOP");
                     paused = true;
                 }
                 appendBlocked(scenario, BURST - first);
@@ -153,16 +153,10 @@ class WholeLoopFaultTest {
                     return inFlight > 0;
                 });
                 atKill = seen[0];
-                if (WITHOUT_FAULTS) {
-                    System.out.println("[fault] SIGKILL of collector left out (-D" + WITHOUT_FAULTS_PROPERTY + ")");
-                } else {
-                    signal(pid, "KILL");
-                    await("collector (pid " + pid + ") is gone after SIGKILL", Duration.ofSeconds(30),
-                            () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-                }
+                killHard("collector", pid);
             } finally {
                 if (paused) {
-                    signal(broker, "CONT");
+                    sendSignal(broker, "CONT");
                 }
             }
         }
@@ -533,18 +527,24 @@ class WholeLoopFaultTest {
             }
             Thread.sleep(2);
         }
-        if (WITHOUT_FAULTS) {
-            System.out.println("[fault] SIGKILL of " + name + " left out (-D" + WITHOUT_FAULTS_PROPERTY + ")");
-        } else {
-            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
-            await(name + " (pid " + pid + ") is gone after SIGKILL", Duration.ofSeconds(30),
-                    () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-        }
+        killHard(name, pid);
         burst.join();
         return seen;
     }
 
-    private static void signal(long pid, String signal) throws Exception {
+    /** SIGKILL of a part's process, waited for until it is gone; left out without faults. */
+    private static void killHard(String name, long pid) throws Exception {
+        if (WITHOUT_FAULTS) {
+            System.out.println("[fault] SIGKILL of " + name + " left out (-D" + WITHOUT_FAULTS_PROPERTY + ")");
+            return;
+        }
+        sendSignal(pid, "KILL");
+        await(name + " (pid " + pid + ") is gone after SIGKILL", Duration.ofSeconds(30),
+                () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    /** Sends a signal to a process and returns at once (SIGSTOP, SIGCONT, and SIGKILL for {@link #killHard}). */
+    private static void sendSignal(long pid, String signal) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor())
                 .as("kill -%s %d", signal, pid).isZero();
     }
