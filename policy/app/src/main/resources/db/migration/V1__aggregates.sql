@@ -11,7 +11,7 @@ CREATE TABLE seen_event (
 );
 CREATE INDEX seen_event_time ON seen_event (event_time);
 
--- Evidence per host, instance and destination: what DestinationStats holds in the core.
+-- Evidence per host, instance and destination: what DestinationAggregate holds in the core.
 CREATE TABLE destination_aggregate (
     host           text        NOT NULL,
     instance       text        NOT NULL,

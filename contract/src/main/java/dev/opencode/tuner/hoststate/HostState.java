@@ -30,7 +30,7 @@ public record HostState(String host, Instant time, List<String> problems, List<I
      * @param allow    the allowlist entries (IPv4 then IPv6, in the table's order) with their counters
      * @param blocked  the destinations in the dynamic blocked sets with their counters
      */
-    public record InstanceState(String instance, List<AllowEntry> allow, List<BlockedDestination> blocked) {
+    public record InstanceState(String instance, List<AllowCounter> allow, List<BlockedDestination> blocked) {
         public InstanceState {
             Objects.requireNonNull(instance, "instance");
             allow = List.copyOf(allow);
@@ -39,7 +39,7 @@ public record HostState(String host, Instant time, List<String> problems, List<I
     }
 
     /** An allowlist entry in force: a canonical CIDR and the packets and bytes that matched it. */
-    public record AllowEntry(String cidr, long packets, long bytes) {
+    public record AllowCounter(String cidr, long packets, long bytes) {
     }
 
     /**

@@ -44,7 +44,7 @@ public final class HostStateJson {
             ObjectNode i = instances.addObject();
             i.put("instance", instance.instance());
             ArrayNode allow = i.putArray("allow");
-            for (HostState.AllowEntry e : instance.allow()) {
+            for (HostState.AllowCounter e : instance.allow()) {
                 allow.addObject().put("cidr", e.cidr()).put("packets", e.packets()).put("bytes", e.bytes());
             }
             ArrayNode blocked = i.putArray("blocked");
@@ -93,9 +93,9 @@ public final class HostStateJson {
                 throw new InvalidHostStateException(where + ".instance", Untrusted.quote(name) + " is not "
                         + InstanceName.RULE);
             }
-            List<HostState.AllowEntry> allow = new ArrayList<>();
+            List<HostState.AllowCounter> allow = new ArrayList<>();
             for (JsonNode e : array(i, "allow")) {
-                allow.add(new HostState.AllowEntry(text(e, "cidr"), e.path("packets").asLong(),
+                allow.add(new HostState.AllowCounter(text(e, "cidr"), e.path("packets").asLong(),
                         e.path("bytes").asLong()));
             }
             List<HostState.BlockedDestination> blocked = new ArrayList<>();

@@ -69,7 +69,7 @@ public final class NftTableReader {
     }
 
     private static final class Builder {
-        final List<HostState.AllowEntry> allow = new ArrayList<>();
+        final List<HostState.AllowCounter> allow = new ArrayList<>();
         final List<HostState.BlockedDestination> blocked = new ArrayList<>();
     }
 
@@ -121,7 +121,7 @@ public final class NftTableReader {
             }
             for (String cidr : cidrs) {
                 if (allow) {
-                    builder.allow.add(new HostState.AllowEntry(cidr, packets, bytes));
+                    builder.allow.add(new HostState.AllowCounter(cidr, packets, bytes));
                 } else if (cidr.endsWith(family.equals("4") ? "/32" : "/128")) {
                     builder.blocked.add(new HostState.BlockedDestination(cidr.substring(0, cidr.indexOf('/')),
                             packets, bytes, element.path("expires").asLong(0)));

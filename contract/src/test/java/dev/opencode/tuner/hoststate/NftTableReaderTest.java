@@ -42,9 +42,9 @@ class NftTableReaderTest {
         assertThat(state.problems()).isEmpty();
         assertThat(state.instances()).extracting(HostState.InstanceState::instance).containsExactly("docs", "web");
         HostState.InstanceState web = state.instances().get(1);
-        assertThat(web.allow()).containsExactly(new HostState.AllowEntry("10.0.0.0/8", 1, 60),
-                new HostState.AllowEntry("151.101.0.223/32", 0, 0),
-                new HostState.AllowEntry("2606:50c0:8000::154/128", 3, 240));
+        assertThat(web.allow()).containsExactly(new HostState.AllowCounter("10.0.0.0/8", 1, 60),
+                new HostState.AllowCounter("151.101.0.223/32", 0, 0),
+                new HostState.AllowCounter("2606:50c0:8000::154/128", 3, 240));
         assertThat(web.blocked()).containsExactly(new HostState.BlockedDestination("192.0.2.5", 2, 120, 604796));
         assertThat(state.instances().get(0).allow()).isEmpty();
     }
@@ -54,7 +54,7 @@ class NftTableReaderTest {
         HostState state = NftTableReader.read("vm-1", T, table(set("allow4_web", "ipv4_addr",
                 "{\"elem\": {\"val\": {\"range\": [\"192.0.2.0\", \"192.0.2.5\"]}, \"counter\": {\"packets\": 0,"
                         + " \"bytes\": 0}}}")));
-        assertThat(state.instances().get(0).allow()).extracting(HostState.AllowEntry::cidr)
+        assertThat(state.instances().get(0).allow()).extracting(HostState.AllowCounter::cidr)
                 .containsExactly("192.0.2.0/30", "192.0.2.4/31");
     }
 
@@ -76,13 +76,13 @@ class NftTableReaderTest {
                         + " 24}}}}")));
         assertThat(odd.problems()).hasSize(6).allSatisfy(p -> assertThat(p).startsWith("set "));
         assertThat(odd.instances()).hasSize(1);
-        assertThat(odd.instances().get(0).allow()).containsExactly(new HostState.AllowEntry("192.0.2.9/32", 0, 0));
+        assertThat(odd.instances().get(0).allow()).containsExactly(new HostState.AllowCounter("192.0.2.9/32", 0, 0));
     }
 
     @Test
     void theJsonFormRoundTripsAndNamesTheBadField() throws Exception {
         HostState state = new HostState("vm-1", T, List.of("set x: odd"), List.of(new HostState.InstanceState("web",
-                List.of(new HostState.AllowEntry("10.0.0.0/8", 1, 60)),
+                List.of(new HostState.AllowCounter("10.0.0.0/8", 1, 60)),
                 List.of(new HostState.BlockedDestination("192.0.2.5", 2, 120, 600)))));
         assertThat(HostStateJson.read(HostStateJson.write(state))).isEqualTo(state);
         String bad = HostStateJson.write(state).replace("\"web\"", "\"Web!\"");

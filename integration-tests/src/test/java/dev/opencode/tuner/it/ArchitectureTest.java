@@ -33,7 +33,8 @@ class ArchitectureTest {
     }
 
     static final Module CONTRACT = new Module("contract",
-            "dev.opencode.tuner.blocked..", "dev.opencode.tuner.hoststate..", "dev.opencode.tuner.kafka..");
+            "dev.opencode.tuner.blocked..", "dev.opencode.tuner.hoststate..", "dev.opencode.tuner.kafka..",
+            "dev.opencode.tuner.service..");
     static final Module POLICY_CORE = new Module("policy/core",
             "dev.opencode.tuner.suggest..", "dev.opencode.tuner.nix..");
     static final Module POLICY_EXPORT = new Module("policy/export", "dev.opencode.tuner.export..");

@@ -78,7 +78,7 @@ class HostStateTest {
         assertThat(state.instances()).hasSize(1);
         HostState.InstanceState web = state.instances().get(0);
         assertThat(web.instance()).isEqualTo("web");
-        assertThat(web.allow()).extracting(HostState.AllowEntry::cidr)
+        assertThat(web.allow()).extracting(HostState.AllowCounter::cidr)
                 .containsExactly("10.0.0.0/8", "151.101.0.223/32", "2606:50c0:8000::154/128");
         assertThat(web.allow().get(0).packets()).as("the SYN to 10.1.2.3").isEqualTo(1);
         assertThat(web.allow().get(1).packets()).isZero(); // unused so far: a removal candidate one day

@@ -104,8 +104,8 @@ class MonitoringStackTest {
             String bootstrap = kafka.group(1);
             HostStateTopic.publish(state, bootstrap, new HostState(host, Instant.now(), List.of(), List.of(
                     new HostState.InstanceState(traffic.instance,
-                            List.of(new HostState.AllowEntry("192.0.2.0/24", 12, 720),
-                                    new HostState.AllowEntry("198.51.100.7/32", 0, 0)),
+                            List.of(new HostState.AllowCounter("192.0.2.0/24", 12, 720),
+                                    new HostState.AllowCounter("198.51.100.7/32", 0, 0)),
                             List.of(new HostState.BlockedDestination(traffic.destinations4.get(0), 14, 840, 600))))));
 
             // The policy service counted the events, and its next metrics refresh (30 s) published them.

@@ -166,7 +166,7 @@ class ReviewCliTest {
             HostStateTopic.publish(Path.of(state), kafka, new HostState("review-host",
                     Instant.now().minus(Duration.ofDays(31)),
                     List.of(), List.of(new HostState.InstanceState("web",
-                            List.of(new HostState.AllowEntry("192.0.2.0/26", 0, 0)), List.of()))));
+                            List.of(new HostState.AllowCounter("192.0.2.0/26", 0, 0)), List.of()))));
             list = awaitSuggestions(state, "remove 192.0.2.0/26", Duration.ofSeconds(60));
             Matcher removal = Pattern.compile("([0-9a-f]{32})  remove 192\\.0\\.2\\.0/26 +unused since (\\S+),"
                     + " counter 0 packets").matcher(list.out());

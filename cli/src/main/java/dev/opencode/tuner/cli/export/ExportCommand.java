@@ -8,7 +8,7 @@ import dev.opencode.tuner.cli.policy.PolicyApi.Role;
 import dev.opencode.tuner.cli.policy.PolicyOptions;
 import dev.opencode.tuner.cli.stack.StateDirectory;
 import dev.opencode.tuner.export.CaCertificates;
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.export.ExportException;
 import dev.opencode.tuner.export.ExportPlan;
 import dev.opencode.tuner.export.GeneratedFile;
@@ -198,9 +198,9 @@ public final class ExportCommand implements Callable<Integer> {
     private int local(PolicyApi policy, ForgeKind kind) {
         JsonNode answer = policy.get("/api/v1/exports/entries?host=" + URLEncoder.encode(host, StandardCharsets.UTF_8),
                 Role.REVIEWER);
-        List<ExportEntry> entries = new ArrayList<>();
+        List<AcceptedEntry> entries = new ArrayList<>();
         for (JsonNode e : answer.path("entries")) {
-            entries.add(new ExportEntry(e.path("instance").asText(), e.path("cidr").asText(),
+            entries.add(new AcceptedEntry(e.path("instance").asText(), e.path("cidr").asText(),
                     e.path("suggestionId").asText(null), e.path("acceptedBy").asText(),
                     Instant.parse(e.path("acceptedAt").asText()), e.path("comment").asText(null),
                     e.path("evidence").asText("")));

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opencode.tuner.blocked.Transport;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.suggest.Aggregator;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Refusal;
@@ -84,7 +84,7 @@ final class SuggestOutput {
                 ObjectNode n = suggestions.addObject();
                 n.put("cidr", g.cidr());
                 ArrayNode addresses = n.putArray("addresses");
-                for (DestinationStats d : g.addresses()) {
+                for (DestinationAggregate d : g.addresses()) {
                     destination(addresses.addObject(), d);
                 }
                 n.put("opens", g.opens());
@@ -104,7 +104,7 @@ final class SuggestOutput {
                 n.put("events", r.events());
             }
             ArrayNode allowed = i.putArray("alreadyAllowed");
-            for (DestinationStats d : s.alreadyAllowed()) {
+            for (DestinationAggregate d : s.alreadyAllowed()) {
                 destination(allowed.addObject(), d);
             }
         }
@@ -137,7 +137,7 @@ final class SuggestOutput {
         out.flush();
     }
 
-    private static void destination(ObjectNode n, DestinationStats d) {
+    private static void destination(ObjectNode n, DestinationAggregate d) {
         n.put("address", d.address());
         n.put("events", d.events());
         ints(n.putArray("ports"), d.ports());
@@ -186,7 +186,7 @@ final class SuggestOutput {
             for (Refusal r : s.refused()) {
                 cidrWidth = Math.max(cidrWidth, r.address().length());
             }
-            for (DestinationStats d : s.alreadyAllowed()) {
+            for (DestinationAggregate d : s.alreadyAllowed()) {
                 cidrWidth = Math.max(cidrWidth, d.address().length());
             }
         }
@@ -211,7 +211,7 @@ final class SuggestOutput {
                 refusedCount++;
                 out.printf("  refuse  %-" + cidrWidth + "s %s  %s%n", r.address(), events(r.events()), r.reason() + " (denylist " + r.deniedBy() + ")");
             }
-            for (DestinationStats d : s.alreadyAllowed()) {
+            for (DestinationAggregate d : s.alreadyAllowed()) {
                 out.printf("  known   %-" + cidrWidth + "s %s  already in the allowlist%n", d.address(),
                         events(d.events()));
             }

@@ -1,7 +1,7 @@
 package dev.opencode.tuner.nix;
 
 import dev.opencode.tuner.suggest.Cidrs;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Suggestion;
 import java.time.Instant;
@@ -20,11 +20,11 @@ public final class AllowlistRenderer {
     static final int MAX_COMMENT = 160;
 
     /** One CIDR and the evidence comment printed above it. */
-    public record Entry(String cidr, String comment) {
+    public record Line(String cidr, String comment) {
     }
 
     /** The entries of one instance. */
-    public record InstanceAllowlist(String instance, List<Entry> entries) {
+    public record InstanceAllowlist(String instance, List<Line> entries) {
     }
 
     /** Renders the module; instances are sorted by name, entries keep their order. */
@@ -56,7 +56,7 @@ public final class AllowlistRenderer {
         for (InstanceAllowlist instance : sorted) {
             out.append("  services.opencode.instances.").append(NixText.string(instance.instance()))
                     .append(".networkIsolation.outboundAllowCidrs = [\n");
-            for (Entry entry : instance.entries()) {
+            for (Line entry : instance.entries()) {
                 String cidr = Cidrs.format(Cidrs.parseCanonical(entry.cidr()));
                 if (entry.comment() != null && !entry.comment().isEmpty()) {
                     out.append("    # ").append(NixText.comment(cut(entry.comment()))).append('\n');
@@ -71,9 +71,9 @@ public final class AllowlistRenderer {
 
     /** The entries for the suggestions of one instance, each with its evidence as the comment. */
     public static InstanceAllowlist fromSuggestions(InstanceSuggestions suggestions) {
-        List<Entry> entries = new ArrayList<>();
+        List<Line> entries = new ArrayList<>();
         for (Suggestion s : suggestions.suggestions()) {
-            entries.add(new Entry(s.cidr(), evidence(s)));
+            entries.add(new Line(s.cidr(), evidence(s)));
         }
         return new InstanceAllowlist(suggestions.instance(), entries);
     }
@@ -83,7 +83,7 @@ public final class AllowlistRenderer {
         StringBuilder text = new StringBuilder();
         text.append(s.events()).append(s.events() == 1 ? " event" : " events");
         text.append(", ").append(String.join(" ", s.services()));
-        List<DestinationStats> addresses = s.addresses();
+        List<DestinationAggregate> addresses = s.addresses();
         if (addresses.size() == 1) {
             text.append(", ").append(addresses.get(0).address());
         } else {

@@ -24,9 +24,9 @@ public final class CidrSuggester {
 
     public InstanceSuggestions suggest(InstanceAggregate aggregate, Allowlist allowlist) {
         List<Refusal> refused = new ArrayList<>();
-        List<DestinationStats> allowed = new ArrayList<>();
-        List<DestinationStats> candidates = new ArrayList<>();
-        for (DestinationStats d : aggregate.destinations()) {
+        List<DestinationAggregate> allowed = new ArrayList<>();
+        List<DestinationAggregate> candidates = new ArrayList<>();
+        for (DestinationAggregate d : aggregate.destinations()) {
             boolean v4 = d.ipv4Value() >= 0;
             Denylist.Entry denied = v4 ? policy.denylist().containingIpv4(d.ipv4Value())
                     : policy.denylist().containing(d.ip()).orElse(null);
@@ -53,14 +53,14 @@ public final class CidrSuggester {
      * Sorts by address. IPv4-only lists (the bulk on large inputs) are sorted as packed primitive keys, which is
      * several times faster than comparing objects; anything else falls back to the comparator.
      */
-    static void sortByAddress(List<DestinationStats> list) {
+    static void sortByAddress(List<DestinationAggregate> list) {
         int n = list.size();
         boolean allIpv4 = n < (1 << 24);
         for (int i = 0; i < n && allIpv4; i++) {
             allIpv4 = list.get(i).ipv4Value() >= 0;
         }
         if (!allIpv4) {
-            list.sort(DestinationStats::compareByAddress);
+            list.sort(DestinationAggregate::compareByAddress);
             return;
         }
         long[] keys = new long[n];
@@ -68,7 +68,7 @@ public final class CidrSuggester {
             keys[i] = (list.get(i).ipv4Value() << 24) | i; // 32-bit value, 24-bit position: fits in 56 bits
         }
         java.util.Arrays.sort(keys);
-        DestinationStats[] sorted = new DestinationStats[n];
+        DestinationAggregate[] sorted = new DestinationAggregate[n];
         for (int i = 0; i < n; i++) {
             sorted[i] = list.get((int) (keys[i] & 0xFF_FFFF));
         }
@@ -77,10 +77,10 @@ public final class CidrSuggester {
         }
     }
 
-    private List<Suggestion> suggestFamily(List<DestinationStats> sortedCandidates, IPAddress.IPVersion version,
+    private List<Suggestion> suggestFamily(List<DestinationAggregate> sortedCandidates, IPAddress.IPVersion version,
                                            Allowlist allowlist) {
-        List<DestinationStats> members = new ArrayList<>();
-        for (DestinationStats d : sortedCandidates) {
+        List<DestinationAggregate> members = new ArrayList<>();
+        for (DestinationAggregate d : sortedCandidates) {
             if (d.ip().getIPVersion() == version) {
                 members.add(d);
             }
@@ -123,7 +123,7 @@ public final class CidrSuggester {
         List<Suggestion> suggestions = new ArrayList<>(sortedBlocks.size());
         int m = 0;
         for (IPAddress block : sortedBlocks) {
-            List<DestinationStats> covered = new ArrayList<>();
+            List<DestinationAggregate> covered = new ArrayList<>();
             while (m < members.size() && BY_LOW_VALUE.compare(members.get(m).ip(), block.getLower()) < 0) {
                 m++; // cannot happen for a correct merge; kept so a bad block never loops forever
             }
@@ -151,9 +151,9 @@ public final class CidrSuggester {
         }
     }
 
-    private static Suggestion toSuggestion(IPAddress block, List<DestinationStats> covered) {
+    private static Suggestion toSuggestion(IPAddress block, List<DestinationAggregate> covered) {
         if (covered.size() == 1) {
-            DestinationStats d = covered.get(0);
+            DestinationAggregate d = covered.get(0);
             return new Suggestion(Cidrs.format(block), List.of(d), d.events(), d.ports(), d.protocols(),
                     d.services(), d.firstSeen(), d.lastSeen(), block.getCount());
         }
@@ -163,7 +163,7 @@ public final class CidrSuggester {
         SortedSet<String> services = new TreeSet<>();
         Instant first = null;
         Instant last = null;
-        for (DestinationStats d : covered) {
+        for (DestinationAggregate d : covered) {
             events += d.events();
             addAll(ports, d.ports());
             addAll(protocols, d.protocols());

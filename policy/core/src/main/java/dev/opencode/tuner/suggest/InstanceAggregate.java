@@ -10,7 +10,7 @@ import java.util.Map;
 public final class InstanceAggregate {
     private final String host;
     private final String instance;
-    private final Map<String, DestinationStats> destinations = new HashMap<>();
+    private final Map<String, DestinationAggregate> destinations = new HashMap<>();
     private long events;
     private long overflowEvents;
 
@@ -20,14 +20,14 @@ public final class InstanceAggregate {
     }
 
     /**
-     * Rebuilds an instance's aggregate from stored destinations ({@link DestinationStats#restore}); its event count
+     * Rebuilds an instance's aggregate from stored destinations ({@link DestinationAggregate#restore}); its event count
      * is the sum of theirs, as when the events are added one by one.
      *
      * @throws IllegalArgumentException when two destinations have the same address
      */
-    public static InstanceAggregate restore(String host, String instance, Collection<DestinationStats> destinations) {
+    public static InstanceAggregate restore(String host, String instance, Collection<DestinationAggregate> destinations) {
         InstanceAggregate aggregate = new InstanceAggregate(host, instance);
-        for (DestinationStats d : destinations) {
+        for (DestinationAggregate d : destinations) {
             if (aggregate.destinations.putIfAbsent(d.address(), d) != null) {
                 throw new IllegalArgumentException("destination " + d.address() + " of " + host + "/" + instance
                         + " appears twice");
@@ -39,7 +39,7 @@ public final class InstanceAggregate {
 
     public void add(BlockedEvent event) {
         events++;
-        destinations.computeIfAbsent(event.line().destination(), DestinationStats::new).add(event);
+        destinations.computeIfAbsent(event.line().destination(), DestinationAggregate::new).add(event);
     }
 
     /** Whether an event to {@code destination} would add a destination not held yet. */
@@ -74,7 +74,7 @@ public final class InstanceAggregate {
         return events;
     }
 
-    public Collection<DestinationStats> destinations() {
+    public Collection<DestinationAggregate> destinations() {
         return Collections.unmodifiableCollection(destinations.values());
     }
 }

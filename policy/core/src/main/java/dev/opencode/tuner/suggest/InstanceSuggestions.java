@@ -18,5 +18,5 @@ public record InstanceSuggestions(
         int destinations,
         List<Suggestion> suggestions,
         List<Refusal> refused,
-        List<DestinationStats> alreadyAllowed) {
+        List<DestinationAggregate> alreadyAllowed) {
 }

@@ -14,7 +14,7 @@ import java.util.SortedSet;
  */
 public record Suggestion(
         String cidr,
-        List<DestinationStats> addresses,
+        List<DestinationAggregate> addresses,
         long events,
         SortedSet<Integer> ports,
         SortedSet<String> protocols,

@@ -38,7 +38,7 @@ class AggregateRestoreTest {
 
     @Test
     void keepsOnlyTheFirstSampleSourcesInOrder() {
-        DestinationStats d = DestinationStats.restore("192.0.2.1", 7, List.of(443), List.of("tcp"), List.of("tcp/443"),
+        DestinationAggregate d = DestinationAggregate.restore("192.0.2.1", 7, List.of(443), List.of("tcp"), List.of("tcp/443"),
                 List.of("10.0.0.7", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"), List.of(984L),
                 BlockedEvents.T0, BlockedEvents.T0.plusSeconds(5));
         assertThat(d.sampleSources()).containsExactly("10.0.0.7", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4");
@@ -46,22 +46,22 @@ class AggregateRestoreTest {
 
     @Test
     void rejectsInconsistentEvidence() {
-        assertThatThrownBy(() -> DestinationStats.restore("192.0.2.1", 0, List.of(), List.of(), List.of(), List.of(),
+        assertThatThrownBy(() -> DestinationAggregate.restore("192.0.2.1", 0, List.of(), List.of(), List.of(), List.of(),
                 List.of(), BlockedEvents.T0, BlockedEvents.T0)).hasMessageContaining("at least one event");
-        assertThatThrownBy(() -> DestinationStats.restore("192.0.2.1", 1, List.of(), List.of(), List.of(), List.of(),
+        assertThatThrownBy(() -> DestinationAggregate.restore("192.0.2.1", 1, List.of(), List.of(), List.of(), List.of(),
                 List.of(), BlockedEvents.T0.plusSeconds(1), BlockedEvents.T0)).hasMessageContaining("interval");
-        assertThatThrownBy(() -> DestinationStats.restore("192.0.2", 1, List.of(), List.of(), List.of(), List.of(),
+        assertThatThrownBy(() -> DestinationAggregate.restore("192.0.2", 1, List.of(), List.of(), List.of(), List.of(),
                 List.of(), null, null)).hasMessageContaining("not an IP address");
-        DestinationStats d = DestinationStats.restore("192.0.2.1", 1, List.of(), List.of(), List.of(), List.of(),
+        DestinationAggregate d = DestinationAggregate.restore("192.0.2.1", 1, List.of(), List.of(), List.of(), List.of(),
                 List.of(), null, null);
         assertThatThrownBy(() -> InstanceAggregate.restore("vm-1", "web", List.of(d, d)))
                 .hasMessageContaining("appears twice");
     }
 
-    private static List<DestinationStats> restoreAll(InstanceAggregate aggregate) {
-        List<DestinationStats> list = new ArrayList<>();
-        for (DestinationStats d : aggregate.destinations()) {
-            list.add(DestinationStats.restore(d.address(), d.events(), d.ports(), d.protocols(), d.services(),
+    private static List<DestinationAggregate> restoreAll(InstanceAggregate aggregate) {
+        List<DestinationAggregate> list = new ArrayList<>();
+        for (DestinationAggregate d : aggregate.destinations()) {
+            list.add(DestinationAggregate.restore(d.address(), d.events(), d.ports(), d.protocols(), d.services(),
                     d.sampleSources(), d.uids(), d.firstSeen(), d.lastSeen()));
         }
         return list;
@@ -89,7 +89,7 @@ class AggregateRestoreTest {
         return new BlockedEvent(String.format("%032x", i), "vm-1", time, Transport.KERNEL, line);
     }
 
-    /** Everything a suggestion shows, as text: records of the engine hold DestinationStats, compared field by field. */
+    /** Everything a suggestion shows, as text: records of the engine hold DestinationAggregate, compared field by field. */
     private static String describe(InstanceSuggestions s) {
         StringBuilder out = new StringBuilder();
         out.append(s.host()).append('/').append(s.instance()).append(' ').append(s.events()).append(' ')
@@ -104,7 +104,7 @@ class AggregateRestoreTest {
         return out.toString();
     }
 
-    private static String describe(DestinationStats d) {
+    private static String describe(DestinationAggregate d) {
         return d.address() + ' ' + d.events() + ' ' + d.ports() + d.protocols() + d.services() + d.sampleSources()
                 + d.uids() + d.firstSeen() + d.lastSeen();
     }

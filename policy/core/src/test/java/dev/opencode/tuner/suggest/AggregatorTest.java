@@ -21,7 +21,7 @@ class AggregatorTest {
         assertThat(known).as("a destination already kept still counts").isTrue();
         InstanceAggregate web = aggregator.instances().get(1);
         assertThat(web.instance()).isEqualTo("web");
-        assertThat(web.destinations()).extracting(DestinationStats::address)
+        assertThat(web.destinations()).extracting(DestinationAggregate::address)
                 .containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2");
         assertThat(web.events()).isEqualTo(3);
         assertThat(web.overflowEvents()).isEqualTo(1);

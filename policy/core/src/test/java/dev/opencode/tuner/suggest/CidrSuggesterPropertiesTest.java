@@ -195,7 +195,7 @@ class CidrSuggesterPropertiesTest {
 
         List<String> expected = s.destinations().stream()
                 .filter(d -> !denied(s, Cidrs.address(d)) && allowed(Cidrs.address(d), s.allowlist())).toList();
-        assertThat(result.alreadyAllowed()).extracting(DestinationStats::address)
+        assertThat(result.alreadyAllowed()).extracting(DestinationAggregate::address)
                 .containsExactlyInAnyOrderElementsOf(expected);
     }
 
@@ -205,7 +205,7 @@ class CidrSuggesterPropertiesTest {
 
         long suggested = result.suggestions().stream().mapToLong(Suggestion::events).sum();
         long refused = result.refused().stream().mapToLong(Refusal::events).sum();
-        long allowed = result.alreadyAllowed().stream().mapToLong(DestinationStats::events).sum();
+        long allowed = result.alreadyAllowed().stream().mapToLong(DestinationAggregate::events).sum();
         assertThat(suggested + refused + allowed).isEqualTo(result.events())
                 .isEqualTo(s.events("vm-1").size());
         assertThat(result.destinations()).isEqualTo(s.destinations().size());
@@ -234,7 +234,7 @@ class CidrSuggesterPropertiesTest {
             assertThat(cidrs(result)).as(host.getKey())
                     .isEqualTo(cidrs(suggester.suggest(host.getValue().aggregate(host.getKey()), allowlist)));
             assertThat(result.suggestions()).flatExtracting(Suggestion::addresses)
-                    .extracting(DestinationStats::address)
+                    .extracting(DestinationAggregate::address)
                     .allSatisfy(d -> assertThat(host.getValue().destinations()).contains(d));
         }
     }

@@ -28,7 +28,7 @@ class CidrSuggesterTest {
     }
 
     private static List<String> addresses(Suggestion s) {
-        return s.addresses().stream().map(DestinationStats::address).toList();
+        return s.addresses().stream().map(DestinationAggregate::address).toList();
     }
 
     @Test
@@ -166,7 +166,7 @@ class CidrSuggesterTest {
         InstanceSuggestions s = suggest(DEFAULTS, a, Allowlist.of(List.of("198.51.100.0/30")));
 
         assertThat(cidrs(s)).containsExactly("203.0.113.7/32");
-        assertThat(s.alreadyAllowed()).extracting(DestinationStats::address)
+        assertThat(s.alreadyAllowed()).extracting(DestinationAggregate::address)
                 .containsExactly("198.51.100.1", "198.51.100.2");
     }
 
@@ -193,7 +193,7 @@ class CidrSuggesterTest {
                 "203.0.113.8/29", "203.0.113.16/28", "203.0.113.32/27", "203.0.113.64/26", "203.0.113.128/25");
         BigInteger opened = s.suggestions().stream().map(Suggestion::opens).reduce(BigInteger.ZERO, BigInteger::add);
         assertThat(opened).isEqualTo(BigInteger.valueOf(255));
-        assertThat(s.alreadyAllowed()).extracting(DestinationStats::address).containsExactly("203.0.113.7");
+        assertThat(s.alreadyAllowed()).extracting(DestinationAggregate::address).containsExactly("203.0.113.7");
         assertThat(s.suggestions().stream().mapToInt(x -> x.addresses().size()).sum()).isEqualTo(4);
     }
 
@@ -265,7 +265,7 @@ class CidrSuggesterTest {
             a.add(tcp("203.0.113.1", 443, T0.plus(Duration.ofMinutes(10 - i))));
         }
 
-        DestinationStats d = a.destinations().iterator().next();
+        DestinationAggregate d = a.destinations().iterator().next();
 
         assertThat(d.events()).isEqualTo(10);
         assertThat(d.firstSeen()).isEqualTo(T0.plus(Duration.ofMinutes(1)));

@@ -2,7 +2,7 @@ package dev.opencode.tuner.export;
 
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.nix.AllowlistRenderer;
-import dev.opencode.tuner.nix.AllowlistRenderer.Entry;
+import dev.opencode.tuner.nix.AllowlistRenderer.Line;
 import dev.opencode.tuner.nix.AllowlistRenderer.InstanceAllowlist;
 import dev.opencode.tuner.suggest.Cidrs;
 import java.time.temporal.ChronoUnit;
@@ -70,23 +70,23 @@ public final class GeneratedFile {
 
     /** The module for the host: one list per instance, one entry per CIDR with its evidence as a comment. */
     public String render(HostExport export) {
-        Map<String, List<ExportEntry>> byInstance = new TreeMap<>();
-        for (ExportEntry entry : export.entries()) {
+        Map<String, List<AcceptedEntry>> byInstance = new TreeMap<>();
+        for (AcceptedEntry entry : export.entries()) {
             byInstance.computeIfAbsent(entry.instance(), k -> new ArrayList<>()).add(entry);
         }
         List<InstanceAllowlist> instances = new ArrayList<>();
-        for (Map.Entry<String, List<ExportEntry>> instance : byInstance.entrySet()) {
-            List<ExportEntry> sorted = new ArrayList<>(instance.getValue());
-            sorted.sort(Comparator.comparing((ExportEntry e) -> Cidrs.parse(e.cidr())));
-            List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, List<AcceptedEntry>> instance : byInstance.entrySet()) {
+            List<AcceptedEntry> sorted = new ArrayList<>(instance.getValue());
+            sorted.sort(Comparator.comparing((AcceptedEntry e) -> Cidrs.parse(e.cidr())));
+            List<Line> entries = new ArrayList<>();
             String previous = null;
-            for (ExportEntry entry : sorted) {
+            for (AcceptedEntry entry : sorted) {
                 if (entry.cidr().equals(previous)) {
                     continue; // the same CIDR decided twice: Nix would accept it, but the list is clearer without
                 }
                 previous = entry.cidr();
                 RemovalNotice removal = export.announced(entry.instance(), entry.cidr());
-                entries.add(new Entry(entry.cidr(), removal == null ? comment(entry)
+                entries.add(new Line(entry.cidr(), removal == null ? comment(entry)
                         : comment(entry) + "; " + announcement(removal)));
             }
             instances.add(new InstanceAllowlist(instance.getKey(), entries));
@@ -105,7 +105,7 @@ public final class GeneratedFile {
     }
 
     /** {@code accepted by alice 2026-11-25: 12 events, tcp/443, ...}. */
-    static String comment(ExportEntry entry) {
+    static String comment(AcceptedEntry entry) {
         return "accepted by " + entry.acceptedBy() + " " + entry.acceptedAt().truncatedTo(ChronoUnit.DAYS)
                 .toString().substring(0, 10) + (entry.evidence().isEmpty() ? "" : ": " + entry.evidence());
     }

@@ -9,8 +9,8 @@ import java.util.List;
  * @param removals accepted removals: announced (their entry is among {@code entries}) or carried out now (it is not)
  * @param unusedHandWritten hand-written entries the host reports unused, listed in the pull request for manual removal
  */
-public record HostExport(String host, List<ExportEntry> entries, List<RemovalNotice> removals,
-        List<UnusedEntry> unusedHandWritten) {
+public record HostExport(String host, List<AcceptedEntry> entries, List<RemovalNotice> removals,
+        List<UnusedHandWrittenEntry> unusedHandWritten) {
     public HostExport {
         HostNames.require(host);
         entries = List.copyOf(entries);
@@ -18,7 +18,7 @@ public record HostExport(String host, List<ExportEntry> entries, List<RemovalNot
         unusedHandWritten = List.copyOf(unusedHandWritten);
     }
 
-    public HostExport(String host, List<ExportEntry> entries) {
+    public HostExport(String host, List<AcceptedEntry> entries) {
         this(host, entries, List.of(), List.of());
     }
 

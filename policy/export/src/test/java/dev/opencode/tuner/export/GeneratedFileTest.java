@@ -40,9 +40,9 @@ class GeneratedFileTest {
 
     @Test
     void theTextDependsOnlyOnTheEntriesNotTheirOrder() {
-        ExportEntry a = new ExportEntry("web", "10.0.0.0/24", "s1", "alice", T, null, "e1");
-        ExportEntry b = new ExportEntry("web", "9.0.0.0/24", "s2", "bob", T, null, "e2");
-        ExportEntry c = new ExportEntry("api", "2001:db8::/48", "s3", "bob", T, null, "");
+        AcceptedEntry a = new AcceptedEntry("web", "10.0.0.0/24", "s1", "alice", T, null, "e1");
+        AcceptedEntry b = new AcceptedEntry("web", "9.0.0.0/24", "s2", "bob", T, null, "e2");
+        AcceptedEntry c = new AcceptedEntry("api", "2001:db8::/48", "s3", "bob", T, null, "");
         GeneratedFile file = new GeneratedFile(GeneratedFile.DEFAULT_PATH_TEMPLATE);
 
         String one = file.render(new HostExport("h", List.of(a, b, c)));
@@ -55,9 +55,9 @@ class GeneratedFileTest {
 
     @Test
     void cidrsFromPostgresqlAreWrittenCanonically() {
-        assertThat(new ExportEntry("web", "2001:DB8:0:0::/48", "s", "a", T, null, null).cidr())
+        assertThat(new AcceptedEntry("web", "2001:DB8:0:0::/48", "s", "a", T, null, null).cidr())
                 .isEqualTo("2001:db8::/48");
-        assertThatThrownBy(() -> new ExportEntry("web", "10.0.0.1/24", "s", "a", T, null, null))
+        assertThatThrownBy(() -> new AcceptedEntry("web", "10.0.0.1/24", "s", "a", T, null, null))
                 .hasMessageContaining("host bits set");
     }
 

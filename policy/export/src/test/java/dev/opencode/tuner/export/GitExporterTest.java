@@ -33,8 +33,8 @@ class GitExporterTest {
     Path bare;
     GitExporter exporter;
 
-    static ExportEntry entry(String instance, String cidr, String by, String evidence) {
-        return new ExportEntry(instance, cidr, "id-" + cidr, by, T, "needed for " + cidr, evidence);
+    static AcceptedEntry entry(String instance, String cidr, String by, String evidence) {
+        return new AcceptedEntry(instance, cidr, "id-" + cidr, by, T, "needed for " + cidr, evidence);
     }
 
     static HostExport twoEntries() {
@@ -144,7 +144,7 @@ class GitExporterTest {
     @Test
     void aNewEntryReplacesTheBranchWithOneCommitOnTheDefaultBranch() throws Exception {
         exportNow(twoEntries());
-        List<ExportEntry> more = new ArrayList<>(twoEntries().entries());
+        List<AcceptedEntry> more = new ArrayList<>(twoEntries().entries());
         more.add(entry("web", "2606:50c0:8000::154/128", "carol", "2 events, tcp/443"));
 
         ExportPlan plan = exportNow(new HostExport("demo-host", more));
@@ -161,7 +161,7 @@ class GitExporterTest {
     @Test
     void theLeaseRefusesThePushWhenSomeoneElsePushedToTheBranchAfterTheFetch() throws Exception {
         exportNow(twoEntries());
-        List<ExportEntry> more = new ArrayList<>(twoEntries().entries());
+        List<AcceptedEntry> more = new ArrayList<>(twoEntries().entries());
         more.add(entry("web", "151.101.0.223/32", "alice", "3 events"));
         ExportPlan plan = exporter.plan(new HostExport("demo-host", more));
         ObjectId theirs;
@@ -185,7 +185,7 @@ class GitExporterTest {
             olga.write("hosts/demo-host/notes.md", "why\n");
             theirs = olga.commitAndPush(BRANCH, "Add notes").getId();
         }
-        List<ExportEntry> more = new ArrayList<>(twoEntries().entries());
+        List<AcceptedEntry> more = new ArrayList<>(twoEntries().entries());
         more.add(entry("web", "151.101.0.223/32", "alice", "3 events"));
 
         ExportPlan plan = exportNow(new HostExport("demo-host", more));
@@ -246,12 +246,12 @@ class GitExporterTest {
 
     @Test
     void hostileReviewerTextStaysInCommentsAndTheFileEvaluatesToTheListOnly() throws Exception {
-        List<ExportEntry> entries = new ArrayList<>();
+        List<AcceptedEntry> entries = new ArrayList<>();
         String[] hostile = {"\"; x = builtins.abort \"y\"; \"", "line\nbreak = builtins.abort \"z\";",
             "${builtins.abort \"a\"}", "''${builtins.abort \"b\"}", "\r\n  x = 1;", "evil\u2028x = 1;"};
         int i = 1;
         for (String text : hostile) {
-            entries.add(new ExportEntry("web", "192.0.2." + i++ + "/32", "id", text, T, text, text));
+            entries.add(new AcceptedEntry("web", "192.0.2." + i++ + "/32", "id", text, T, text, text));
         }
 
         ExportPlan plan = exportNow(new HostExport("demo-host", entries));
@@ -265,7 +265,7 @@ class GitExporterTest {
 
     @Test
     void formatCharactersInReviewerTextAreShownEscapedInTheCommitMessage() throws Exception {
-        ExportEntry entry = new ExportEntry("web", "140.82.112.0/24", "id", "mal\u2066lory", T,
+        AcceptedEntry entry = new AcceptedEntry("web", "140.82.112.0/24", "id", "mal\u2066lory", T,
                 "read\u202Edevorppa\u200B", "6 events\uFEFF");
 
         exportNow(new HostExport("demo-host", List.of(entry)));

@@ -57,7 +57,7 @@ class HostNamesTest {
 
     @Test
     void aHostThatGitWouldRefuseNeverReachesTheRepository() {
-        ExportEntry entry = new ExportEntry("web", "192.0.2.1/32", "id", "alice", Instant.EPOCH, null, "");
+        AcceptedEntry entry = new AcceptedEntry("web", "192.0.2.1/32", "id", "alice", Instant.EPOCH, null, "");
 
         assertThatThrownBy(() -> new HostExport("web.lock", List.of(entry)))
                 .isInstanceOf(IllegalArgumentException.class)

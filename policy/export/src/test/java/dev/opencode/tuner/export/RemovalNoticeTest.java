@@ -21,12 +21,12 @@ class RemovalNoticeTest {
 
     private static HostExport export() {
         return new HostExport("demo-host",
-                List.of(new ExportEntry("web", "192.0.2.20/32", "a1", "alice", T, null, "2 events"),
-                        new ExportEntry("web", "192.0.2.99/32", "a2", "alice", T, null, "3 events")),
+                List.of(new AcceptedEntry("web", "192.0.2.20/32", "a1", "alice", T, null, "2 events"),
+                        new AcceptedEntry("web", "192.0.2.99/32", "a2", "alice", T, null, "3 events")),
                 List.of(new RemovalNotice("web", "192.0.2.20/32", "r1", "bob", "mirror moved | @ops",
                                 T.plusSeconds(60), AFTER, false),
                         new RemovalNotice("web", "203.0.113.0/24", "r2", "bob", null, T, T.plusSeconds(7), true)),
-                List.of(new UnusedEntry("web", "198.51.100.0/24", 0, T)));
+                List.of(new UnusedHandWrittenEntry("web", "198.51.100.0/24", 0, T)));
     }
 
     private static ExportPlan plan(HostExport export) {

@@ -1,7 +1,7 @@
 package dev.opencode.tuner.review;
 
 import dev.opencode.tuner.suggest.Cidrs;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import inet.ipaddr.IPAddress;
 import java.time.Instant;
@@ -139,7 +139,7 @@ public final class Reconciliation {
     /** Whether a destination inside the CIDR was blocked after {@code since}. */
     static boolean blockedSince(InstanceAggregate aggregate, String cidr, Instant since) {
         IPAddress block = Cidrs.parse(cidr);
-        for (DestinationStats d : aggregate.destinations()) {
+        for (DestinationAggregate d : aggregate.destinations()) {
             if (block.contains(d.ip()) && d.lastSeen() != null && since != null && d.lastSeen().isAfter(since)) {
                 return true;
             }
@@ -151,7 +151,7 @@ public final class Reconciliation {
     static Set<Integer> ports(InstanceAggregate aggregate, String cidr) {
         IPAddress block = Cidrs.parse(cidr);
         Set<Integer> ports = new TreeSet<>();
-        for (DestinationStats d : aggregate.destinations()) {
+        for (DestinationAggregate d : aggregate.destinations()) {
             if (block.contains(d.ip())) {
                 ports.addAll(d.ports());
             }

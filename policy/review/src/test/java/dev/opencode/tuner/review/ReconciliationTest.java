@@ -2,7 +2,7 @@ package dev.opencode.tuner.review;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,8 +16,8 @@ class ReconciliationTest {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     private static final RejectionMemory MEMORY = new RejectionMemory(Duration.ofDays(90));
 
-    private static DestinationStats destination(String address, int port, Instant lastSeen) {
-        return DestinationStats.restore(address, 3, List.of(port), List.of("tcp"), List.of("tcp/" + port),
+    private static DestinationAggregate destination(String address, int port, Instant lastSeen) {
+        return DestinationAggregate.restore(address, 3, List.of(port), List.of("tcp"), List.of("tcp/" + port),
                 List.of(), List.of(), lastSeen.minusSeconds(60), lastSeen);
     }
 

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.collector.app;
 
+import dev.opencode.tuner.service.StateDirectory;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
@@ -13,7 +14,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "tuner.collector")
 public interface CollectorConfig {
     /** Where the journal cursor is kept (the NixOS module sets it to the service's StateDirectory). */
-    @WithDefault("/var/lib/opencode-egress-collector")
+    @WithDefault(StateDirectory.COLLECTOR)
     Path stateDirectory();
 
     /**

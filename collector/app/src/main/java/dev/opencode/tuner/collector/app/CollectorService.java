@@ -6,6 +6,7 @@ import dev.opencode.tuner.collector.JournalFollower;
 import dev.opencode.tuner.collector.SpoofWatcher;
 import dev.opencode.tuner.journal.InstanceUsers;
 import dev.opencode.tuner.journal.Journal;
+import dev.opencode.tuner.service.StateDirectory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -56,11 +58,13 @@ public class CollectorService {
                 j.pollTimeout(), j.commitInterval(), j.reopenEntries());
         Supplier<Journal> opener = j.directory().<Supplier<Journal>>map(d -> () -> Journal.openDirectory(d))
                 .orElse(Journal::openLocalSystem);
+        Path stateDirectory = StateDirectory.resolve("tuner.collector.state-directory", config.stateDirectory(),
+                Path.of(StateDirectory.COLLECTOR), Path.of(StateDirectory.FORMER_COLLECTOR), LOG::warn);
         CursorStore cursors;
         try {
-            cursors = new CursorStore(config.stateDirectory());
+            cursors = new CursorStore(stateDirectory);
         } catch (IOException e) {
-            throw new UncheckedIOException("tuner.collector.state-directory " + config.stateDirectory()
+            throw new UncheckedIOException("tuner.collector.state-directory " + stateDirectory
                     + " cannot be created", e);
         }
         String host = config.host().orElseGet(HostStateReporter::kernelHostname);

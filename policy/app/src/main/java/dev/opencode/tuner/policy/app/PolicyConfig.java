@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app;
 
+import dev.opencode.tuner.service.StateDirectory;
 import dev.opencode.tuner.suggest.Aggregator;
 import dev.opencode.tuner.suggest.SuggestionPolicy;
 import io.smallrye.config.ConfigMapping;
@@ -20,7 +21,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "tuner.policy")
 public interface PolicyConfig {
     /** Where the accounts file and the initial admin password live (the NixOS module sets its StateDirectory). */
-    @WithDefault("/var/lib/opencode-egress-policy")
+    @WithDefault(StateDirectory.POLICY)
     Path stateDirectory();
 
     Kafka kafka();

@@ -36,8 +36,8 @@ class HostStateIngestTest {
 
     private static HostState state(String host, Instant time, long webPackets, List<String> problems) {
         return new HostState(host, time, problems, problems.isEmpty() ? List.of(new HostState.InstanceState("web",
-                List.of(new HostState.AllowEntry("10.0.0.0/8", webPackets, webPackets * 60),
-                        new HostState.AllowEntry("151.101.0.223/32", 0, 0)),
+                List.of(new HostState.AllowCounter("10.0.0.0/8", webPackets, webPackets * 60),
+                        new HostState.AllowCounter("151.101.0.223/32", 0, 0)),
                 List.of(new HostState.BlockedDestination("192.0.2.5", 7, 420, 600)))) : List.of());
     }
 

@@ -1,10 +1,10 @@
 package dev.opencode.tuner.export.forge;
 
 import dev.opencode.tuner.blocked.Untrusted;
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.export.ExportPlan;
 import dev.opencode.tuner.export.RemovalNotice;
-import dev.opencode.tuner.export.UnusedEntry;
+import dev.opencode.tuner.export.UnusedHandWrittenEntry;
 import dev.opencode.tuner.suggest.Cidrs;
 import inet.ipaddr.IPAddress;
 import java.math.BigInteger;
@@ -45,11 +45,11 @@ public final class PullRequestBody {
         out.append("- Do not push to this branch: the exporter leaves a branch with other people's commits alone.\n\n");
         out.append("| | instance | CIDR | opens | evidence | accepted by | comment |\n");
         out.append("|---|---|---|---|---|---|---|\n");
-        List<ExportEntry> entries = plan.export().entries().stream()
-                .sorted(Comparator.comparing(ExportEntry::instance)
+        List<AcceptedEntry> entries = plan.export().entries().stream()
+                .sorted(Comparator.comparing(AcceptedEntry::instance)
                         .thenComparing(e -> Cidrs.parse(e.cidr())))
                 .toList();
-        for (ExportEntry e : entries) {
+        for (AcceptedEntry e : entries) {
             boolean added = plan.diff().contains("+    \"" + e.cidr() + "\"\n");
             out.append("| ").append(added ? "added" : "kept").append(" | ").append(cell(e.instance())).append(" | `")
                     .append(e.cidr()).append("` | ").append(opens(e.cidr())).append(" | ").append(cell(e.evidence()))
@@ -84,8 +84,8 @@ public final class PullRequestBody {
                 out.append(" |\n");
             }
         }
-        List<UnusedEntry> handWritten = plan.export().unusedHandWritten().stream()
-                .sorted(Comparator.comparing(UnusedEntry::instance).thenComparing(e -> Cidrs.parse(e.cidr())))
+        List<UnusedHandWrittenEntry> handWritten = plan.export().unusedHandWritten().stream()
+                .sorted(Comparator.comparing(UnusedHandWrittenEntry::instance).thenComparing(e -> Cidrs.parse(e.cidr())))
                 .toList();
         if (!handWritten.isEmpty()) {
             out.append("\n**Unused hand-written entries**: the host allows them from your own files, not from this"
@@ -93,7 +93,7 @@ public final class PullRequestBody {
                     + " if they are no longer needed.\n\n");
             out.append("| instance | CIDR | unused since | packets |\n");
             out.append("|---|---|---|---|\n");
-            for (UnusedEntry e : handWritten) {
+            for (UnusedHandWrittenEntry e : handWritten) {
                 out.append("| ").append(cell(e.instance())).append(" | `").append(e.cidr()).append("` | ")
                         .append(e.unusedSince() == null ? "" : e.unusedSince().truncatedTo(ChronoUnit.SECONDS)
                                 .toString())

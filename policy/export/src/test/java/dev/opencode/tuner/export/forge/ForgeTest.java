@@ -3,7 +3,7 @@ package dev.opencode.tuner.export.forge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.export.ExportException;
 import dev.opencode.tuner.export.ExportPlan;
 import dev.opencode.tuner.export.GeneratedFile;
@@ -84,11 +84,11 @@ class ForgeTest {
     }
 
     static HostExport entries(int n) {
-        List<ExportEntry> list = new ArrayList<>();
-        list.add(new ExportEntry("web", "140.82.112.0/24", "s1", "alice", T, "GitHub API | @ops please", "6 events"));
-        list.add(new ExportEntry("docs", "9.9.9.9/32", "s2", "bob", T, null, "5 events, udp/53"));
+        List<AcceptedEntry> list = new ArrayList<>();
+        list.add(new AcceptedEntry("web", "140.82.112.0/24", "s1", "alice", T, "GitHub API | @ops please", "6 events"));
+        list.add(new AcceptedEntry("docs", "9.9.9.9/32", "s2", "bob", T, null, "5 events, udp/53"));
         if (n > 2) {
-            list.add(new ExportEntry("web", "2606:50c0:8000::154/128", "s3", "carol", T, "<b>raw</b>", "2 events"));
+            list.add(new AcceptedEntry("web", "2606:50c0:8000::154/128", "s3", "carol", T, "<b>raw</b>", "2 events"));
         }
         return new HostExport("demo-host", list.subList(0, n));
     }
@@ -126,7 +126,7 @@ class ForgeTest {
     void formatCharactersInReviewerTextAreShownEscapedInThePullRequest(ForgeKind kind) throws Exception {
         start(kind);
         // Shown raw, the right-to-left override reverses the rest of the cell; the zero-width space hides itself.
-        HostExport export = new HostExport("demo-host", List.of(new ExportEntry("web", "140.82.112.0/24", "s1",
+        HostExport export = new HostExport("demo-host", List.of(new AcceptedEntry("web", "140.82.112.0/24", "s1",
                 "mal\u2066lory", T, "read\u202Edevorppa\u200B", "6 events\u200F")));
 
         export(export);

@@ -4,6 +4,7 @@ import at.favre.lib.crypto.bcrypt.BCrypt;
 import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.policy.app.PolicyConfig;
+import dev.opencode.tuner.policy.app.PolicyStateDirectory;
 import dev.opencode.tuner.policy.app.review.ReviewErrors;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.AuthenticationFailedException;
@@ -62,7 +63,7 @@ public class Accounts {
     Accounts(PolicyConfig config, io.micrometer.core.instrument.MeterRegistry registry,
              SessionRevocations revocations) {
         this.revocations = revocations;
-        this.stateDirectory = config.stateDirectory();
+        this.stateDirectory = PolicyStateDirectory.of(config.stateDirectory());
         this.file = config.auth().accountsFile().orElse(stateDirectory.resolve("accounts"));
         this.cost = config.auth().bcryptCost();
         this.verified = new VerifiedPasswords(config.auth().verifiedPasswordTtl(), java.time.Clock.systemUTC());

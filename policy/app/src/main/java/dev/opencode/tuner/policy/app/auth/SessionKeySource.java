@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app.auth;
 
+import dev.opencode.tuner.policy.app.PolicyStateDirectory;
 import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
@@ -64,9 +65,7 @@ public final class SessionKeySource implements ConfigSourceInterceptor {
             return Path.of(explicit.getValue().strip());
         }
         ConfigValue state = context.proceed("tuner.policy.state-directory");
-        String directory = state == null || state.getValue() == null || state.getValue().isBlank()
-                ? "/var/lib/opencode-egress-policy" : state.getValue().strip(); // PolicyConfig's default
-        return Path.of(directory).resolve("session-key");
+        return PolicyStateDirectory.of(state == null ? null : state.getValue()).resolve("session-key");
     }
 
     /** The key in the file, creating the file (and its directory, 0700) first when it does not exist. */

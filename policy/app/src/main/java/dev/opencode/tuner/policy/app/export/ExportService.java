@@ -1,6 +1,6 @@
 package dev.opencode.tuner.policy.app.export;
 
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.export.ExportException;
 import dev.opencode.tuner.export.ExportPlan;
 import dev.opencode.tuner.export.GitExporter;
@@ -14,7 +14,7 @@ import dev.opencode.tuner.policy.app.export.ExportStore.HostStatusRow;
 import dev.opencode.tuner.policy.app.export.ExportViews.HostRun;
 import dev.opencode.tuner.policy.app.export.ExportViews.PullRequestView;
 import dev.opencode.tuner.export.RemovalNotice;
-import dev.opencode.tuner.export.UnusedEntry;
+import dev.opencode.tuner.export.UnusedHandWrittenEntry;
 import dev.opencode.tuner.policy.app.review.Removals;
 import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
@@ -130,16 +130,16 @@ public class ExportService {
             shown.add(new RemovalNotice(n.instance(), n.cidr(), ReviewIds.hex(n.id()), n.acceptedBy(), n.comment(),
                     n.unusedSince(), n.removeAfter() != null ? n.removeAfter() : proposed, removeNow));
         }
-        List<ExportEntry> entries = new ArrayList<>();
-        for (ExportEntry e : store.accepted(host)) {
+        List<AcceptedEntry> entries = new ArrayList<>();
+        for (AcceptedEntry e : store.accepted(host)) {
             if (!dropped.contains(e.suggestionId())) {
                 entries.add(e);
             }
         }
-        List<UnusedEntry> handWritten = new ArrayList<>();
+        List<UnusedHandWrittenEntry> handWritten = new ArrayList<>();
         for (Removals.UnusedEntry u : removals.unused(host, null)) {
             if (u.source().equals("hand-written")) {
-                handWritten.add(new UnusedEntry(u.instance(), u.cidr(), u.packets(), u.unusedSince()));
+                handWritten.add(new UnusedHandWrittenEntry(u.instance(), u.cidr(), u.packets(), u.unusedSince()));
             }
         }
         return new Content(new HostExport(host, entries, shown, handWritten), announce, proposed, due);
@@ -151,7 +151,7 @@ public class ExportService {
 
     private HostRun dryRun(ExportSettings settings, String host) throws SQLException {
         Content content = content(host);
-        List<ExportEntry> entries = content.export().entries();
+        List<AcceptedEntry> entries = content.export().entries();
         try {
             ExportPlan plan = settings.git().plan(content.export());
             return new HostRun(host, "dry-run", change(plan), plan.branch(), null, entries.size(), null, null,
@@ -176,7 +176,7 @@ public class ExportService {
             // moved), then announced (the entry stays, with its date) or, once announced and due, left out.
             removals.refresh(host);
             Content content = content(host);
-            List<ExportEntry> entries = content.export().entries();
+            List<AcceptedEntry> entries = content.export().entries();
             ExportPlan plan = settings.git().plan(content.export());
             settings.git().push(plan);
             String result = plan.change() == ExportPlan.Change.COMMIT ? "committed" : "unchanged";
@@ -290,7 +290,7 @@ public class ExportService {
                 + "(\\p{XDigit}+)", "$1-$2-$3-$4-$5"));
     }
 
-    List<ExportEntry> entries(String host) throws SQLException {
+    List<AcceptedEntry> entries(String host) throws SQLException {
         return content(host).export().entries();
     }
 

@@ -9,6 +9,7 @@ import dev.opencode.tuner.export.forge.Forge;
 import dev.opencode.tuner.export.forge.ForgeKind;
 import dev.opencode.tuner.export.forge.PullRequestSync;
 import dev.opencode.tuner.policy.app.PolicyConfig;
+import dev.opencode.tuner.policy.app.PolicyStateDirectory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -42,7 +43,7 @@ record ExportSettings(GitExporter git, Optional<PullRequestSync> pullRequests, O
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PREFIX + "repository: " + Secret.redact(e.getMessage(), httpsToken));
         }
-        Path cache = config.cacheDirectory().orElse(policy.stateDirectory().resolve("export-cache"));
+        Path cache = config.cacheDirectory().orElse(PolicyStateDirectory.of(policy.stateDirectory()).resolve("export-cache"));
         GitExporter git = new GitExporter(remote, cache, file, config.authorName(), config.authorEmail());
         ExportConfig.Forge f = config.forge();
         if (f.kind().isEmpty()) {

@@ -1,6 +1,6 @@
 package dev.opencode.tuner.policy.app.export;
 
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.policy.app.export.ExportViews.HostStatus;
 import dev.opencode.tuner.policy.app.export.ExportViews.PullRequestView;
 import dev.opencode.tuner.review.SuggestionState;
@@ -44,15 +44,15 @@ public class ExportStore {
     }
 
     /** The rows of {@code accepted_entry} for the host. */
-    List<ExportEntry> accepted(String host) throws SQLException {
-        List<ExportEntry> entries = new ArrayList<>();
+    List<AcceptedEntry> accepted(String host) throws SQLException {
+        List<AcceptedEntry> entries = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
                 SELECT instance, cidr::text, suggestion_id, accepted_by, accepted_at, comment, evidence::text
                   FROM accepted_entry WHERE host = ? ORDER BY instance, cidr""")) {
             s.setString(1, host);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    entries.add(new ExportEntry(r.getString(1), r.getString(2),
+                    entries.add(new AcceptedEntry(r.getString(1), r.getString(2),
                             r.getObject(3, UUID.class).toString().replace("-", ""), r.getString(4),
                             r.getTimestamp(5).toInstant(), r.getString(6), EvidenceSummary.of(r.getString(7))));
                 }

@@ -1,7 +1,7 @@
 package dev.opencode.tuner.policy.app.ingest;
 
 import dev.opencode.tuner.blocked.BlockedEvent;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import java.sql.Array;
 import java.sql.Connection;
@@ -177,9 +177,9 @@ final class AggregateStore {
         List<String> first = new ArrayList<>();
         List<String> last = new ArrayList<>();
         for (InstanceAggregate aggregate : aggregates) {
-            List<DestinationStats> sorted = new ArrayList<>(aggregate.destinations());
-            sorted.sort(Comparator.comparing(DestinationStats::address));
-            for (DestinationStats d : sorted) {
+            List<DestinationAggregate> sorted = new ArrayList<>(aggregate.destinations());
+            sorted.sort(Comparator.comparing(DestinationAggregate::address));
+            for (DestinationAggregate d : sorted) {
                 hosts.add(aggregate.host());
                 instances.add(aggregate.instance());
                 destinations.add(d.address());
@@ -200,8 +200,8 @@ final class AggregateStore {
                     services, sources, uids, first, last)) {
                 statement.setArray(p++, texts(connection, column));
             }
-            statement.setInt(p++, DestinationStats.SAMPLE_SOURCES);
-            statement.setInt(p, DestinationStats.SAMPLE_SOURCES);
+            statement.setInt(p++, DestinationAggregate.SAMPLE_SOURCES);
+            statement.setInt(p, DestinationAggregate.SAMPLE_SOURCES);
             statement.executeUpdate();
         }
     }
@@ -243,7 +243,7 @@ final class AggregateStore {
         for (InstanceAggregate aggregate : aggregates) {
             Instant min = null;
             Instant max = null;
-            for (DestinationStats d : aggregate.destinations()) {
+            for (DestinationAggregate d : aggregate.destinations()) {
                 min = min == null || d.firstSeen().isBefore(min) ? d.firstSeen() : min;
                 max = max == null || d.lastSeen().isAfter(max) ? d.lastSeen() : max;
             }

@@ -67,7 +67,7 @@ public final class HostStateWriter {
         }
         List<String[]> allow = new ArrayList<>();
         for (HostState.InstanceState instance : state.instances()) {
-            for (HostState.AllowEntry e : instance.allow()) {
+            for (HostState.AllowCounter e : instance.allow()) {
                 allow.add(new String[] {instance.instance(), e.cidr(), Long.toString(e.packets()),
                         Long.toString(e.bytes())});
             }

@@ -3,7 +3,7 @@ package dev.opencode.tuner.policy.app.review;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
-import dev.opencode.tuner.export.ExportEntry;
+import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.export.GeneratedFile;
 import dev.opencode.tuner.export.HostExport;
 import dev.opencode.tuner.export.HostNames;
@@ -37,19 +37,19 @@ public final class AllowlistFiles {
 
     public static String render(String host, List<Line> lines) {
         if (HostNames.isValid(host)) {
-            List<ExportEntry> entries = new ArrayList<>();
+            List<AcceptedEntry> entries = new ArrayList<>();
             for (Line l : lines) {
-                entries.add(new ExportEntry(l.instance(), l.cidr(), l.suggestionId(), l.acceptedBy(), l.acceptedAt(),
+                entries.add(new AcceptedEntry(l.instance(), l.cidr(), l.suggestionId(), l.acceptedBy(), l.acceptedAt(),
                         l.comment(), l.evidence()));
             }
             return FILE.render(new HostExport(host, entries));
         }
         // A host name the exporter refuses (it would never write a file for it): the core's renderer alone.
-        Map<String, List<AllowlistRenderer.Entry>> byInstance = new TreeMap<>();
+        Map<String, List<AllowlistRenderer.Line>> byInstance = new TreeMap<>();
         List<Line> sorted = new ArrayList<>(lines);
         sorted.sort(java.util.Comparator.comparing((Line l) -> Cidrs.parse(l.cidr())));
         for (Line l : sorted) {
-            byInstance.computeIfAbsent(l.instance(), k -> new ArrayList<>()).add(new AllowlistRenderer.Entry(
+            byInstance.computeIfAbsent(l.instance(), k -> new ArrayList<>()).add(new AllowlistRenderer.Line(
                     Cidrs.format(Cidrs.parse(l.cidr())), "accepted by " + l.acceptedBy() + ": " + l.evidence()));
         }
         List<AllowlistRenderer.InstanceAllowlist> instances = new ArrayList<>();

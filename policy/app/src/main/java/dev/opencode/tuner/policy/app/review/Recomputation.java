@@ -6,7 +6,7 @@ import dev.opencode.tuner.policy.app.suggest.AggregateReader;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
 import dev.opencode.tuner.review.Reconciliation;
 import dev.opencode.tuner.suggest.Allowlist;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Suggestion;
@@ -146,8 +146,8 @@ public class Recomputation {
         runs.write(c, host, instance, inserts, updates, superseded);
 
         Allowlist effectiveAllowlist = Allowlist.of(effective);
-        List<DestinationStats> alreadyAllowed = new ArrayList<>();
-        for (DestinationStats d : result.alreadyAllowed()) {
+        List<DestinationAggregate> alreadyAllowed = new ArrayList<>();
+        for (DestinationAggregate d : result.alreadyAllowed()) {
             if (effectiveAllowlist.covers(d.ip())) {
                 alreadyAllowed.add(d); // not those held back by a rejection
             }

@@ -93,13 +93,13 @@ public final class ReviewViews {
             + " tuner.policy.removal.unused-after")
     public record UnusedEntries(
             @Schema(description = "tuner.policy.removal.unused-after, ISO-8601") String unusedAfter,
-            List<UnusedEntry> entries) {
+            List<UnusedEntryView> entries) {
     }
 
     @JsonPropertyOrder({"host", "instance", "cidr", "source", "packets", "firstReported", "lastUsed", "unusedSince",
         "removalId", "removalState"})
     @Schema(name = "UnusedEntry")
-    public record UnusedEntry(
+    public record UnusedEntryView(
             String host,
             String instance,
             String cidr,

@@ -2,7 +2,7 @@ package dev.opencode.tuner.policy.app.suggest;
 
 import static dev.opencode.tuner.policy.app.JdbcValues.instant;
 
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceAggregate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -90,7 +90,7 @@ public final class AggregateReader {
     /** The aggregates of the selected instances (null selects all), read on the caller's connection. */
     public static List<InstanceAggregate> destinations(Connection connection, String host, String instance)
             throws SQLException {
-        Map<String, List<DestinationStats>> byInstance = new HashMap<>();
+        Map<String, List<DestinationAggregate>> byInstance = new HashMap<>();
         Map<String, String[]> names = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(DESTINATIONS)) {
             filter(statement, host, instance);
@@ -101,7 +101,7 @@ public final class AggregateReader {
                     String i = r.getString(2);
                     String key = key(h, i);
                     names.putIfAbsent(key, new String[] {h, i});
-                    byInstance.computeIfAbsent(key, k -> new ArrayList<>()).add(DestinationStats.restore(
+                    byInstance.computeIfAbsent(key, k -> new ArrayList<>()).add(DestinationAggregate.restore(
                             r.getString(3), r.getLong(4), list(r, 5, Integer.class), list(r, 6, String.class),
                             list(r, 7, String.class), list(r, 8, String.class), list(r, 9, Long.class),
                             instant(r, 10), instant(r, 11)));

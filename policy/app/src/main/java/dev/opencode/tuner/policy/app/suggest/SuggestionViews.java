@@ -1,7 +1,7 @@
 package dev.opencode.tuner.policy.app.suggest;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.opencode.tuner.suggest.DestinationStats;
+import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Refusal;
 import dev.opencode.tuner.suggest.Suggestion;
@@ -94,9 +94,9 @@ public final class SuggestionViews {
                 destinations(s.alreadyAllowed()));
     }
 
-    private static List<DestinationView> destinations(List<DestinationStats> list) {
+    private static List<DestinationView> destinations(List<DestinationAggregate> list) {
         List<DestinationView> views = new ArrayList<>(list.size());
-        for (DestinationStats d : list) {
+        for (DestinationAggregate d : list) {
             views.add(new DestinationView(d.address(), d.events(), d.ports(), d.protocols(), time(d.firstSeen()),
                     time(d.lastSeen()), d.sampleSources(), d.uids()));
         }

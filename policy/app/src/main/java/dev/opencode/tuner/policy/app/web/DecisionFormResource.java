@@ -6,6 +6,8 @@ import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.review.DecisionOutcome;
+import dev.opencode.tuner.review.Refusal;
+import dev.opencode.tuner.review.ReviewComment;
 import dev.opencode.tuner.review.SuggestionKind;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -67,16 +69,10 @@ public class DecisionFormResource {
             if (uuid == null) {
                 return error(host, instance, 400, "id: not a suggestion id (32 hex digits)");
             }
-            String text = comment == null || comment.isBlank() ? null : comment.strip();
-            if (text != null && text.length() > 2000) {
-                return error(host, instance, 400, "comment: expected at most 2000 characters, got "
-                        + text.length());
-            }
-            if (text != null) {
-                text = text.replace("\r\n", "\n");
-                if (text.codePoints().anyMatch(cp -> Character.isISOControl(cp) && cp != '\n')) {
-                    return error(host, instance, 400, "comment: control characters are not allowed (newlines are)");
-                }
+            String text = ReviewComment.normalise(comment);
+            Refusal refused = ReviewComment.refusal(text);
+            if (refused != null) {
+                return error(host, instance, 400, refused.field() + ": " + refused.message());
             }
             String outcome;
             switch (action == null ? "" : action) {

@@ -101,8 +101,8 @@ class RemovalTest {
     /** A clean report of the host's table: the accepted entry with its counter, and the hand-written entry. */
     static void report(String host, Instant readAt, String cidr, long packets) throws Exception {
         HostState state = new HostState(host, readAt, List.of(), List.of(new HostState.InstanceState("web",
-                List.of(new HostState.AllowEntry(cidr, packets, packets * 60),
-                        new HostState.AllowEntry(HAND_WRITTEN, 0, 0)),
+                List.of(new HostState.AllowCounter(cidr, packets, packets * 60),
+                        new HostState.AllowCounter(HAND_WRITTEN, 0, 0)),
                 List.of())));
         Properties p = PolicyStack.collectorProperties(host);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),

@@ -1,13 +1,20 @@
 package dev.opencode.tuner.policy.app.review;
 
-import dev.opencode.tuner.blocked.InstanceName;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.actor;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.id;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.comment;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.host;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.instance;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.requiredHost;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.requiredInstance;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.states;
+import static dev.opencode.tuner.policy.app.review.ReviewParams.blankToNull;
+
 import dev.opencode.tuner.blocked.Untrusted;
 import dev.opencode.tuner.policy.app.auth.Roles;
-import dev.opencode.tuner.review.SuggestionState;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -15,28 +22,24 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * The review API: suggestions with their state and evidence, decisions on them, the audit trail and the accepted
- * allowlist. Viewers read; reviewers (and admins) decide. Thin over {@link ReviewService}.
+ * The suggestions of the review API: the list with their state, one suggestion with its evidence, and the decisions on
+ * it (accept, reject, snooze; many of an instance at once with bulk). Viewers read; reviewers (and admins) decide. Thin
+ * over {@link ReviewService}.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -44,13 +47,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "review")
 @APIResponse(responseCode = "401", description = "No credentials, or wrong ones (HTTP Basic)")
 @APIResponse(responseCode = "403", description = "The account lacks the role the call needs")
-public class ReviewResource {
+public class SuggestionsResource {
     private final ReviewService service;
-    private final Removals removals;
 
-    ReviewResource(ReviewService service, Removals removals) {
+    SuggestionsResource(ReviewService service) {
         this.service = service;
-        this.removals = removals;
     }
 
     @GET
@@ -214,176 +215,5 @@ public class ReviewResource {
         }
         return service.bulk(requiredHost(host), requiredInstance(instance), body.action(), actor(who),
                 comment(body.comment()), ids);
-    }
-
-    @GET
-    @Path("/decisions")
-    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
-    @Operation(summary = "The audit trail: every decision with who, when, what, the comment and the evidence at"
-            + " that moment, newest first")
-    @APIResponse(responseCode = "200", description = "Decisions, newest first")
-    @APIResponse(responseCode = "400", description = "host, instance or limit is not valid")
-    public ReviewViews.DecisionList decisions(
-            @QueryParam("host") String host, @QueryParam("instance") String instance,
-            @Parameter(description = "At most this many (default 200, 1..10000)") @QueryParam("limit") String limit)
-            throws SQLException {
-        int max = 200;
-        if (limit != null && !limit.isEmpty()) {
-            try {
-                max = Integer.parseInt(limit);
-            } catch (NumberFormatException e) {
-                max = -1;
-            }
-            if (max < 1 || max > 10_000) {
-                throw ReviewErrors.badRequest("limit", Untrusted.quote(limit, 20) + " is not in 1..10000");
-            }
-        }
-        return service.decisions(host(host), instance(instance), max);
-    }
-
-    @GET
-    @Path("/allowlists/{host}")
-    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
-    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
-    @Operation(summary = "The host's allowlist: JSON (entries in force by decision, and what the host already"
-            + " allows), or the generated NixOS module with Accept: text/plain or ?format=nix")
-    @APIResponse(responseCode = "200", description = "The allowlist", content = {
-        @Content(mediaType = MediaType.APPLICATION_JSON,
-                schema = @Schema(implementation = ReviewViews.HostAllowlist.class)),
-        @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type =
-                org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING))})
-    @APIResponse(responseCode = "400", description = "host or format is not valid")
-    public Response allowlist(@PathParam("host") String host,
-                              @Parameter(description = "json or nix (default: from the Accept header)")
-                              @QueryParam("format") String format,
-                              @HeaderParam("Accept") String accept) throws SQLException {
-        String h = requiredHost(host);
-        boolean nix;
-        if (format != null && !format.isEmpty()) {
-            if (!format.equals("nix") && !format.equals("json")) {
-                throw ReviewErrors.badRequest("format", Untrusted.quote(format, 20) + " is not nix or json");
-            }
-            nix = format.equals("nix");
-        } else {
-            nix = accept != null && accept.contains(MediaType.TEXT_PLAIN) && !accept.contains("json");
-        }
-        if (nix) {
-            return Response.ok(service.allowlistNix(h), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).build();
-        }
-        return Response.ok(service.allowlist(h), MediaType.APPLICATION_JSON_TYPE).build();
-    }
-
-    @GET
-    @Path("/unused-entries")
-    @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
-    @Operation(summary = "Entries in force on the hosts whose counter has not moved for"
-            + " tuner.policy.removal.unused-after: generated ones (with their removal suggestion) and hand-written"
-            + " ones, which are listed for manual removal only and never removed by the exporter")
-    @APIResponse(responseCode = "200", description = "Unused entries, sorted by host, instance and CIDR")
-    @APIResponse(responseCode = "400", description = "host, instance or source is not valid")
-    public ReviewViews.UnusedEntries unusedEntries(
-            @Parameter(description = "Only this host") @QueryParam("host") String host,
-            @Parameter(description = "Only this instance") @QueryParam("instance") String instance,
-            @Parameter(description = "Only generated or hand-written entries") @QueryParam("source") String source)
-            throws SQLException {
-        String only = blankToNull(source);
-        if (only != null && !only.equals("generated") && !only.equals("hand-written")) {
-            throw ReviewErrors.badRequest("source", Untrusted.quote(only, 20) + " is not generated or hand-written");
-        }
-        List<ReviewViews.UnusedEntry> entries = new ArrayList<>();
-        for (Removals.UnusedEntry e : removals.unused(host(host), instance(instance))) {
-            if (only == null || only.equals(e.source())) {
-                entries.add(new ReviewViews.UnusedEntry(e.host(), e.instance(), e.cidr(), e.source(), e.packets(),
-                        text(e.firstReported()), text(e.lastUsed()), text(e.unusedSince()),
-                        e.removal() == null ? null : ReviewIds.hex(e.removal()), e.removalState()));
-            }
-        }
-        return new ReviewViews.UnusedEntries(removals.unusedAfter().toString(), entries);
-    }
-
-    private static String text(Instant t) {
-        return t == null ? null : t.toString();
-    }
-
-    // ---------------------------------------------------------------------------------------------- validation
-
-    private static String actor(SecurityContext who) {
-        return who.getUserPrincipal().getName();
-    }
-
-    private static UUID id(String id) {
-        UUID parsed = ReviewIds.parse(id);
-        if (parsed == null) {
-            throw ReviewErrors.badRequest("id", Untrusted.quote(id, 40) + " is not a suggestion id (32 hex digits)");
-        }
-        return parsed;
-    }
-
-    private static String comment(String comment) {
-        if (comment != null && comment.length() > 2000) {
-            throw ReviewErrors.badRequest("comment", "expected at most 2000 characters, got " + comment.length());
-        }
-        if (comment != null && comment.codePoints().anyMatch(cp -> Character.isISOControl(cp) && cp != '\n')) {
-            throw ReviewErrors.badRequest("comment", "control characters are not allowed (newlines are)");
-        }
-        return blankToNull(comment);
-    }
-
-    static String host(String host) {
-        host = blankToNull(host);
-        if (host != null && (host.length() > 255 || host.codePoints().anyMatch(Character::isISOControl))) {
-            throw ReviewErrors.badRequest("host", "expected a host name of at most 255 characters without control"
-                    + " characters, got " + Untrusted.quote(host, 40));
-        }
-        return host;
-    }
-
-    static String instance(String instance) {
-        instance = blankToNull(instance);
-        if (instance != null && !InstanceName.isValid(instance)) {
-            throw ReviewErrors.badRequest("instance", Untrusted.quote(instance, 40) + " is not "
-                    + InstanceName.RULE);
-        }
-        return instance;
-    }
-
-    private static String requiredHost(String host) {
-        String h = host(host);
-        if (h == null) {
-            throw ReviewErrors.badRequest("host", "required");
-        }
-        return h;
-    }
-
-    private static String requiredInstance(String instance) {
-        String i = instance(instance);
-        if (i == null) {
-            throw ReviewErrors.badRequest("instance", "required");
-        }
-        return i;
-    }
-
-    static Set<String> states(String state) {
-        Set<String> states = new LinkedHashSet<>();
-        if (state == null || state.isBlank()) {
-            states.add(SuggestionState.PENDING.text());
-            return states;
-        }
-        for (String s : state.split(",")) {
-            s = s.strip();
-            if (s.equals("all")) {
-                states.addAll(ReviewService.STATES);
-            } else if (ReviewService.STATES.contains(s)) {
-                states.add(s);
-            } else {
-                throw ReviewErrors.badRequest("state", Untrusted.quote(s, 20) + " is not one of "
-                        + String.join(", ", ReviewService.STATES) + ", all");
-            }
-        }
-        return states;
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value;
     }
 }

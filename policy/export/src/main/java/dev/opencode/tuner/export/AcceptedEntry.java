@@ -15,10 +15,10 @@ import java.util.Objects;
  * @param comment the reviewer's comment, or null
  * @param evidence one line: events, services, addresses, first and last seen
  */
-public record ExportEntry(String instance, String cidr, String suggestionId, String acceptedBy, Instant acceptedAt,
+public record AcceptedEntry(String instance, String cidr, String suggestionId, String acceptedBy, Instant acceptedAt,
         String comment, String evidence) {
 
-    public ExportEntry {
+    public AcceptedEntry {
         InstanceName.require(instance);
         // PostgreSQL prints a cidr in its own spelling; the file always holds the core's canonical one.
         cidr = Cidrs.format(Cidrs.parse(cidr));

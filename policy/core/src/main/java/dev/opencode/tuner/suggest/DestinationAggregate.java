@@ -12,7 +12,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /** The evidence for one blocked destination of one instance: counts, ports, protocols, first and last seen. */
-public final class DestinationStats {
+public final class DestinationAggregate {
     /** How many distinct source addresses are kept as samples. */
     public static final int SAMPLE_SOURCES = 5;
 
@@ -30,7 +30,7 @@ public final class DestinationStats {
     /** Numeric order of IPv4 addresses (unsigned value); -1 for IPv6, which is ordered by its BigInteger value. */
     private final long ipv4Value;
 
-    DestinationStats(String address) {
+    DestinationAggregate(String address) {
         this.address = address;
         this.ip = Cidrs.address(address);
         this.ipv4Value = ip.isIPv4() ? ip.toIPv4().longValue() : -1;
@@ -45,7 +45,7 @@ public final class DestinationStats {
      * @param firstSeen     null only together with {@code lastSeen} (no event had a time)
      * @throws IllegalArgumentException naming the value when the address is not one, or the counts are inconsistent
      */
-    public static DestinationStats restore(String address, long events, Collection<Integer> ports,
+    public static DestinationAggregate restore(String address, long events, Collection<Integer> ports,
                                            Collection<String> protocols, Collection<String> services,
                                            Collection<String> sampleSources, Collection<Long> uids,
                                            Instant firstSeen, Instant lastSeen) {
@@ -57,7 +57,7 @@ public final class DestinationStats {
             throw new IllegalArgumentException("first seen " + firstSeen + " and last seen " + lastSeen + " of "
                     + address + " do not form an interval");
         }
-        DestinationStats d = new DestinationStats(address);
+        DestinationAggregate d = new DestinationAggregate(address);
         d.events = events;
         d.ports.addAll(ports);
         d.protocols.addAll(protocols);
@@ -79,7 +79,7 @@ public final class DestinationStats {
     }
 
     /** Orders destinations by address: IPv4 before IPv6, then numerically. */
-    public static int compareByAddress(DestinationStats a, DestinationStats b) {
+    public static int compareByAddress(DestinationAggregate a, DestinationAggregate b) {
         if (a.ipv4Value >= 0 && b.ipv4Value >= 0) {
             return Long.compare(a.ipv4Value, b.ipv4Value);
         }

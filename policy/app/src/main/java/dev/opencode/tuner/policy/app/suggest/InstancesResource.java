@@ -20,10 +20,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "suggestions")
 @APIResponse(responseCode = "401", description = "No credentials, or wrong ones (HTTP Basic)")
 @APIResponse(responseCode = "403", description = "The account has none of the roles viewer, reviewer, admin")
-public class SuggestionsResource {
+public class InstancesResource {
     private final SuggestionService service;
 
-    SuggestionsResource(SuggestionService service) {
+    InstancesResource(SuggestionService service) {
         this.service = service;
     }
 
