@@ -45,35 +45,15 @@ let
       )
     );
 
-  # Hardening for the JVM services, mkDefault so a host can relax one setting.
-  javaHardening = lib.mapAttrs (_: mkDefault) {
-    ProtectSystem = "strict";
-    ProtectHome = true;
-    PrivateTmp = true;
-    PrivateDevices = true;
-    ProtectProc = "invisible";
-    ProtectKernelTunables = true;
-    ProtectKernelModules = true;
-    ProtectKernelLogs = true;
-    ProtectControlGroups = true;
-    ProtectClock = true;
-    ProtectHostname = true;
-    RestrictNamespaces = true;
-    RestrictRealtime = true;
-    RestrictSUIDSGID = true;
-    LockPersonality = true;
-    RemoveIPC = true;
-    NoNewPrivileges = true;
-    CapabilityBoundingSet = "";
-    AmbientCapabilities = "";
-    # The JVM's JIT needs writable+executable memory.
-    MemoryDenyWriteExecute = false;
-    SystemCallArchitectures = "native";
-    SystemCallFilter = [ "@system-service" "~@privileged" ];
-    SystemCallErrorNumber = "EPERM";
-    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
-    UMask = "0077";
-  };
+  # Hardening for the JVM services: the sandbox of both modules (../hardening.nix), mkDefault
+  # so a host can relax one setting.
+  javaHardening = lib.mapAttrs (_: mkDefault) (
+    import ../hardening.nix
+    // {
+      # The JVM's JIT needs writable+executable memory.
+      MemoryDenyWriteExecute = false;
+    }
+  );
 
   javaCommand =
     app: jvmOptions: settingsFile:
