@@ -45,35 +45,15 @@ let
       )
     );
 
-  # Hardening for the JVM services, mkDefault so a host can relax one setting.
-  javaHardening = lib.mapAttrs (_: mkDefault) {
-    ProtectSystem = "strict";
-    ProtectHome = true;
-    PrivateTmp = true;
-    PrivateDevices = true;
-    ProtectProc = "invisible";
-    ProtectKernelTunables = true;
-    ProtectKernelModules = true;
-    ProtectKernelLogs = true;
-    ProtectControlGroups = true;
-    ProtectClock = true;
-    ProtectHostname = true;
-    RestrictNamespaces = true;
-    RestrictRealtime = true;
-    RestrictSUIDSGID = true;
-    LockPersonality = true;
-    RemoveIPC = true;
-    NoNewPrivileges = true;
-    CapabilityBoundingSet = "";
-    AmbientCapabilities = "";
-    # The JVM's JIT needs writable+executable memory.
-    MemoryDenyWriteExecute = false;
-    SystemCallArchitectures = "native";
-    SystemCallFilter = [ "@system-service" "~@privileged" ];
-    SystemCallErrorNumber = "EPERM";
-    RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
-    UMask = "0077";
-  };
+  # Hardening for the JVM services: the sandbox of both modules (../hardening.nix), mkDefault
+  # so a host can relax one setting.
+  javaHardening = lib.mapAttrs (_: mkDefault) (
+    import ../hardening.nix
+    // {
+      # The JVM's JIT needs writable+executable memory.
+      MemoryDenyWriteExecute = false;
+    }
+  );
 
   javaCommand =
     app: jvmOptions: settingsFile:
@@ -98,6 +78,17 @@ let
   localPostgres = cfg.policy.enable && cfg.policy.database.provision;
   kafkaAddress = cfg.policy.kafka.listenAddress;
 
+  # The full name of an option of this module, as the assertions name it.
+  optionName = name: "services.opencode-egress-tuner.${name}";
+  # The assertion of a check of the pure library that returns null or its message.
+  errorAssertion = e: { assertion = e == null; message = toString e; };
+  # "<option> must be outside the Nix store": a file with secrets that the option names by a
+  # string, null when unset.
+  outsideStoreAssertion = option: file: {
+    assertion = file == null || !(lib.hasPrefix builtins.storeDir file);
+    message = "${optionName option} must be outside the Nix store, got '${toString file}'";
+  };
+
   # Kafka logins: every password is a file outside the store, handed to the unit as a systemd
   # credential. The applications read it through their password-file keys, which name the
   # credentials directory with a SmallRye expression (${CREDENTIALS_DIRECTORY} is in the service's
@@ -106,26 +97,28 @@ let
   kafkaPasswordFileSetting = "\${CREDENTIALS_DIRECTORY}/${kafkaPasswordCredential}";
   # The broker resolves its own passwords (${dir:...}) from its unit's credentials directory.
   kafkaCredentialsDirectory = "/run/credentials/apache-kafka.service";
-  kafkaOption = name: "services.opencode-egress-tuner.${name}";
+  # The password file of this host's collector, and its option.
+  collectorSecret = {
+    passwordFile = cfg.collector.kafkaPasswordFile;
+    option = optionName "collector.kafkaPasswordFile";
+  };
   # The collector hosts whose account, topics and ACLs the local broker provisions: those
   # listed, and this host's own collector.
+  listedCollectors = lib.mapAttrs (host: c: {
+    inherit (c) passwordFile;
+    option = optionName "policy.kafka.collectors.${host}.passwordFile";
+  }) cfg.policy.kafka.collectors;
   kafkaCollectors =
-    lib.mapAttrs (host: c: {
-      inherit (c) passwordFile;
-      option = kafkaOption "policy.kafka.collectors.${host}.passwordFile";
-    }) cfg.policy.kafka.collectors
+    listedCollectors
     // lib.optionalAttrs (cfg.collector.enable && cfg.collector.kafkaPasswordFile != null) {
-      ${cfg.collector.host} = {
-        passwordFile = cfg.collector.kafkaPasswordFile;
-        option = kafkaOption "collector.kafkaPasswordFile";
-      };
+      ${cfg.collector.host} = collectorSecret;
     };
   # The password file of each account the provisioning and the broker read, and its option.
   kafkaSecrets =
     {
-      ${ocLib.kafkaAccounts.broker} = { passwordFile = cfg.policy.kafka.brokerPasswordFile; option = kafkaOption "policy.kafka.brokerPasswordFile"; };
-      ${ocLib.kafkaAccounts.controller} = { passwordFile = cfg.policy.kafka.controllerPasswordFile; option = kafkaOption "policy.kafka.controllerPasswordFile"; };
-      ${ocLib.kafkaAccounts.policy} = { passwordFile = cfg.policy.kafka.passwordFile; option = kafkaOption "policy.kafka.passwordFile"; };
+      ${ocLib.kafkaAccounts.broker} = { passwordFile = cfg.policy.kafka.brokerPasswordFile; option = optionName "policy.kafka.brokerPasswordFile"; };
+      ${ocLib.kafkaAccounts.controller} = { passwordFile = cfg.policy.kafka.controllerPasswordFile; option = optionName "policy.kafka.controllerPasswordFile"; };
+      ${ocLib.kafkaAccounts.policy} = { passwordFile = cfg.policy.kafka.passwordFile; option = optionName "policy.kafka.passwordFile"; };
     }
     // lib.mapAttrs' (host: c: lib.nameValuePair (ocLib.kafkaCollectorAccount host) c) kafkaCollectors;
   kafkaCredential = account: "${ocLib.kafkaCredentialName account}:${toString kafkaSecrets.${account}.passwordFile}";
@@ -142,13 +135,15 @@ let
           message = "${s.option} must be set: the Kafka broker accepts only authenticated clients (SASL/SCRAM). Put a password in a file outside the Nix store, e.g. head -c 32 /dev/urandom | base64 | tr -d '/+=\\n' > /run/secrets/<name> (docs/nixos.md, \"Kafka accounts and passwords\")";
         }
       ]
-      ++ lib.optional (s.passwordFile != null) (
-        let
-          e = ocLib.secretFileError s.option s.passwordFile;
-        in
-        { assertion = e == null; message = toString e; }
-      )
+      ++ lib.optional (s.passwordFile != null) (errorAssertion (ocLib.secretFileError s.option s.passwordFile))
     ) secrets;
+  # A Kafka client of the tuner (the collector, the policy service): after the local
+  # provisioning, with its password as the credential that its password-file key names.
+  kafkaClient = passwordFile: {
+    wants = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+    after = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
+    serviceConfig.LoadCredential = lib.mkAfter (lib.optional (passwordFile != null) "${kafkaPasswordCredential}:${passwordFile}");
+  };
 
   collectorSettings = renderProperties "opencode-egress-tuner-collector" cfg.collector.settings;
   policyTls = cfg.policy.tls.certificateFile != null && cfg.policy.tls.keyFile != null;
@@ -793,12 +788,7 @@ in
 
   config = mkMerge [
     (mkIf cfg.collector.enable {
-      assertions = [
-        {
-          assertion = cfg.collector.environmentFile == null || !(lib.hasPrefix builtins.storeDir cfg.collector.environmentFile);
-          message = "services.opencode-egress-tuner.collector.environmentFile must be outside the Nix store, got '${toString cfg.collector.environmentFile}'";
-        }
-      ];
+      assertions = [ (outsideStoreAssertion "collector.environmentFile" cfg.collector.environmentFile) ];
 
       systemd.services.opencode-egress-tuner-collector = {
         description = "opencode egress tuner: journal collector";
@@ -875,18 +865,9 @@ in
 
     (mkIf cfg.policy.enable {
       assertions = [
-        {
-          assertion = cfg.policy.environmentFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.environmentFile);
-          message = "services.opencode-egress-tuner.policy.environmentFile must be outside the Nix store, got '${toString cfg.policy.environmentFile}'";
-        }
-        {
-          assertion = cfg.policy.sessionKeyFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.sessionKeyFile);
-          message = "services.opencode-egress-tuner.policy.sessionKeyFile must be outside the Nix store, got '${toString cfg.policy.sessionKeyFile}'";
-        }
-        {
-          assertion = cfg.policy.tls.keyFile == null || !(lib.hasPrefix builtins.storeDir cfg.policy.tls.keyFile);
-          message = "services.opencode-egress-tuner.policy.tls.keyFile must be outside the Nix store, got '${toString cfg.policy.tls.keyFile}'";
-        }
+        (outsideStoreAssertion "policy.environmentFile" cfg.policy.environmentFile)
+        (outsideStoreAssertion "policy.sessionKeyFile" cfg.policy.sessionKeyFile)
+        (outsideStoreAssertion "policy.tls.keyFile" cfg.policy.tls.keyFile)
         {
           assertion = (cfg.policy.tls.certificateFile == null) == (cfg.policy.tls.keyFile == null);
           message = "services.opencode-egress-tuner.policy.tls: set both certificateFile and keyFile, or neither (got certificateFile = ${builtins.toJSON cfg.policy.tls.certificateFile}, keyFile = ${builtins.toJSON cfg.policy.tls.keyFile})";
@@ -957,18 +938,9 @@ in
     # credential, read through the password-file key; after the local provisioning.
     (mkIf cfg.collector.enable {
       assertions =
-        kafkaSecretAssertions [ { passwordFile = cfg.collector.kafkaPasswordFile; option = kafkaOption "collector.kafkaPasswordFile"; } ]
-        ++ (
-          let
-            e = ocLib.kafkaHostError (kafkaOption "collector.host") cfg.collector.host;
-          in
-          [ { assertion = e == null; message = toString e; } ]
-        );
-      systemd.services.opencode-egress-tuner-collector = {
-        wants = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
-        after = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
-        serviceConfig.LoadCredential = lib.mkAfter (lib.optional (cfg.collector.kafkaPasswordFile != null) "${kafkaPasswordCredential}:${cfg.collector.kafkaPasswordFile}");
-      };
+        kafkaSecretAssertions [ collectorSecret ]
+        ++ [ (errorAssertion (ocLib.kafkaHostError (optionName "collector.host") cfg.collector.host)) ];
+      systemd.services.opencode-egress-tuner-collector = kafkaClient cfg.collector.kafkaPasswordFile;
     })
 
     (mkIf cfg.policy.enable {
@@ -977,11 +949,7 @@ in
         "services.opencode-egress-tuner.policy.kafka.collectors is ignored: policy.kafka.provision is off, so no broker here creates the accounts of "
         + lib.concatStringsSep ", " (lib.attrNames cfg.policy.kafka.collectors)
       );
-      systemd.services.opencode-egress-tuner-policy = {
-        wants = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
-        after = lib.mkAfter (lib.optional localKafka "opencode-egress-tuner-kafka-accounts.service");
-        serviceConfig.LoadCredential = lib.mkAfter (lib.optional (cfg.policy.kafka.passwordFile != null) "${kafkaPasswordCredential}:${cfg.policy.kafka.passwordFile}");
-      };
+      systemd.services.opencode-egress-tuner-policy = kafkaClient cfg.policy.kafka.passwordFile;
     })
 
     (mkIf localKafka (
@@ -997,11 +965,11 @@ in
             kafkaSecrets.${ocLib.kafkaAccounts.broker}
             kafkaSecrets.${ocLib.kafkaAccounts.controller}
           ]
-          ++ kafkaSecretAssertions (lib.mapAttrsToList (host: c: { inherit (c) passwordFile; option = kafkaOption "policy.kafka.collectors.${host}.passwordFile"; }) listed)
+          ++ kafkaSecretAssertions (lib.attrValues listedCollectors)
           ++ map (
             host:
             let
-              e = ocLib.kafkaHostError (kafkaOption "policy.kafka.collectors") host;
+              e = ocLib.kafkaHostError (optionName "policy.kafka.collectors") host;
             in
             { assertion = e == null; message = "${toString e} (an attribute name of policy.kafka.collectors)"; }
           ) (lib.attrNames listed)
@@ -1014,12 +982,7 @@ in
               assertion = !kafka.formatLogDirs;
               message = "services.apache-kafka.formatLogDirs must stay false with services.opencode-egress-tuner.policy.kafka.provision: the tuner formats the storage itself, with the broker's SCRAM account, which nixpkgs' format cannot add";
             }
-            (
-              let
-                e = ocLib.kafkaClusterIdError (kafkaOption "policy.kafka.clusterId") cfg.policy.kafka.clusterId;
-              in
-              { assertion = e == null; message = toString e; }
-            )
+            (errorAssertion (ocLib.kafkaClusterIdError (optionName "policy.kafka.clusterId") cfg.policy.kafka.clusterId))
           ];
 
         services.apache-kafka = {
@@ -1202,10 +1165,7 @@ in
           assertion = cfg.grafana.postgres.passwordFile != null;
           message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be set when grafana.postgres.enable is true (the read-only role's password)";
         }
-        {
-          assertion = cfg.grafana.postgres.passwordFile == null || !(lib.hasPrefix builtins.storeDir cfg.grafana.postgres.passwordFile);
-          message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be outside the Nix store, got '${toString cfg.grafana.postgres.passwordFile}'";
-        }
+        (outsideStoreAssertion "grafana.postgres.passwordFile" cfg.grafana.postgres.passwordFile)
         {
           assertion = builtins.match "[a-z_][a-z0-9_]*" cfg.grafana.postgres.role != null;
           message = "services.opencode-egress-tuner.grafana.postgres.role '${cfg.grafana.postgres.role}' must be a plain SQL identifier (lowercase letters, digits, '_')";

@@ -26,6 +26,8 @@ let
   cfg = config.services.opencode;
 
   configOptions = import ./config-options.nix { inherit lib; };
+  # The systemd sandbox both modules' units start from (see `hardening` below).
+  sandbox = import ../hardening.nix;
 
   instanceModule =
     { name, ... }:
@@ -400,7 +402,8 @@ let
   runAlwaysVisible = [ "-/run/nscd" "-/run/systemd/resolve" "-/run/systemd/journal" ];
   nixDaemonSocketDir = "/nix/var/nix/daemon-socket";
 
-  # Hardening shared by the setup and the server unit. mkDefault throughout: a host can relax
+  # Hardening shared by the setup and the server unit: the sandbox of both modules
+  # (../hardening.nix) and this module's additions. mkDefault throughout: a host can relax
   # one setting (e.g. SystemCallFilter) without forking the module.
   hardening =
     {
@@ -409,69 +412,49 @@ let
       sockets ? [ ],
       inaccessible ? [ ],
     }:
-    lib.mapAttrs (_: mkDefault) {
-      # File system: everything read-only, homes and /run hidden, own paths writable.
-      ProtectSystem = "strict";
-      # "tmpfs" (an empty read-only /home) when a path below a home has to be bound in: with
-      # `true` the mount point would not be traversable.
-      ProtectHome =
-        if lib.any (p: lib.any (r: lib.hasPrefix r (p + "/")) [ "/home/" "/root/" "/run/user/" ]) (readWrite ++ readOnly ++ sockets)
-        then "tmpfs"
-        else true;
-      TemporaryFileSystem = [ "/run:ro" ];
-      BindPaths = builtins.filter isHidden readWrite;
-      ReadWritePaths = builtins.filter (p: !isHidden p) readWrite;
-      BindReadOnlyPaths = runAlwaysVisible ++ builtins.filter isHidden (readOnly ++ sockets);
-      ReadOnlyPaths = builtins.filter (p: !isHidden p) readOnly;
-      InaccessiblePaths =
-        map (p: "-" + p) inaccessible
-        ++ lib.optional (!lib.any (s: lib.hasPrefix nixDaemonSocketDir s) sockets) "-${nixDaemonSocketDir}";
-      PrivateTmp = true;
-      PrivateDevices = true;
-      PrivateMounts = true;
-      # Own System V IPC objects and POSIX message queues: nothing the server or its tools
-      # run shares them with other users' processes.
-      PrivateIPC = true;
-      UMask = "0077";
+    lib.mapAttrs (_: mkDefault) (
+      sandbox
+      // {
+        # File system: everything read-only, homes and /run hidden, own paths writable.
+        # "tmpfs" (an empty read-only /home) when a path below a home has to be bound in: with
+        # `true` the mount point would not be traversable.
+        ProtectHome =
+          if lib.any (p: lib.any (r: lib.hasPrefix r (p + "/")) [ "/home/" "/root/" "/run/user/" ]) (readWrite ++ readOnly ++ sockets)
+          then "tmpfs"
+          else true;
+        TemporaryFileSystem = [ "/run:ro" ];
+        BindPaths = builtins.filter isHidden readWrite;
+        ReadWritePaths = builtins.filter (p: !isHidden p) readWrite;
+        BindReadOnlyPaths = runAlwaysVisible ++ builtins.filter isHidden (readOnly ++ sockets);
+        ReadOnlyPaths = builtins.filter (p: !isHidden p) readOnly;
+        InaccessiblePaths =
+          map (p: "-" + p) inaccessible
+          ++ lib.optional (!lib.any (s: lib.hasPrefix nixDaemonSocketDir s) sockets) "-${nixDaemonSocketDir}";
+        PrivateMounts = true;
+        # Own System V IPC objects and POSIX message queues: nothing the server or its tools
+        # run shares them with other users' processes.
+        PrivateIPC = true;
 
-      # Processes and kernel.
-      ProtectProc = "invisible";
-      # ProcSubset=pid is not set: JavaScript runtimes read /proc/cpuinfo and /proc/meminfo.
-      ProtectKernelTunables = true;
-      ProtectKernelModules = true;
-      ProtectKernelLogs = true;
-      ProtectControlGroups = true;
-      ProtectClock = true;
-      ProtectHostname = true;
-      RestrictNamespaces = true;
-      RestrictRealtime = true;
-      RestrictSUIDSGID = true;
-      LockPersonality = true;
-      RemoveIPC = true;
-      # PrivateUsers is not set: files in `directory` would show up as owned by nobody and
-      # git refuses to work in such repositories ("dubious ownership").
+        # Processes and users, on purpose not restricted further: ProcSubset=pid is not set,
+        # JavaScript runtimes read /proc/cpuinfo and /proc/meminfo. PrivateUsers is not set:
+        # files in `directory` would show up as owned by nobody and git refuses to work in such
+        # repositories ("dubious ownership").
 
-      # Privileges.
-      NoNewPrivileges = true;
-      CapabilityBoundingSet = "";
-      AmbientCapabilities = "";
+        # System calls. The JIT of the JavaScript runtime needs writable+executable pages, so
+        # MemoryDenyWriteExecute stays off. A filtered call fails with EPERM instead of killing
+        # the process, so a runtime that probes degrades gracefully: ~@resources refuses
+        # setrlimit, setpriority, sched_setaffinity and the like, so the instance cannot raise
+        # its own limits or priority; a runtime that raises its open-files limit at start gets
+        # EPERM and keeps LimitNOFILE's, which the unit already sets high.
+        MemoryDenyWriteExecute = false;
+        SystemCallFilter = sandbox.SystemCallFilter ++ [ "~@resources" ];
 
-      # System calls. The JIT of the JavaScript runtime needs writable+executable pages, so
-      # MemoryDenyWriteExecute stays off. A filtered call fails with EPERM instead of killing
-      # the process, so a runtime that probes degrades gracefully: ~@resources refuses
-      # setrlimit, setpriority, sched_setaffinity and the like, so the instance cannot raise
-      # its own limits or priority; a runtime that raises its open-files limit at start gets
-      # EPERM and keeps LimitNOFILE's, which the unit already sets high.
-      MemoryDenyWriteExecute = false;
-      SystemCallArchitectures = "native";
-      SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ];
-      SystemCallErrorNumber = "EPERM";
-
-      # Network: IP for the allowlisted destinations, Unix for local sockets and the child
-      # processes' stdio (socketpair), Netlink (read-only without CAP_NET_ADMIN) for
-      # getifaddrs(). What may be reached over IP is the nftables policy's job.
-      RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
-    };
+        # Network: IP for the allowlisted destinations, Unix for local sockets and the child
+        # processes' stdio (socketpair), Netlink (read-only without CAP_NET_ADMIN) for
+        # getifaddrs(). What may be reached over IP is the nftables policy's job.
+        RestrictAddressFamilies = sandbox.RestrictAddressFamilies ++ [ "AF_NETLINK" ];
+      }
+    );
 
   # Seed 004's resource controls, for both units of an instance; `null` leaves systemd's
   # default. mkDefault like the hardening, so a host can override one with a plain value.

@@ -14,6 +14,7 @@
 let
   inherit (nixpkgs) lib;
   ocLib = import ../../lib;
+  inherit (import ./hosts.nix) instance namedInstance kafkaPasswords monitoredHost;
 
   evalHost =
     modules:
@@ -59,60 +60,22 @@ let
 
   merged = evalHost [ ../../examples/multi-instance-host ];
 
-  # The Kafka password files of a host with the tuner's parts (paths only: nothing reads them here).
-  kafkaPasswords = {
-    services.opencode-egress-tuner = {
-      collector.kafkaPasswordFile = "/run/secrets/kafka-collector";
-      policy.kafka = {
-        passwordFile = "/run/secrets/kafka-policy";
-        brokerPasswordFile = "/run/secrets/kafka-broker";
-        controllerPasswordFile = "/run/secrets/kafka-controller";
-      };
-    };
-  };
-
   # The tuner's monitoring: scrape jobs, rules and Grafana provisioning (dashboards/README.md).
-  monitored = evalHost [
-    kafkaPasswords
-    {
-      networking.hostName = "tuner-host";
-      services.opencode-egress-tuner = {
-        collector.enable = true;
-        policy.enable = true;
-        grafana.postgres.passwordFile = "/run/secrets/grafana-db";
-      };
-      services.prometheus.enable = true;
-      services.grafana.enable = true;
-      # nixpkgs' Grafana module refuses to evaluate without a secret key; the host's, from a file.
-      services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana-secret-key}";
-    }
-  ];
+  monitored = evalHost [ monitoredHost ];
   m = monitored.config;
 
   # The tuner's parts and an isolated instance on one host: the instance is denied the tuner's
   # local ports (read from the tuner's options) and the operator's.
   sharedHost = evalHost [
-    kafkaPasswords
-    {
-      networking.nftables.enable = true;
-      services.opencode-egress-tuner = {
-        collector.enable = true;
-        policy.enable = true;
-        grafana.postgres.passwordFile = "/run/secrets/grafana-db";
+    monitoredHost
+    { networking.nftables.enable = true; }
+    (instance {
+      networkIsolation = {
+        enable = true;
+        outboundAllowCidrs = [ "10.0.0.0/8" ];
+        deniedLocalPorts = [ 6379 ];
       };
-      services.prometheus.enable = true;
-      services.grafana.enable = true;
-      services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana-secret-key}";
-      services.opencode.enable = true;
-      services.opencode.instances.web = {
-        directory = "/srv/web";
-        networkIsolation = {
-          enable = true;
-          outboundAllowCidrs = [ "10.0.0.0/8" ];
-          deniedLocalPorts = [ 6379 ];
-        };
-      };
-    }
+    })
   ];
   s = sharedHost.config;
 
@@ -444,46 +407,29 @@ let
     bad-cidr = {
       message = "services.opencode.instances.web: opencode instance 'web': outboundAllowCidrs entry '10.0.0.1/8' is not in canonical form (host bits are set); write '10.0.0.0/8'";
       host = {
+        imports = [ (instance { networkIsolation.outboundAllowCidrs = [ "10.0.0.1/8" ]; }) ];
         networking.nftables.enable = true;
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          networkIsolation.outboundAllowCidrs = [ "10.0.0.1/8" ];
-        };
       };
     };
     name-too-long = {
       # opencode-<23 characters> would be 32: NixOS refuses user and group names over 31.
       message = "services.opencode.instances.abcdefghijklmnopqrstuvw: opencode instance name 'abcdefghijklmnopqrstuvw' is invalid";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.abcdefghijklmnopqrstuvw.directory = "/srv/x";
-      };
+      host = namedInstance "abcdefghijklmnopqrstuvw" { };
     };
     reserved-name = {
       message = "services.opencode.instances.egress-tuner-collector: opencode instance name 'egress-tuner-collector' is reserved";
       host = {
-        services.opencode.enable = true;
-        services.opencode.instances.egress-tuner-collector.directory = "/srv/x";
+        imports = [ (namedInstance "egress-tuner-collector" { }) ];
         services.opencode-egress-tuner.collector.enable = true;
       };
     };
     mcp-without-type = {
       message = "services.opencode.instances.web.config.mcp.github: set type";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          config.mcp.github.command = [ "mcp-github" ];
-        };
-      };
+      host = instance { config.mcp.github.command = [ "mcp-github" ]; };
     };
     bad-name = {
       message = "services.opencode.instances.Bad_Name: opencode instance name 'Bad_Name' is invalid";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.Bad_Name.directory = "/srv/x";
-      };
+      host = namedInstance "Bad_Name" { };
     };
     duplicate-port = {
       message = "services.opencode.instances: listen.port 8080 is used by more than one instance (a, b); ports must be unique";
@@ -495,13 +441,7 @@ let
     };
     nftables-off = {
       message = "services.opencode.instances.web.networkIsolation.enable requires networking.nftables.enable = true";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          networkIsolation.enable = true;
-        };
-      };
+      host = instance { networkIsolation.enable = true; };
     };
     grafana-password-missing = {
       message = "services.opencode-egress-tuner.grafana.postgres.passwordFile must be set";
@@ -534,44 +474,22 @@ let
     };
     secret-in-store = {
       message = "services.opencode.instances.web.environmentFile must be an absolute path outside the Nix store";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          environmentFile = "${builtins.storeDir}/0000000000000000000000000000000-secrets.env";
-        };
-      };
+      host = instance { environmentFile = "${builtins.storeDir}/0000000000000000000000000000000-secrets.env"; };
     };
     denied-own-listen-port = {
       message = "services.opencode.instances.web.networkIsolation.deniedLocalPorts contains 8080, the instance's own listen.port";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          networkIsolation.deniedLocalPorts = [ 8080 ];
-        };
-      };
+      host = instance { networkIsolation.deniedLocalPorts = [ 8080 ]; };
     };
     denied-port-zero = {
       message = "services.opencode.instances.web: opencode instance 'web': networkIsolation.deniedLocalPorts entry 0 is not a port (an integer from 1 to 65535)";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          networkIsolation.deniedLocalPorts = [ 0 ];
-        };
-      };
+      host = instance { networkIsolation.deniedLocalPorts = [ 0 ]; };
     };
     listen-port-of-the-tuner = {
       message = "services.opencode.instances.web.listen.port 8090 is also a port of the egress tuner on this host: policy UI and API (services.opencode-egress-tuner.policy.settings.\"quarkus.http.port\"); choose another listen.port";
       host = {
+        imports = [ (instance { listen.port = 8090; }) ];
         services.opencode-egress-tuner.policy.enable = true;
         services.opencode-egress-tuner.policy.database.provision = false;
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          listen.port = 8090;
-        };
       };
     };
     kafka-password-missing = {
@@ -606,13 +524,7 @@ let
     };
     state-inside-directory = {
       message = "services.opencode.instances.web: stateDir '/srv/web/.state' and directory '/srv/web' must not contain each other";
-      host = {
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          stateDir = "/srv/web/.state";
-        };
-      };
+      host = instance { stateDir = "/srv/web/.state"; };
     };
   };
 

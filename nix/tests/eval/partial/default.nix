@@ -18,6 +18,7 @@
 }:
 let
   ocLib = import ../../../lib;
+  inherit (import ../hosts.nix) instance namedInstance kafkaPasswords monitoredHost;
   standIns = import ./stand-ins.nix { inherit lib nixosFiles; };
   inherit (standIns) pkgs self;
 
@@ -88,60 +89,17 @@ let
     name: m: lib.nameValuePair "testVmMachine-${name}-evaluates" { expr = evaluates (evalHost [ m ]); expected = [ ]; }
   ) vmMachines;
 
-  instance = extra: {
-    services.opencode.enable = true;
-    services.opencode.instances.web = { directory = "/srv/web"; } // extra;
-  };
-
-  # The Kafka password files of a host with the tuner's parts (paths only: nothing reads them here).
-  kafkaPasswords = {
-    services.opencode-egress-tuner = {
-      collector.kafkaPasswordFile = "/run/secrets/kafka-collector";
-      policy.kafka = {
-        passwordFile = "/run/secrets/kafka-policy";
-        brokerPasswordFile = "/run/secrets/kafka-broker";
-        controllerPasswordFile = "/run/secrets/kafka-controller";
-      };
-    };
-  };
-
   # The tuner's monitoring host, as tests/eval/module.nix has it.
-  monitored = evalHost [
-    kafkaPasswords
-    {
-      networking.hostName = "tuner-host";
-      services.opencode-egress-tuner = {
-        collector.enable = true;
-        policy.enable = true;
-        grafana.postgres.passwordFile = "/run/secrets/grafana-db";
-      };
-      services.prometheus.enable = true;
-      services.grafana.enable = true;
-      services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana-secret-key}";
-    }
-  ];
+  monitored = evalHost [ monitoredHost ];
   m = monitored.config;
 
-  name23 = evalHost [
-    {
-      services.opencode.enable = true;
-      services.opencode.instances.abcdefghijklmnopqrstuvw.directory = "/srv/x";
-    }
-  ];
-  name22 = evalHost [
-    {
-      services.opencode.enable = true;
-      services.opencode.instances.abcdefghijklmnopqrstuv.directory = "/srv/x";
-    }
-  ];
+  name23 = evalHost [ (namedInstance "abcdefghijklmnopqrstuvw" { }) ];
+  name22 = evalHost [ (namedInstance "abcdefghijklmnopqrstuv" { }) ];
 
   reserved = evalHost [
     kafkaPasswords
-    {
-      services.opencode.enable = true;
-      services.opencode.instances.egress-tuner-collector.directory = "/srv/x";
-      services.opencode-egress-tuner.collector.enable = true;
-    }
+    (namedInstance "egress-tuner-collector" { })
+    { services.opencode-egress-tuner.collector.enable = true; }
   ];
 
   isolatedEmpty = evalHost [
@@ -176,13 +134,9 @@ let
     extra:
     evalHost [
       kafkaPasswords
+      { networking.nftables.enable = true; }
+      (instance { networkIsolation.enable = true; })
       {
-        networking.nftables.enable = true;
-        services.opencode.enable = true;
-        services.opencode.instances.web = {
-          directory = "/srv/web";
-          networkIsolation.enable = true;
-        };
         services.opencode-egress-tuner = {
           collector.enable = true;
           policy.enable = true;
@@ -502,7 +456,7 @@ let
     testMovedPortsHostEvaluates = { expr = evaluates movedPorts; expected = [ ]; };
     testNothingOfTheTunerEnabledDeniesNothing = {
       expr = {
-        ports = (evalHost [ { networking.nftables.enable = true; } (instance { networkIsolation.enable = true; }) ]).config.services.opencode-egress-tuner.localPorts;
+        ports = isolatedEmpty.config.services.opencode-egress-tuner.localPorts;
         rule = lib.any (lib.hasInfix "local_denied_web") (chainOf isolatedEmpty);
       };
       expected = { ports = [ ]; rule = false; };
@@ -553,21 +507,10 @@ let
       expected = [ 31 ];
     };
 
-    # 3. module.nix's monitored host: the collector holds no capability, the snapshot unit
-    #    CAP_NET_ADMIN; no failed assertion once Grafana has its secret key from a file.
+    # 3. module.nix's monitored host: no failed assertion once Grafana has its secret key from
+    #    a file, and every unit renders. (module.nix's own cases on it, such as the collector
+    #    holding no capability and the snapshot unit CAP_NET_ADMIN, run in module-nix.nix.)
     testMonitoredHostHasNoFailedAssertions = { expr = evaluates monitored; expected = [ ]; };
-    testHostStateSnapshotTimerForTheCollector = {
-      expr = {
-        timer = m.systemd.timers.opencode-egress-tuner-nft-state.timerConfig.OnUnitActiveSec;
-        caps = m.systemd.services.opencode-egress-tuner-nft-state.serviceConfig.CapabilityBoundingSet;
-        collector = { inherit (m.systemd.services.opencode-egress-tuner-collector.serviceConfig) AmbientCapabilities CapabilityBoundingSet; };
-      };
-      expected = {
-        timer = "1min";
-        caps = [ "CAP_NET_ADMIN" ];
-        collector = { AmbientCapabilities = ""; CapabilityBoundingSet = ""; };
-      };
-    };
 
     # 4. Ordering after postgresql.target (nixpkgs with postgresql-setup.service).
     testPolicyAndRoleUnitsWaitForPostgresqlTarget = {
