@@ -1,8 +1,5 @@
 package dev.opencode.tuner.blocked;
 
-import inet.ipaddr.IPAddress;
-import inet.ipaddr.IPAddressString;
-
 /**
  * Parses nftables {@code log} lines in the kernel's {@code nf_log_syslog} format whose prefix is
  * {@code opencode-<name>-blocked: }. Never throws: every input becomes a {@link BlockedLine}, a
@@ -298,7 +295,7 @@ public final class BlockedLineParser {
                 case "ESP" -> "esp";
                 case "SCTP" -> "sctp";
                 default -> {
-                    long number = digits(from, to);
+                    long number = FieldValues.digits(line, from, to);
                     if (number < 0 || number > 255) {
                         error = "PROTO=" + Untrusted.quote(line.substring(from, to)) + " is not a protocol";
                         yield null;
@@ -309,7 +306,7 @@ public final class BlockedLineParser {
         }
 
         private long number(String key, int from, int to, long max) {
-            long value = digits(from, to);
+            long value = FieldValues.digits(line, from, to);
             if (value < 0 || value > max) {
                 error = key + "=" + Untrusted.quote(line.substring(from, to)) + " is not a number in 0.." + max;
                 return 0;
@@ -317,87 +314,15 @@ public final class BlockedLineParser {
             return value;
         }
 
-        /** Decimal digits in [from, to) as a number, or -1 when empty, not all digits or longer than 10 digits. */
-        private long digits(int from, int to) {
-            if (from >= to || to - from > 10) {
-                return -1;
-            }
-            long value = 0;
-            for (int i = from; i < to; i++) {
-                char c = line.charAt(i);
-                if (c < '0' || c > '9') {
-                    return -1;
-                }
-                value = value * 10 + (c - '0');
-            }
-            return value;
-        }
-
         private String address(String key, int from, int to) {
-            String canonical = ipv4(from, to);
+            String canonical = FieldValues.ipv4(line, from, to);
             if (canonical == null) {
-                canonical = ipv6(from, to);
+                canonical = FieldValues.ipv6(line, from, to);
             }
             if (canonical == null) {
                 error = key + "=" + Untrusted.quote(line.substring(from, to)) + " is not an IP address";
             }
             return canonical;
-        }
-
-        /** A dotted quad in canonical form (no leading zeros), or null. */
-        private String ipv4(int from, int to) {
-            int octets = 0;
-            int value = -1;
-            boolean leadingZero = false;
-            int digitsInOctet = 0;
-            for (int i = from; i < to; i++) {
-                char c = line.charAt(i);
-                if (c >= '0' && c <= '9') {
-                    if (digitsInOctet == 1 && value == 0) {
-                        leadingZero = true;
-                    }
-                    value = (value < 0 ? 0 : value * 10) + (c - '0');
-                    if (value > 255 || ++digitsInOctet > 3) {
-                        return null;
-                    }
-                } else if (c == '.' && value >= 0 && octets < 3) {
-                    octets++;
-                    value = -1;
-                    digitsInOctet = 0;
-                } else {
-                    return null;
-                }
-            }
-            if (octets != 3 || value < 0) {
-                return null;
-            }
-            String text = line.substring(from, to);
-            if (!leadingZero) {
-                return text;
-            }
-            String[] parts = text.split("\\.");
-            return Integer.parseInt(parts[0]) + "." + Integer.parseInt(parts[1]) + "."
-                    + Integer.parseInt(parts[2]) + "." + Integer.parseInt(parts[3]);
-        }
-
-        /** An IPv6 address (the kernel prints 8 uncompressed groups) in RFC 5952 form, or null. */
-        private String ipv6(int from, int to) {
-            if (to - from < 2 || to - from > 45) {
-                return null;
-            }
-            for (int i = from; i < to; i++) {
-                char c = line.charAt(i);
-                boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-                        || c == ':' || c == '.';
-                if (!ok) {
-                    return null;
-                }
-            }
-            IPAddress address = new IPAddressString(line.substring(from, to)).getAddress();
-            if (address == null || !address.isIPv6() || address.getNetworkPrefixLength() != null) {
-                return null;
-            }
-            return address.toCanonicalString();
         }
     }
 }

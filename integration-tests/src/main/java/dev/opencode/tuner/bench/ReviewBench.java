@@ -15,17 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./tuner bench --only review}: the review API and the review UI under load. PostgreSQL gets {@code instances}
@@ -43,13 +38,12 @@ import java.util.regex.Pattern;
  * zones answer NXDOMAIN), never the machine's resolver: the page labels each address it shows.
  */
 final class ReviewBench {
-    private static final int HOSTS = 100;
     /** The suggestion list of random instance {@code k}, as a Lua expression for wrk. */
     private static final String LIST_PATH = ("/api/v1/suggestions?host=bench-\" .. (k %% %d) .. \"&instance=inst-\""
-            + " .. math.floor(k / %d)").formatted(HOSTS, HOSTS);
+            + " .. math.floor(k / %d)").formatted(ReviewBenchData.HOSTS, ReviewBenchData.HOSTS);
     /** The instance page of random instance {@code k}, as a Lua expression for wrk. */
     private static final String PAGE_PATH = "/ui/instances/bench-\" .. (k %% %d) .. \"/inst-\" .. math.floor(k / %d)"
-            .formatted(HOSTS, HOSTS);
+            .formatted(ReviewBenchData.HOSTS, ReviewBenchData.HOSTS);
     /** The think-time load: this many clients, each waiting {@link #THINK_MS} after every answer. */
     private static final int REVIEWERS = 16;
     private static final int THINK_MS = 1000;
@@ -80,7 +74,7 @@ final class ReviewBench {
                     .resolve("policy-db.properties"));
             try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
                 long t = System.nanoTime();
-                load(c, instances, perInstance);
+                ReviewBenchData.load(c, instances, perInstance);
                 double loadSeconds = (System.nanoTime() - t) / 1e9;
                 System.err.printf("loaded %,d aggregates in %.1f s%n", (long) instances * perInstance, loadSeconds);
 
@@ -88,7 +82,7 @@ final class ReviewBench {
                 double before = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum");
                 t = System.nanoTime();
                 long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-                while (count(c, "SELECT count(*) FROM suggestion_run") < instances) {
+                while (ReviewBenchData.count(c, "SELECT count(*) FROM suggestion_run") < instances) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the suggestions of " + instances + " instances were not"
                                 + " computed within 30 minutes");
@@ -97,7 +91,7 @@ final class ReviewBench {
                 }
                 double firstSeconds = (System.nanoTime() - t) / 1e9;
                 double firstCpu = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum") - before;
-                long suggestions = count(c, "SELECT count(*) FROM suggestion");
+                long suggestions = ReviewBenchData.count(c, "SELECT count(*) FROM suggestion");
                 System.err.printf("first computation: %.1f s (%,d suggestions)%n", firstSeconds, suggestions);
 
                 String basic = Base64.getEncoder().encodeToString(("admin:" + password)
@@ -109,16 +103,16 @@ final class ReviewBench {
                 List<String[]> lists = new ArrayList<>();
                 List<String[]> pages = new ArrayList<>();
                 for (int connections : connectionCounts) {
-                    lists.add(wrk(root, "suggestions", pids, api, "Authorization", "Basic " + basic, LIST_PATH,
-                            instances, seconds, connections, 0));
-                    pages.add(wrk(root, "page", pids, api, "Cookie", cookie, PAGE_PATH, instances, seconds,
+                    lists.add(WrkLoad.run(root, "suggestions", pids, api, "Authorization", "Basic " + basic,
+                            LIST_PATH, instances, seconds, connections, 0));
+                    pages.add(WrkLoad.run(root, "page", pids, api, "Cookie", cookie, PAGE_PATH, instances, seconds,
                             connections, 0));
                 }
                 // Reviewers rather than a saturating loop: 16 clients that each wait about a second after every
                 // answer (a person reads a page for far longer), so that the page's latency is shown at a load a
                 // review team could make, next to the loads without think time.
-                String[] reviewers = wrk(root, "page-reviewers", pids, api, "Cookie", cookie, PAGE_PATH, instances,
-                        seconds, REVIEWERS, THINK_MS);
+                String[] reviewers = WrkLoad.run(root, "page-reviewers", pids, api, "Cookie", cookie, PAGE_PATH,
+                        instances, seconds, REVIEWERS, THINK_MS);
 
                 // Incremental: new events for a tenth of the instances (new destinations and more events on old
                 // ones), then the recomputation of exactly those instances, measured by the service's timer.
@@ -127,7 +121,7 @@ final class ReviewBench {
                 double sumBefore = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_sum");
                 double countBefore = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count");
                 t = System.nanoTime();
-                addEvents(c, touched);
+                ReviewBenchData.addEvents(c, touched);
                 while (metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count") < countBefore
                         + touched) {
                     if (System.nanoTime() - t > Duration.ofMinutes(10).toNanos()) {
@@ -188,178 +182,6 @@ final class ReviewBench {
             }
         }
         return out;
-    }
-
-    /** instances x perInstance aggregates in /24 groups of 20 (every other /24, so they do not merge), 2 events each. */
-    private static void load(Connection c, int instances, int perInstance) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            String destinations = """
-                    SELECT 'bench-' || (k %% %1$d) AS host, 'inst-' || (k / %1$d) AS instance,
-                           (11 + k / 250) || '.' || (k %% 250) || '.' || (j / 20 * 2) || '.' || (j %% 20 * 7 + 1)
-                               AS destination
-                      FROM generate_series(0, %2$d - 1) AS k, generate_series(0, %3$d - 1) AS j
-                    """.formatted(HOSTS, instances, perInstance);
-            s.execute("""
-                    INSERT INTO destination_aggregate (host, instance, destination, family, events, ports, protocols,
-                                                       services, sample_sources, uids, first_seen, last_seen)
-                    SELECT host, instance, destination, 4, 2, '{443}', '{tcp}', '{tcp/443}', '{10.0.0.2}', '{990}',
-                           now() - interval '1 hour', now() - interval '50 minutes'
-                      FROM (""" + destinations + ") d");
-            s.execute("""
-                    INSERT INTO destination_day (host, instance, destination, day, events)
-                    SELECT host, instance, destination, (now() AT TIME ZONE 'UTC')::date, 2 FROM (""" + destinations
-                    + ") d");
-            s.execute("""
-                    INSERT INTO instance_aggregate (host, instance, events, first_seen, last_seen, updated_at)
-                    SELECT host, instance, sum(events), min(first_seen), max(last_seen), now()
-                      FROM destination_aggregate GROUP BY host, instance""");
-            s.execute("ANALYZE");
-        }
-    }
-
-    /** 11 new events in each of the first {@code touched} instances: 10 new destinations, 1 more on an old one. */
-    private static void addEvents(Connection c, int touched) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("""
-                    INSERT INTO destination_aggregate (host, instance, destination, family, events, ports, protocols,
-                                                       services, sample_sources, uids, first_seen, last_seen)
-                    SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d),
-                           (11 + k / 250) || '.' || (k %% 250) || '.' || (200 + j / 5) || '.' || (j %% 5 + 1),
-                           4, 1, '{443}', '{tcp}', '{tcp/443}', '{10.0.0.2}', '{990}', now(), now()
-                      FROM generate_series(0, %2$d - 1) AS k, generate_series(0, 9) AS j""".formatted(HOSTS,
-                    touched));
-            s.execute("""
-                    UPDATE destination_aggregate d SET events = events + 1, last_seen = now()
-                     WHERE (d.host, d.instance) IN (SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d)
-                                                      FROM generate_series(0, %2$d - 1) AS k)
-                       AND d.destination LIKE '%%.%%.0.1' """.formatted(HOSTS, touched));
-            s.execute("""
-                    UPDATE instance_aggregate i SET events = events + 11, updated_at = now()
-                     WHERE (i.host, i.instance) IN (SELECT 'bench-' || (k %% %1$d), 'inst-' || (k / %1$d)
-                                                      FROM generate_series(0, %2$d - 1) AS k)""".formatted(HOSTS,
-                    touched));
-        }
-    }
-
-    /**
-     * p50, p99, requests/s and errors of {@code GET path} for random instances, from wrk's --latency report. The
-     * credential ({@code header: value}) reaches only a 0600 script file and wrk's memory, never a command line.
-     * {@code path} is a Lua expression of {@code k}, the random instance's number. With {@code thinkMs} above 0,
-     * each connection waits after every answer (wrk's {@code delay}; not part of the latency) for a random time
-     * between half and one and a half times {@code thinkMs}: a fixed time keeps the connections, which all start
-     * together, in step, so that they arrive in bursts of 16 as no group of people does.
-     */
-    private static String[] wrk(Path root, String name, long[] pids, String api, String header, String value,
-                                String path, int instances, int seconds, int connections, int thinkMs)
-            throws Exception {
-        Path script = root.resolve(name + ".lua");
-        // Every answer but a 2xx is an error here; wrk's own count has only 4xx and 5xx. Each thread has its own
-        // Lua state: the counts are summed in done(), and each thread seeds its own random numbers.
-        Files.writeString(script, """
-                wrk.headers["%1$s"] = "%2$s"
-                local threads = {}
-                function setup(thread)
-                  table.insert(threads, thread)
-                  thread:set("id", #threads)
-                end
-                function init(args)
-                  bad = 0
-                  math.randomseed(os.time() * 100 + id)
-                end
-                request = function()
-                  local k = math.random(0, %3$d - 1)
-                  return wrk.format("GET", "%4$s)
-                end
-                %5$s
-                response = function(status, headers, body)
-                  if status < 200 or status > 299 then
-                    bad = bad + 1
-                  end
-                end
-                function done(summary, latency, requests)
-                  local n = 0
-                  for _, t in ipairs(threads) do
-                    n = n + t:get("bad")
-                  end
-                  io.write(string.format("non-2xx answers: %%d\\nbytes per answer: %%d\\n", n,
-                    math.floor(summary.bytes / math.max(1, summary.requests))))
-                end
-                """.formatted(header, value, instances, path,
-                thinkMs > 0 ? "delay = function() return math.random(" + thinkMs / 2 + ", " + thinkMs * 3 / 2
-                        + ") end" : ""));
-        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        // Warm-up, not measured: the JIT, the pool, and the first bcrypt verification of the password (16
-        // connections asking at once would otherwise all pay bcrypt's 0.25 s before the first one is remembered).
-        Process warm = new ProcessBuilder("wrk", "-t1", "-c1", "-d5s", "-s", script.toString(), api)
-                .redirectErrorStream(true).start();
-        warm.getInputStream().readAllBytes();
-        warm.waitFor(60, TimeUnit.SECONDS);
-        // A 10 s timeout instead of wrk's 2 s: a slow answer is measured, not dropped from the percentiles.
-        String loadBefore = loadAverage();
-        long serviceBefore = cpuTicks(pids[0], false);
-        long databaseBefore = cpuTicks(pids[1], true);
-        Process p = new ProcessBuilder("wrk", "-t" + Math.min(2, connections), "-c" + connections,
-                "-d" + seconds + "s", "--latency", "--timeout", "10s", "-s", script.toString(), api)
-                .redirectErrorStream(true).start();
-        String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("wrk failed: " + report);
-        }
-        long serviceTicks = cpuTicks(pids[0], false) - serviceBefore;
-        long databaseTicks = cpuTicks(pids[1], true) - databaseBefore;
-        String loadAfter = loadAverage();
-        System.err.println(name + ":\n" + report);
-        List<String> problems = new ArrayList<>();
-        String non2xx = group(report, "non-2xx answers: (\\d+)");
-        if (!non2xx.equals("0")) {
-            problems.add(non2xx + " answers not 2xx");
-        }
-        Matcher socket = Pattern.compile("Socket errors: (.*)").matcher(report);
-        if (socket.find()) {
-            problems.add("socket errors: " + socket.group(1).strip() + " (timeout: no answer within 10 s)");
-        }
-        String bytes = group(report, "bytes per answer: (\\d+)");
-        String size = bytes.equals("?") ? "" : String.format(Locale.ROOT, "; %,d bytes per answer",
-                Long.parseLong(bytes));
-        long requests = Long.parseLong(group(report, "(\\d+) requests in").replace("?", "0"));
-        // CPU time per answer (clock ticks of 10 ms, from /proc): what the closed loop's latency is made of on 2
-        // cores, however busy the machine is (a busy machine makes it longer, but less than the latency).
-        String cpu = requests == 0 ? "" : String.format(Locale.ROOT, "; CPU per answer: service %.1f ms,"
-                + " PostgreSQL %.1f ms", serviceTicks * 10.0 / requests, databaseTicks * 10.0 / requests);
-        String errors = (problems.isEmpty() ? "no errors" : String.join(", ", problems)) + size + cpu
-                + "; load average " + loadBefore + " before, " + loadAfter + " after";
-        return new String[] {group(report, "\\s50%\\s+(\\S+)"), group(report, "\\s99%\\s+(\\S+)"),
-            group(report, "Requests/sec:\\s+(\\S+)"), errors};
-    }
-
-    /** The 1-minute load average ({@code /proc/loadavg}): the machine is shared, and this says how much. */
-    private static String loadAverage() throws IOException {
-        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-    }
-
-    /**
-     * User and system CPU time of a process, in clock ticks ({@code /proc/<pid>/stat}), with that of its children
-     * still running when asked (PostgreSQL's backends).
-     */
-    private static long cpuTicks(long pid, boolean children) throws IOException {
-        long ticks = 0;
-        try (var processes = Files.list(Path.of("/proc"))) {
-            for (Path dir : processes.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .toList()) {
-                String[] fields;
-                try {
-                    String stat = Files.readString(dir.resolve("stat"));
-                    fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                } catch (IOException e) {
-                    continue; // it ended meanwhile
-                }
-                long self = Long.parseLong(dir.getFileName().toString());
-                if (self == pid || (children && Long.parseLong(fields[1]) == pid)) {
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                }
-            }
-        }
-        return ticks;
     }
 
     /** Logs in through the form login as the browser does; answers the session cookie's value. */
@@ -426,18 +248,6 @@ final class ReviewBench {
         try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0,
                 java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static String group(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? m.group(1) : "?";
-    }
-
-    private static long count(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getLong(1);
         }
     }
 

@@ -2,20 +2,13 @@ package dev.opencode.tuner.stack;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -71,13 +64,13 @@ public final class KafkaServer implements AutoCloseable {
       throw new StackException("a Kafka broker already runs on " + layout.root() + " (pid " + pid + "); stop it first"
           + " (./tuner down, or close the KafkaServer that started it)");
     });
-    int[] ports = ports(layout, options);
+    int[] ports = KafkaConfigFiles.ports(layout, options);
     int port = ports[0];
     int controllerPort = ports[1];
     LoopbackPorts.requireBindable(port, "Kafka's client port, from " + layout.kafkaSettings());
     LoopbackPorts.requireBindable(controllerPort, "Kafka's controller port, from " + layout.kafkaSettings());
 
-    Path lib = syncLib(layout, options);
+    Path lib = KafkaLib.sync(layout, options);
     boolean formatted = Files.exists(layout.kafkaData().resolve("meta.properties"));
     if (formatted && !Files.exists(KafkaAccounts.passwordFile(layout, KafkaAccounts.BROKER))) {
       throw new StackException("the Kafka storage in " + layout.kafkaData() + " was made before the broker required"
@@ -87,8 +80,8 @@ public final class KafkaServer implements AutoCloseable {
     }
     KafkaAccounts.ensurePassword(layout, KafkaAccounts.BROKER);
     KafkaAccounts.ensurePassword(layout, KafkaAccounts.CONTROLLER);
-    StateFiles.writePrivate(layout.kafkaConfig(), serverProperties(layout, port, controllerPort));
-    StateFiles.writeAtomically(layout.kafkaLog4jConfig(), log4jConfig());
+    StateFiles.writePrivate(layout.kafkaConfig(), KafkaConfigFiles.serverProperties(layout, port, controllerPort));
+    StateFiles.writeAtomically(layout.kafkaLog4jConfig(), KafkaConfigFiles.log4jConfig());
     if (!formatted) {
       format(layout, lib, options);
     }
@@ -222,88 +215,6 @@ public final class KafkaServer implements AutoCloseable {
     return Admin.create(config);
   }
 
-  /** Ports: explicit options first, then those of the last start (kafka/settings.properties), then free ones. */
-  private static int[] ports(StateLayout layout, KafkaOptions options) {
-    Map<String, String> settings = StateFiles.readProperties(layout.kafkaSettings());
-    int port = options.port() != 0 ? options.port() : parsePort(settings.get("port"), layout);
-    if (port == 0) {
-      port = LoopbackPorts.free();
-    }
-    int controllerPort = options.controllerPort() != 0
-        ? options.controllerPort() : parsePort(settings.get("controller.port"), layout);
-    if (controllerPort == 0 || controllerPort == port) {
-      controllerPort = LoopbackPorts.freeExcept(port);
-    }
-    Map<String, String> updated = new TreeMap<>(settings);
-    updated.put("port", Integer.toString(port));
-    updated.put("controller.port", Integer.toString(controllerPort));
-    if (!updated.equals(settings)) {
-      StateFiles.writeAtomically(layout.kafkaSettings(), StateFiles.propertiesText(
-          "Ports of the local Kafka broker, chosen at its first start and reused (edit to move it).", updated));
-    }
-    return new int[] {port, controllerPort};
-  }
-
-  private static int parsePort(String value, StateLayout layout) {
-    if (value == null) {
-      return 0;
-    }
-    try {
-      return Integer.parseInt(value.strip());
-    } catch (NumberFormatException e) {
-      throw new StackException("bad port '" + value + "' in " + layout.kafkaSettings() + "; fix or delete the file");
-    }
-  }
-
-  static String serverProperties(StateLayout layout, int port, int controllerPort) {
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    // A static single-voter quorum: simplest for one node, and the port may change between starts.
-    p.put("controller.quorum.voters", "1@" + LoopbackPorts.HOST + ":" + controllerPort);
-    p.put("listeners", "CLIENT://" + LoopbackPorts.HOST + ":" + port + ",CONTROLLER://" + LoopbackPorts.HOST + ":"
-        + controllerPort);
-    p.put("advertised.listeners", "CLIENT://" + LoopbackPorts.HOST + ":" + port);
-    p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "CLIENT");
-    p.putAll(KafkaAccounts.brokerSecurity(layout));
-    p.put("log.dirs", layout.kafkaData().toString());
-    p.put("auto.create.topics.enable", "false");
-    p.put("num.partitions", "3");
-    p.put("default.replication.factor", "1");
-    p.put("min.insync.replicas", "1");
-    // One broker: the internal topics cannot have more than one replica, and fewer partitions start faster.
-    p.put("offsets.topic.replication.factor", "1");
-    p.put("offsets.topic.num.partitions", "5");
-    p.put("transaction.state.log.replication.factor", "1");
-    p.put("transaction.state.log.min.isr", "1");
-    p.put("transaction.state.log.num.partitions", "5");
-    p.put("share.coordinator.state.topic.replication.factor", "1");
-    p.put("share.coordinator.state.topic.min.isr", "1");
-    p.put("share.coordinator.state.topic.num.partitions", "5");
-    p.put("group.initial.rebalance.delay.ms", "0");
-    // After a crash the restarted broker cannot register until the dead incarnation's session expires (default 9 s,
-    // measured: a 13.6 s restart after SIGKILL). One node heartbeats over loopback inside its own JVM, so 4 s is ample.
-    p.put("broker.session.timeout.ms", "4000");
-    p.put("broker.heartbeat.interval.ms", "1000");
-    p.put("log.retention.hours", "168");
-    StringBuilder text = new StringBuilder(
-        "# Generated by tuner-stack at each start of the broker; edits are overwritten.\n");
-    p.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
-    return text.toString();
-  }
-
-  private static String log4jConfig() {
-    try (InputStream in = KafkaServer.class.getResourceAsStream("kafka-log4j2.properties")) {
-      if (in == null) {
-        throw new StackException("kafka-log4j2.properties is missing from the tuner-stack jar (broken build)");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new StackException("cannot read kafka-log4j2.properties from the tuner-stack jar: " + e.getMessage(), e);
-    }
-  }
-
   private static void format(StateLayout layout, Path lib, KafkaOptions options) {
     String clusterId = Uuid.randomUuid().toString();
     options.progress().accept("==> formatting Kafka's storage in " + layout.kafkaData() + " (cluster id " + clusterId
@@ -413,84 +324,5 @@ public final class KafkaServer implements AutoCloseable {
     }
     String message = cause.getMessage();
     return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Kafka's jars: copied into the state directory, so that the broker keeps running when target/ is cleaned.
-
-  private static Path syncLib(StateLayout layout, KafkaOptions options) {
-    List<Path> looked = new ArrayList<>();
-    Optional<Path> source = locateLib(options, looked);
-    Path target = layout.kafkaLib();
-    if (source.isEmpty()) {
-      if (Files.isDirectory(target) && !jars(target).isEmpty()) {
-        return target;
-      }
-      throw new StackException("Kafka's jars were not found (looked at: " + (looked.isEmpty() ? "nothing" : looked)
-          + "). Build them with ./mvnw -pl stack -am package, which copies them into stack/target/kafka-lib, or"
-          + " pass that directory (KafkaOptions.withKafkaLib, -Dtuner.stack.kafka-lib)");
-    }
-    Map<String, Long> wanted = jars(source.get());
-    Map<String, Long> present = Files.isDirectory(target) ? jars(target) : Map.of();
-    if (wanted.equals(present)) {
-      return target;
-    }
-    options.progress().accept("==> copying Kafka's jars from " + source.get() + " to " + target);
-    StateFiles.createDirectories(target);
-    try {
-      for (var jar : present.entrySet()) {
-        if (!jar.getValue().equals(wanted.get(jar.getKey()))) {
-          Files.delete(target.resolve(jar.getKey()));
-        }
-      }
-      for (var jar : wanted.entrySet()) {
-        if (!jar.getValue().equals(present.get(jar.getKey()))) {
-          Files.copy(source.get().resolve(jar.getKey()), target.resolve(jar.getKey()),
-              StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    } catch (IOException e) {
-      throw new StackException("cannot copy Kafka's jars to " + target + ": " + e.getMessage(), e);
-    }
-    return target;
-  }
-
-  private static Optional<Path> locateLib(KafkaOptions options, List<Path> looked) {
-    List<Path> candidates = new ArrayList<>();
-    if (options.kafkaLib() != null) {
-      candidates.add(options.kafkaLib());
-    } else {
-      String property = System.getProperty("tuner.stack.kafka-lib");
-      if (property != null && !property.isBlank()) {
-        candidates.add(Path.of(property));
-      }
-      String root = System.getProperty("tuner.root");
-      if (root != null && !root.isBlank()) {
-        candidates.add(Path.of(root, "stack", "target", "kafka-lib"));
-      }
-    }
-    for (Path candidate : candidates) {
-      looked.add(candidate);
-      if (Files.isDirectory(candidate) && jars(candidate).keySet().stream().anyMatch(n -> n.startsWith("kafka_2.13-"))) {
-        return Optional.of(candidate.toAbsolutePath());
-      }
-    }
-    if (options.kafkaLib() != null) {
-      throw new StackException(options.kafkaLib() + " holds no kafka_2.13 jar; pass the directory that"
-          + " ./mvnw -pl stack package fills (stack/target/kafka-lib)");
-    }
-    return Optional.empty();
-  }
-
-  private static Map<String, Long> jars(Path dir) {
-    Map<String, Long> jars = new TreeMap<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.jar")) {
-      for (Path jar : stream) {
-        jars.put(jar.getFileName().toString(), Files.size(jar));
-      }
-    } catch (IOException e) {
-      throw new StackException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-    return jars;
   }
 }

@@ -4,20 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import org.postgresql.PGConnection;
 
 /**
  * A private PostgreSQL cluster created with the server binaries of the OS packages ({@code initdb}, {@code pg_ctl}),
@@ -73,7 +66,7 @@ public final class PostgresServer implements AutoCloseable {
   public static PostgresServer start(Path stateDir, PostgresOptions options) {
     long t0 = System.nanoTime();
     StateLayout layout = new StateLayout(stateDir);
-    Path bin = requireBinaries(options);
+    Path bin = PostgresSetup.requireBinaries(options);
     OsUser user = OsUser.forPostgres(options.progress());
 
     StateFiles.createDirectories(layout.logs());
@@ -90,21 +83,21 @@ public final class PostgresServer implements AutoCloseable {
       throw new StackException("a PostgreSQL server already runs on " + layout.postgresData() + " (pid " + pid
           + "); stop it first (./tuner down, or close the PostgresServer that started it)");
     });
-    int port = port(layout, options);
+    int port = PostgresSetup.port(layout, options);
     Path socket = layout.postgresSocketDir().resolve(".s.PGSQL." + port);
     if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
       throw new StackException("PostgreSQL's socket path " + socket + " is longer than the " + MAX_SOCKET_PATH
           + " bytes a unix socket allows; choose a shorter state directory");
     }
-    LoopbackPorts.requireBindable(port, "PostgreSQL's port, from " + settingsFile(layout));
+    LoopbackPorts.requireBindable(port, "PostgreSQL's port, from " + PostgresSetup.settingsFile(layout));
     StateFiles.privateDirectory(layout.postgresSocketDir());
     user.own(layout.postgresSocketDir());
 
     if (!Files.exists(layout.postgresData().resolve("PG_VERSION"))) {
-      initdb(layout, bin, user, options);
+      PostgresSetup.initdb(layout, bin, user, options);
     }
-    writeConfig(layout, user, port);
-    prepareLog(layout, user);
+    PostgresSetup.writeConfig(layout, user, port);
+    PostgresSetup.prepareLog(layout, user);
     StalePostmaster.clear(layout.postgresData(), List.of(layout.postgresData().resolve("postmaster.pid"),
         layout.postgresSocketDir().resolve(".s.PGSQL." + port + ".lock")), options.progress());
 
@@ -124,7 +117,7 @@ public final class PostgresServer implements AutoCloseable {
     OwnedProcess process = OwnedProcess.of(postmasterPid(layout), layout.postgresData().toString());
     PostgresCredentials credentials;
     try {
-      credentials = ensurePolicyDatabase(layout, port);
+      credentials = PostgresRoles.ensurePolicyDatabase(layout, port);
     } catch (RuntimeException e) {
       stop(layout, process);
       throw e;
@@ -225,126 +218,6 @@ public final class PostgresServer implements AutoCloseable {
     return parent != null ? parent : PostgresOptions.DEBIAN_BIN_DIR;
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-
-  static Path requireBinaries(PostgresOptions options) {
-    Path bin = options.binDir();
-    if (binariesPresent(bin)) {
-      return bin;
-    }
-    boolean canInstall = options.installMissing() && OsUser.isRoot() && Files.isExecutable(Path.of("/usr/bin/apt-get"))
-        && bin.equals(PostgresOptions.DEBIAN_BIN_DIR);
-    if (!canInstall) {
-      throw new StackException("PostgreSQL's server binaries are missing: no initdb, pg_ctl and postgres in " + bin
-          + ". Install them (as root: apt-get install " + PostgresOptions.DEBIAN_PACKAGE + "), or give the stack an"
-          + " existing server's JDBC URL");
-    }
-    options.progress().accept("==> installing " + PostgresOptions.DEBIAN_PACKAGE + " with apt-get: PostgreSQL's"
-        + " server binaries, for the private cluster (a minute or two). Debian's package also creates its own"
-        + " cluster 15/main; the stack does not use it");
-    Map<String, String> env = Map.of("DEBIAN_FRONTEND", "noninteractive");
-    List<String> install = List.of("apt-get", "install", "-y", "-q", "--no-install-recommends",
-        PostgresOptions.DEBIAN_PACKAGE);
-    ExternalCommand.Result result = ExternalCommand.run(install, Duration.ofMinutes(10), env);
-    if (!result.ok()) {
-      // The package lists may be stale or absent (fresh machine): refresh them once and retry.
-      ExternalCommand.run(List.of("apt-get", "update", "-q"), Duration.ofMinutes(5), env);
-      result = ExternalCommand.run(install, Duration.ofMinutes(10), env);
-    }
-    if (!result.ok() || !binariesPresent(bin)) {
-      throw new StackException("installing " + PostgresOptions.DEBIAN_PACKAGE + " failed (apt-get exit "
-          + result.exitCode() + "):\n" + StateFiles.lastLinesOf(result.output(), 15)
-          + "\nInstall it by hand (apt-get install " + PostgresOptions.DEBIAN_PACKAGE + ") or give a JDBC URL");
-    }
-    return bin;
-  }
-
-  private static boolean binariesPresent(Path bin) {
-    return Files.isExecutable(bin.resolve("initdb")) && Files.isExecutable(bin.resolve("pg_ctl"))
-        && Files.isExecutable(bin.resolve("postgres"));
-  }
-
-  private static Path settingsFile(StateLayout layout) {
-    return layout.postgres().resolve("settings.properties");
-  }
-
-  /** The explicit option first, then the port of the last start, then a free one; persisted for the next start. */
-  private static int port(StateLayout layout, PostgresOptions options) {
-    Map<String, String> settings = StateFiles.readProperties(settingsFile(layout));
-    int port = options.port();
-    if (port == 0 && settings.containsKey("port")) {
-      try {
-        port = Integer.parseInt(settings.get("port").strip());
-      } catch (NumberFormatException e) {
-        throw new StackException("bad port '" + settings.get("port") + "' in " + settingsFile(layout)
-            + "; fix or delete the file");
-      }
-    }
-    if (port == 0) {
-      port = LoopbackPorts.free();
-    }
-    if (!Integer.toString(port).equals(settings.get("port"))) {
-      Map<String, String> updated = new TreeMap<>(settings);
-      updated.put("port", Integer.toString(port));
-      StateFiles.writeAtomically(settingsFile(layout), StateFiles.propertiesText(
-          "Port of the private PostgreSQL cluster, chosen at its first start and reused (edit to move it).",
-          updated));
-    }
-    return port;
-  }
-
-  private static void initdb(StateLayout layout, Path bin, OsUser user, PostgresOptions options) {
-    options.progress().accept("==> creating a private PostgreSQL cluster in " + layout.postgresData()
-        + " (initdb, as the OS user " + user.name() + ")");
-    String superuserPassword = newPassword();
-    StateFiles.writePrivate(layout.postgresSuperuserPassword(), superuserPassword + "\n");
-    // initdb reads the password from a file that its own user must be able to read: a short-lived copy.
-    Path pwfile = layout.postgres().resolve(".initdb-password");
-    StateFiles.writePrivate(pwfile, superuserPassword + "\n");
-    try {
-      user.own(pwfile);
-      ExternalCommand.runOrFail("initdb", user.command(List.of(bin.resolve("initdb").toString(),
-          "-D", layout.postgresData().toString(), "-U", SUPERUSER, "--pwfile=" + pwfile,
-          "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-locale",
-          "--no-instructions")), Duration.ofMinutes(3));
-    } finally {
-      try {
-        Files.deleteIfExists(pwfile);
-      } catch (IOException e) {
-        throw new StackException("cannot delete " + pwfile + " (it holds the superuser password): " + e.getMessage(),
-            e);
-      }
-    }
-    Path conf = layout.postgresData().resolve("postgresql.conf");
-    try {
-      Files.writeString(conf, Files.readString(conf, StandardCharsets.UTF_8)
-          + "\n# Added by tuner-stack: listen address, port and socket directory, rewritten at each start.\n"
-          + "include_if_exists = 'tuner.conf'\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new StackException("cannot edit " + conf + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void writeConfig(StateLayout layout, OsUser user, int port) {
-    Path file = layout.postgresData().resolve("tuner.conf");
-    StateFiles.writeAtomically(file, "# Generated by tuner-stack at each start; edits are overwritten.\n"
-        + "listen_addresses = '" + LoopbackPorts.HOST + "'\n"
-        + "port = " + port + "\n"
-        + "unix_socket_directories = '" + layout.postgresSocketDir().toString().replace("'", "''") + "'\n"
-        + "unix_socket_permissions = 0700\n", StateFiles.PRIVATE_FILE);
-    user.own(file);
-  }
-
-  private static void prepareLog(StateLayout layout, OsUser user) {
-    // pg_ctl opens the log as the server's user, in logs/ that belongs to the user running the stack.
-    try {
-      StateFiles.logFile(layout.postgresLog());
-    } catch (RuntimeException e) {
-      throw new StackException("cannot create " + layout.postgresLog() + ": " + e.getMessage(), e);
-    }
-    user.own(layout.postgresLog());
-  }
-
   private static long postmasterPid(StateLayout layout) {
     Path pidFile = layout.postgresData().resolve("postmaster.pid");
     try {
@@ -353,95 +226,5 @@ public final class PostgresServer implements AutoCloseable {
       throw new StackException("PostgreSQL started but its pid file " + pidFile + " is unreadable: " + e.getMessage(),
           e);
     }
-  }
-
-  /** Creates (or updates) the policy service's role and database, and writes the credentials file. */
-  private static PostgresCredentials ensurePolicyDatabase(StateLayout layout, int port) {
-    String superuserPassword;
-    try {
-      superuserPassword = Files.readString(layout.postgresSuperuserPassword(), StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new StackException("cannot read the PostgreSQL superuser's password from "
-          + layout.postgresSuperuserPassword() + " (" + e.getMessage() + "). Without it the cluster cannot be managed:"
-          + " reset it by deleting " + layout.postgres() + " and " + layout.credentials(), e);
-    }
-    String base = "jdbc:postgresql://" + LoopbackPorts.HOST + ":" + port + "/";
-    String password = Files.exists(layout.policyDbCredentials())
-        ? PostgresCredentials.load(layout.policyDbCredentials()).password() : null;
-    if (password == null || !password.matches("[A-Za-z0-9_-]{16,}")) {
-      password = newPassword();
-    }
-    PostgresCredentials policy = new PostgresCredentials(base + POLICY_DATABASE, POLICY_ROLE, password);
-    policy.store(layout.policyDbCredentials());
-    PostgresCredentials superuser = new PostgresCredentials(base + "postgres", SUPERUSER, superuserPassword);
-    try (Connection connection = superuser.connect(); Statement statement = connection.createStatement()) {
-      setLoginPassword(connection, POLICY_ROLE, password);
-      if (!exists(connection, "SELECT 1 FROM pg_database WHERE datname = ?", POLICY_DATABASE)) {
-        statement.execute("CREATE DATABASE " + POLICY_DATABASE + " OWNER " + POLICY_ROLE);
-      }
-    } catch (SQLException e) {
-      throw new StackException("cannot create the policy database " + POLICY_DATABASE + " on " + base + ": "
-          + e.getMessage() + "; see " + layout.postgresLog(), e);
-    }
-    ensureGrafanaRole(layout, new PostgresCredentials(base + POLICY_DATABASE, SUPERUSER, superuserPassword));
-    return policy;
-  }
-
-  /**
-   * The read-only role {@value #GRAFANA_ROLE} of Grafana's SQL panels: SELECT on the policy database's tables, those
-   * Flyway creates later included (default privileges of {@value #POLICY_ROLE}), and read-only transactions. Its
-   * password goes to {@code credentials/grafana-db.properties} (0600), like the policy service's.
-   */
-  private static void ensureGrafanaRole(StateLayout layout, PostgresCredentials superuser) {
-    String password = Files.exists(layout.grafanaDbCredentials())
-        ? PostgresCredentials.load(layout.grafanaDbCredentials()).password() : null;
-    if (password == null || !password.matches("[A-Za-z0-9_-]{16,}")) {
-      password = newPassword();
-    }
-    new PostgresCredentials(superuser.jdbcUrl(), GRAFANA_ROLE, password).store(layout.grafanaDbCredentials());
-    try (Connection connection = superuser.connect(); Statement statement = connection.createStatement()) {
-      setLoginPassword(connection, GRAFANA_ROLE, password);
-      for (String grant : GRAFANA_GRANTS) {
-        statement.execute(grant);
-      }
-    } catch (SQLException e) {
-      throw new StackException("cannot create the read-only role " + GRAFANA_ROLE + " in " + POLICY_DATABASE + ": "
-          + e.getMessage() + "; see " + layout.postgresLog(), e);
-    }
-  }
-
-  /**
-   * Creates {@code role} as a login role if missing, and sets its password as a SCRAM-SHA-256 verifier computed here
-   * (PgJDBC's {@code alterUserPassword}): the statement the server receives, and may log ({@code log_statement},
-   * an error's {@code STATEMENT:} line, {@code pg_stat_activity}), holds the salted verifier, never the password.
-   */
-  private static void setLoginPassword(Connection connection, String role, String password) throws SQLException {
-    if (!exists(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("CREATE ROLE " + role + " WITH LOGIN"); // a constant name, no password in the text
-      }
-    }
-    char[] secret = password.toCharArray();
-    try {
-      connection.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
-    } finally {
-      Arrays.fill(secret, '\0');
-    }
-  }
-
-  private static boolean exists(Connection connection, String query, String name) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(query)) {
-      statement.setString(1, name);
-      try (ResultSet result = statement.executeQuery()) {
-        return result.next();
-      }
-    }
-  }
-
-  /** 192 random bits, base64url without padding: safe inside SQL string literals and properties files. */
-  static String newPassword() {
-    byte[] bytes = new byte[24];
-    new SecureRandom().nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }
