@@ -1,6 +1,7 @@
 package dev.opencode.tuner.cli;
 
 import dev.opencode.tuner.cli.review.ReviewCommands;
+import dev.opencode.tuner.cli.review.ShowCommand;
 import dev.opencode.tuner.cli.review.UsersCommands;
 import dev.opencode.tuner.cli.stack.StackCommands;
 import dev.opencode.tuner.cli.suggest.SuggestCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {SuggestCommand.class, dev.opencode.tuner.cli.export.CheckCommand.class,
             dev.opencode.tuner.cli.export.ExportCommand.class,
             StackCommands.Up.class, StackCommands.Status.class, StackCommands.Down.class, StackCommands.Logs.class,
-            dev.opencode.tuner.cli.stack.SuggestionsCommand.class, ReviewCommands.Show.class,
+            dev.opencode.tuner.cli.stack.SuggestionsCommand.class, ShowCommand.class,
             ReviewCommands.Accept.class, ReviewCommands.Reject.class, ReviewCommands.Snooze.class,
             ReviewCommands.Decisions.class, ReviewCommands.Allowlist.class, UsersCommands.Users.class,
             CommandLine.HelpCommand.class})
@@ -30,6 +31,7 @@ public final class Tuner {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
+        Text.decideColours(Terminal.isTerminal(1), System.getenv());
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

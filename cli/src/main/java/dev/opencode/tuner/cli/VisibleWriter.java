@@ -8,7 +8,8 @@ import java.io.PrintWriter;
 /**
  * The CLI's standard output: host names, comments, reverse DNS names and reasons come from logs, agents and other
  * people, so every character that is invisible or reorders text reaches the terminal as its escape
- * ({@link Untrusted#visibleLines}); line feeds and tabs are the output's own. JSON stays valid and means the same.
+ * ({@link Untrusted#visibleLines}); line feeds and tabs are the output's own, and so is the colour of
+ * {@link Text#paint}. JSON stays valid and means the same.
  */
 final class VisibleWriter extends FilterWriter {
     /** A high surrogate that ended the last write: its pair may start the next one. */
@@ -55,7 +56,7 @@ final class VisibleWriter extends FilterWriter {
             pendingHigh = last;
             text.setLength(text.length() - 1);
         }
-        out.write(Untrusted.visibleLines(text));
+        out.write(Text.visible(text));
     }
 
     @Override

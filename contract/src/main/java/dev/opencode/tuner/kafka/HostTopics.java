@@ -9,6 +9,17 @@ import java.util.regex.Pattern;
  * service reads every {@code <base>.*} topic and counts a record only for the host its topic names.
  */
 public final class HostTopics {
+    /** The default base of the blocked-event topics: {@code opencode.egress.blocked.<host>}. */
+    public static final String BLOCKED = "opencode.egress.blocked";
+    /** The default base of the malformed-line topics. */
+    public static final String MALFORMED = "opencode.egress.malformed";
+    /** The default base of the host-state topics. */
+    public static final String HOST_STATE = "opencode.egress.host-state";
+    /** The default dead-letter topic of blocked events the policy service cannot use (outside every base). */
+    public static final String BLOCKED_DEAD_LETTER = "opencode.egress.dead-letter.blocked";
+    /** The default dead-letter topic of host states the policy service cannot use. */
+    public static final String HOST_STATE_DEAD_LETTER = "opencode.egress.dead-letter.host-state";
+
     /** Kafka's limit on a topic name. */
     public static final int MAX_TOPIC_LENGTH = 249;
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?");

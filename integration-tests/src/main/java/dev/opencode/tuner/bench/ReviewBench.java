@@ -134,6 +134,12 @@ final class ReviewBench {
                 double recomputed = metric(management, "tuner_policy_suggestions_recompute_duration_seconds_count")
                         - countBefore;
 
+                // A reviewer clearing one instance through the UI: an instance the incremental step did not touch.
+                int last = instances - 1;
+                int toDecide = (int) Math.min(50, suggestions / instances);
+                UiReviewer.Result ui = UiReviewer.decide(api, cookie, "bench-" + (last % ReviewBenchData.HOSTS),
+                        "inst-" + (last / ReviewBenchData.HOSTS), toDecide);
+
                 out.add(String.format(Locale.ROOT, "Review API: %,d instances x %,d destination aggregates = %,d"
                         + " rows (%,d suggestions), wrk from a second process for %d s per load, random instances:",
                         instances, perInstance, (long) instances * perInstance, suggestions, seconds));
@@ -162,6 +168,11 @@ final class ReviewBench {
                         + " instances | %.0f instances recomputed in %.2f s: %.2f ms per new event, %.1f ms per"
                         + " instance | only instances whose aggregates changed |", newEvents, touched, recomputed,
                         incremental, incremental * 1000 / newEvents, incremental * 1000 / Math.max(1, recomputed)));
+                out.add(String.format(Locale.ROOT, "| a scripted reviewer accepts %d suggestions of one instance"
+                        + " through the UI (%d page loads, one htmx post per card) | %.1f s; per decision p50 %.0f ms,"
+                        + " p99 %.0f ms | the service's share only, reading time not included; target: 50 in 5"
+                        + " minutes |", toDecide, ui.pageLoads(), ui.seconds(), ui.percentile(0.5),
+                        ui.percentile(0.99)));
                 out.add(String.format(Locale.ROOT, "| bulk load (generate_series) | %.1f s | |", loadSeconds));
                 out.add("");
             }

@@ -70,6 +70,9 @@ class ReviewCliTest {
                 System.clearProperty("tuner.stack.policy.jvm-options");
             }
             assertThat(up.code()).as(up.err()).isZero();
+            String ui = Stack.status(Path.of(state)).part("policy").orElseThrow().address() + "/ui";
+            assertThat(up.out()).contains("Review UI: " + ui + "\n");
+            assertThat(tuner("status", "--state-dir", state).out()).contains("Review UI: " + ui + "\n");
 
             Run status = tuner("status", "--state-dir", state, "--format", "json");
             assertThat(status.code()).as(status.err()).isZero();
@@ -143,13 +146,15 @@ class ReviewCliTest {
                     .contains("--user NAME --password-file F");
             Run decisions = tuner("decisions", "--state-dir", state, "--host", "review-host");
             assertThat(decisions.code()).as(decisions.err()).isZero();
-            assertThat(decisions.out()).contains("accepted 192.0.2.0/26").contains("by admin: the API's range")
+            assertThat(decisions.out()).contains("accepted suggested 192.0.2.0/24 -> decided 192.0.2.0/26")
+                    .contains("by admin: the API's range")
                     .contains("rejected 198.51.100.7/32").contains("by admin: no SMTP")
                     .contains("snoozed  203.0.113.9/32").contains("by carl: later").contains("3 decisions.");
 
             Run nix = tuner("allowlist", "--state-dir", state, "--host", "review-host");
             assertThat(nix.code()).as(nix.err()).isZero();
-            assertThat(nix.out()).contains("\"192.0.2.0/26\"").doesNotContain("198.51.100.7");
+            assertThat(nix.out()).contains("\"192.0.2.0/26\"").contains(" 4 addresses of 64, first ")
+                    .doesNotContain("198.51.100.7");
             Run json = tuner("allowlist", "--state-dir", state, "--host", "review-host", "--format", "json");
             assertThat(JSON.readTree(json.out()).at("/instances/0/entries/0/acceptedBy").asText()).isEqualTo("admin");
 

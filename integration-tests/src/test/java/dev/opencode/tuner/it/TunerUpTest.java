@@ -121,7 +121,10 @@ class TunerUpTest {
             Run text = tuner("suggestions", "--state-dir", state.toString(), "--host", "up-host", "--instance", "web");
             assertThat(text.code()).as(text.err()).isZero();
             assertThat(text.out()).contains("up-host / web: 2 blocked events to 2 destinations")
-                    .containsPattern("[0-9a-f]{32}  allow 192\\.0\\.2\\.10/32").contains("2 pending suggestions.");
+                    .containsPattern("[0-9a-f]{32}  allow 192\\.0\\.2\\.10/32")
+                    // One event each: held back by the stabilisation rule, and counted apart as the review UI does.
+                    .contains("(held back by the stabilisation rule)")
+                    .contains("0 pending suggestions; 2 more held back by the stabilisation rule.");
             assertThat(tuner("suggestions", "--state-dir", state.toString(), "--instance", "Bad!").code())
                     .isEqualTo(2);
             assertThat(tuner("suggestions", "--state-dir", state.toString(), "--user", "admin", "--password-file",

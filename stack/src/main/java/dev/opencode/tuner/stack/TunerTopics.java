@@ -13,8 +13,8 @@ public record TunerTopics(String blocked, String malformed, String hostState, St
     String hostStateDeadLetter, String policyGroupPrefix) {
 
   public static TunerTopics defaults() {
-    return new TunerTopics("opencode.egress.blocked", "opencode.egress.malformed", "opencode.egress.host-state",
-        "opencode.egress.dead-letter.blocked", "opencode.egress.dead-letter.host-state", "opencode-egress-policy");
+    return new TunerTopics(HostTopics.BLOCKED, HostTopics.MALFORMED, HostTopics.HOST_STATE,
+        HostTopics.BLOCKED_DEAD_LETTER, HostTopics.HOST_STATE_DEAD_LETTER, "opencode-egress-policy");
   }
 
   /** {@code host}'s topics with their partition counts (blocked events are spread over three partitions). */

@@ -140,7 +140,7 @@ public final class PolicyApi implements AutoCloseable {
         if (status >= 200 && status < 300) {
             return r.body();
         }
-        throw failure(status, method, path, r.body(), role);
+        throw failure(status, method, path, r.body(), role).withHttpStatus(status);
     }
 
     private CliException failure(int status, String method, String path, String body, Role role) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.Text;
+import dev.opencode.tuner.cli.Tuner;
 import dev.opencode.tuner.cli.policy.PolicyApi;
 import dev.opencode.tuner.cli.policy.PolicyApi.Role;
 import dev.opencode.tuner.cli.policy.PolicyOptions;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +65,57 @@ public final class ReviewCommands {
             return spec.commandLine().getOut();
         }
 
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        /** One suggestion's decision: the result line after the id, or a CliException. */
+        interface Decide {
+            String decide(PolicyApi api, String id);
+        }
+
+        /**
+         * Decides each suggestion in turn and prints one line per id as it is made ({@code ID  accepted ...} on
+         * stdout, {@code ID  failed: why} on stderr), then, for several ids, a summary naming the failed ones. A
+         * refusal that concerns one suggestion (400, 404, 409, 422: decided already, an edit refused) fails that id
+         * and the others go on; any other failure (the login, the service) stops at once. Exit 1 when one failed;
+         * a single id fails as the refusal itself (its message and exit code).
+         */
+        int decideEach(List<String> ids, String verb, Decide decide) {
+            ids.forEach(ReviewCommands::id);
+            List<String> failed = new ArrayList<>();
+            try (PolicyApi api = client()) {
+                for (String id : ids) {
+                    String line;
+                    try {
+                        line = decide.decide(api, id(id));
+                    } catch (CliException e) {
+                        if (ids.size() == 1 || !concernsOneSuggestion(e.httpStatus())) {
+                            throw e;
+                        }
+                        failed.add(id);
+                        err().printf("%s  failed: %s%n", id, e.getMessage());
+                        err().flush();
+                        continue;
+                    }
+                    out().printf("%s  %s%n", id, Text.paint(line, Text.Colour.GREEN));
+                    out().flush(); // each decision as it is made: a later one may fail
+                }
+            }
+            if (ids.size() > 1) {
+                int done = ids.size() - failed.size();
+                String summary = done + " " + verb + ", " + failed.size() + " failed"
+                        + (failed.isEmpty() ? "." : ": " + String.join(" ", failed));
+                (failed.isEmpty() ? out() : err()).println(summary);
+                (failed.isEmpty() ? out() : err()).flush();
+            }
+            return failed.isEmpty() ? 0 : Tuner.EXIT_INPUT;
+        }
+
+        private static boolean concernsOneSuggestion(int status) {
+            return status == 400 || status == 404 || status == 409 || status == 422;
+        }
+
         void print(JsonNode json) {
             try {
                 out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
@@ -91,6 +145,14 @@ public final class ReviewCommands {
         return q.toString();
     }
 
+    /** A decision's CIDR: {@code X}, or {@code suggested X -> decided Y} when the reviewer edited it. */
+    static String decided(JsonNode decision) {
+        String cidr = decision.path("cidr").asText();
+        JsonNode decided = decision.path("decidedCidr");
+        return decided.isTextual() && !decided.asText().equals(cidr)
+                ? "suggested " + cidr + " -> decided " + decided.asText() : cidr;
+    }
+
     static String join(JsonNode array) {
         StringBuilder text = new StringBuilder();
         array.forEach(v -> text.append(text.isEmpty() ? "" : ",").append(v.asText()));
@@ -99,74 +161,6 @@ public final class ReviewCommands {
 
     static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "One suggestion: its evidence, what it opens, the impact preview, earlier decisions and"
-                    + " the diff of the host's generated Nix file.")
-    public static final class Show extends Common implements Callable<Integer> {
-        @Parameters(paramLabel = "ID", description = "The suggestion's id.")
-        String id;
-
-        @Option(names = "--cidr", paramLabel = "CIDR", description = "Preview an edited CIDR.")
-        String cidr;
-
-        @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
-        Format format;
-
-        @Override
-        public Integer call() {
-            Map<String, String> q = new LinkedHashMap<>();
-            q.put("cidr", cidr);
-            String path = "/api/v1/suggestions/" + id(id) + query(q);
-            JsonNode d;
-            try (PolicyApi api = client()) {
-                d = api.get(path, Role.VIEWER);
-            }
-            if (format == Format.json) {
-                print(d);
-                return 0;
-            }
-            JsonNode s = d.path("suggestion");
-            PrintWriter out = out();
-            boolean removal = s.path("kind").asText("add").equals("remove");
-            out.printf("%s  %s / %s  %s %s  (%s%s)%n", s.path("id").asText(), d.path("host").asText(),
-                    d.path("instance").asText(), removal ? "remove" : "allow", s.path("cidr").asText(),
-                    s.path("state").asText(), s.path("stable").asBoolean() ? "" : ", held back");
-            if (removal) {
-                JsonNode r = s.path("removal");
-                out.printf("unused since %s: counter %,d packets, %s; announced %s, removed after %s%n",
-                        r.path("unusedSince").asText(), r.path("packets").asLong(),
-                        r.path("lastUsed").isNull() ? "never used" : "last used " + r.path("lastUsed").asText(),
-                        r.path("announcedAt").isNull() ? "not yet" : r.path("announcedAt").asText(),
-                        r.path("removeAfter").isNull() ? "(the announcement + the notice period)"
-                                : r.path("removeAfter").asText());
-            }
-            out.printf("opens %s addresses, %d observed; %,d events, %s%n", d.path("opens").asText(),
-                    d.path("observed").asInt(), s.path("events").asLong(), join(s.path("services")));
-            for (JsonNode a : s.path("addresses")) {
-                out.printf("  %-39s %,7d events  %-12s first %s  last %s  from %s%n", a.path("address").asText(),
-                        a.path("events").asLong(), join(a.path("ports")), a.path("firstSeen").asText(),
-                        a.path("lastSeen").asText(), join(a.path("sampleSources")));
-            }
-            JsonNode rejection = s.path("earlierRejection");
-            if (!rejection.isMissingNode() && !rejection.isNull()) {
-                out.printf("rejected before by %s at %s: %s%n", rejection.path("actor").asText(),
-                        rejection.path("decidedAt").asText(), rejection.path("comment").asText());
-            }
-            JsonNode i = d.path("impact");
-            out.printf("impact over %d days: of %,d blocked events, this allows %,d, the pending patch %,d; %,d"
-                            + " destinations stay blocked%n", i.path("days").asInt(), i.path("blockedEvents").asLong(),
-                    i.path("allowedBySuggestion").asLong(), i.path("allowedByPatch").asLong(),
-                    i.path("staysBlockedDestinations").asInt());
-            for (JsonNode e : d.path("earlierDecisions")) {
-                out.printf("earlier: %s %s by %s at %s: %s%n", e.path("outcome").asText(), e.path("cidr").asText(),
-                        e.path("actor").asText(), e.path("decidedAt").asText(), e.path("comment").asText(""));
-            }
-            out.print(d.path("diff").asText());
-            out.flush();
-            return 0;
-        }
     }
 
     @Command(name = "accept", mixinStandardHelpOptions = true,
@@ -187,27 +181,22 @@ public final class ReviewCommands {
             if (cidr != null && ids.size() != 1) {
                 throw CliException.usage("--cidr edits one suggestion: give exactly one ID");
             }
-            ids.forEach(ReviewCommands::id);
-            try (PolicyApi api = client()) {
-                for (String id : ids) {
-                    Map<String, String> body = new LinkedHashMap<>();
-                    body.put("comment", comment);
-                    body.put("cidr", cidr);
-                    JsonNode r = api.post("/api/v1/suggestions/" + id(id) + "/accept", body, Role.REVIEWER);
-                    JsonNode s = r.path("suggestion");
-                    if (r.path("approvalsNeeded").asInt() > 0) {
-                        out().printf("%s  approved %s: %d more approval needed from another reviewer%n", id,
-                                r.path("decision").path("decidedCidr").asText(), r.path("approvalsNeeded").asInt());
-                    } else if (s.path("kind").asText("add").equals("remove")) {
-                        out().printf("%s  accepted the removal of %s: announced in the next export, removed after"
-                                + " the notice period%n", id, s.path("cidr").asText());
-                    } else {
-                        out().printf("%s  accepted %s%n", id, s.path("acceptedCidr").asText());
-                    }
-                    out().flush(); // each decision as it is made: a later one may fail
+            return decideEach(ids, "accepted", (api, id) -> {
+                Map<String, String> body = new LinkedHashMap<>();
+                body.put("comment", comment);
+                body.put("cidr", cidr);
+                JsonNode r = api.post("/api/v1/suggestions/" + id + "/accept", body, Role.REVIEWER);
+                JsonNode s = r.path("suggestion");
+                if (r.path("approvalsNeeded").asInt() > 0) {
+                    return String.format("approved %s: %d more approval needed from another reviewer",
+                            r.path("decision").path("decidedCidr").asText(), r.path("approvalsNeeded").asInt());
                 }
-            }
-            return 0;
+                if (s.path("kind").asText("add").equals("remove")) {
+                    return "accepted the removal of " + s.path("cidr").asText() + ": announced in the next export,"
+                            + " removed after the notice period";
+                }
+                return "accepted " + s.path("acceptedCidr").asText();
+            });
         }
     }
 
@@ -225,16 +214,8 @@ public final class ReviewCommands {
             if (comment.isBlank()) {
                 throw CliException.usage("--comment must say why");
             }
-            ids.forEach(ReviewCommands::id);
-            try (PolicyApi api = client()) {
-                for (String id : ids) {
-                    JsonNode r = api.post("/api/v1/suggestions/" + id(id) + "/reject", Map.of("comment", comment),
-                            Role.REVIEWER);
-                    out().printf("%s  rejected %s%n", id, r.path("suggestion").path("cidr").asText());
-                    out().flush(); // each decision as it is made: a later one may fail
-                }
-            }
-            return 0;
+            return decideEach(ids, "rejected", (api, id) -> "rejected " + api.post("/api/v1/suggestions/" + id
+                    + "/reject", Map.of("comment", comment), Role.REVIEWER).path("suggestion").path("cidr").asText());
         }
     }
 
@@ -325,8 +306,7 @@ public final class ReviewCommands {
             }
             for (JsonNode e : d.path("decisions")) {
                 out().printf("%s  %-8s %-24s %s / %s  by %s%s%n", e.path("decidedAt").asText(),
-                        e.path("outcome").asText(), e.path("decidedCidr").isNull() ? e.path("cidr").asText()
-                                : e.path("decidedCidr").asText(), e.path("host").asText(), e.path("instance").asText(),
+                        e.path("outcome").asText(), decided(e), e.path("host").asText(), e.path("instance").asText(),
                         e.path("actor").asText(), e.path("comment").isNull() ? "" : ": " + e.path("comment").asText());
             }
             out().printf("%d decision%s.%n", d.path("decisions").size(), d.path("decisions").size() == 1 ? "" : "s");

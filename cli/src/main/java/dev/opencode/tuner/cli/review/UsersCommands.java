@@ -17,20 +17,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ./tuner users add|passwd|remove}: the policy service's accounts (admin), thin over its accounts API. */
+/** {@code ./tuner users list|add|passwd|remove}: the policy service's accounts (admin), thin over its accounts API. */
 public final class UsersCommands {
     private UsersCommands() {
     }
 
     @Command(name = "users", mixinStandardHelpOptions = true, description = "Manages the API's accounts (admin).",
-            subcommands = {UsersAdd.class, UsersPasswd.class, UsersRemove.class})
+            subcommands = {UsersList.class, UsersAdd.class, UsersPasswd.class, UsersRemove.class})
     public static final class Users implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            throw CliException.usage("say what: ./tuner users add|passwd|remove (see ./tuner users --help)");
+            throw CliException.usage("say what: ./tuner users list|add|passwd|remove (see ./tuner users --help)");
         }
     }
 
@@ -106,6 +106,31 @@ public final class UsersCommands {
             }
             out().printf("Changed the password of '%s'.%n", name);
             printGenerated(out(), name, r);
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The accounts and their roles.")
+    public static final class UsersList extends ReviewCommands.Common implements Callable<Integer> {
+        @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
+        ReviewCommands.Format format;
+
+        @Override
+        public Integer call() {
+            JsonNode list;
+            try (PolicyApi api = client()) {
+                list = api.get("/api/v1/accounts", Role.ADMIN);
+            }
+            if (format == ReviewCommands.Format.json) {
+                print(list);
+                return 0;
+            }
+            JsonNode accounts = list.path("accounts");
+            for (JsonNode a : accounts) {
+                out().printf("%-32s %s%n", a.path("name").asText(), ReviewCommands.join(a.path("roles")));
+            }
+            out().printf("%d account%s.%n", accounts.size(), accounts.size() == 1 ? "" : "s");
             out().flush();
             return 0;
         }

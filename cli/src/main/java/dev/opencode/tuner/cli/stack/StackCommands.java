@@ -55,6 +55,13 @@ public final class StackCommands {
                         p.detail());
             }
         }
+
+        /** The review UI's address (the policy service's {@code /ui}), when the policy service runs. */
+        static void printReviewUi(PrintWriter out, List<PartStatus> parts) {
+            parts.stream().filter(p -> p.part().equals("policy") && p.condition() == PartStatus.Condition.RUNNING
+                    && p.address() != null).findFirst().ifPresent(p -> out.println("Review UI: " + p.address()
+                    + "/ui"));
+        }
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
@@ -126,6 +133,7 @@ public final class StackCommands {
             out.println(result.alreadyRunning() ? "Already running (state in " + state + "):"
                     : "Running (state in " + state + "):");
             printParts(out, result.parts());
+            printReviewUi(out, result.parts());
             result.parts().stream().filter(p -> p.part().equals("policy")).findFirst().ifPresent(p -> {
                 out.println("API: " + p.address() + "/api/v1/suggestions");
                 out.println("Management (this machine only): " + p.managementAddress() + "/q/openapi, /q/metrics,"
@@ -180,6 +188,7 @@ public final class StackCommands {
             } else {
                 out().println("State in " + state() + ":");
                 printParts(out(), status.parts());
+                printReviewUi(out(), status.parts());
                 java.util.List<String> dead = status.parts().stream()
                         .filter(p -> p.condition() == PartStatus.Condition.DOWN).map(PartStatus::part).toList();
                 if (!dead.isEmpty()) {

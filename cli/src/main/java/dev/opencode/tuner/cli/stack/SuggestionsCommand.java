@@ -3,6 +3,7 @@ package dev.opencode.tuner.cli.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.opencode.tuner.blocked.InstanceName;
 import dev.opencode.tuner.cli.CliException;
+import dev.opencode.tuner.cli.Text;
 import dev.opencode.tuner.cli.policy.PolicyApi;
 import dev.opencode.tuner.cli.policy.PolicyOptions;
 import java.net.URLEncoder;
@@ -65,33 +66,59 @@ public final class SuggestionsCommand extends StackCommands.Common implements Ca
 
     private void printText(JsonNode root) {
         int count = 0;
+        int held = 0;
+        int width = 1;
         for (JsonNode i : root.path("instances")) {
-            out().printf("%s / %s: %,d blocked events to %,d destinations%n", i.path("host").asText(),
-                    i.path("instance").asText(), i.path("events").asLong(), i.path("destinations").asLong());
+            for (JsonNode s : i.path("suggestions")) {
+                width = Math.max(width, Text.width(s.path("events").asLong()));
+            }
+            for (JsonNode r : i.path("refused")) {
+                width = Math.max(width, Text.width(r.path("events").asLong()));
+            }
+        }
+        for (JsonNode i : root.path("instances")) {
+            out().printf("%s / %s: %s to %s%n", i.path("host").asText(), i.path("instance").asText(),
+                    Text.count(i.path("events").asLong(), "blocked event"),
+                    Text.count(i.path("destinations").asLong(), "destination"));
             for (JsonNode s : i.path("suggestions")) {
                 count++;
+                if (s.path("state").asText("pending").equals("pending") && !s.path("stable").asBoolean(true)) {
+                    held++;
+                }
                 StringBuilder services = new StringBuilder();
                 s.path("services").forEach(v -> services.append(services.isEmpty() ? "" : ",").append(v.asText()));
                 String state = s.path("state").asText("pending");
                 String mark = !state.equals("pending") ? "  (" + state + ")"
-                        : s.path("stable").asBoolean(true) ? "" : "  (held back by the stabilisation rule)";
+                        : s.path("stable").asBoolean(true) ? ""
+                        : "  " + Text.paint("(held back by the stabilisation rule)", Text.Colour.YELLOW);
                 if (s.path("kind").asText("add").equals("remove")) {
                     JsonNode r = s.path("removal");
                     out().printf("  %s  remove %-23s unused since %s, counter %,d packets%s%n", s.path("id").asText(),
                             s.path("cidr").asText(), r.path("unusedSince").asText(), r.path("packets").asLong(), mark);
                     continue;
                 }
-                out().printf("  %s  allow %-24s %,7d events  %d of %s addresses  %s%s%n", s.path("id").asText(),
-                        s.path("cidr").asText(), s.path("events").asLong(), s.path("addresses").size(),
-                        s.path("opens").asText(), services, mark);
+                long events = s.path("events").asLong();
+                String opens = s.path("opens").asText();
+                out().printf("  %s  %s %-24s %," + width + "d %-6s  %d of %s %s  %s%s%n", s.path("id").asText(),
+                        Text.paint("allow", Text.Colour.GREEN), s.path("cidr").asText(), events,
+                        events == 1 ? "event" : "events", s.path("addresses").size(), opens,
+                        opens.equals("1") ? "address" : "addresses", services, mark);
             }
             for (JsonNode r : i.path("refused")) {
-                out().printf("  %32s  refuse %-23s %,7d events  %s%n", "", r.path("address").asText(),
-                        r.path("events").asLong(), r.path("reason").asText());
+                long events = r.path("events").asLong();
+                out().printf("  %32s  %s %-23s %," + width + "d %-6s  %s%n", "", Text.paint("refuse", Text.Colour.RED),
+                        r.path("address").asText(), events, events == 1 ? "event" : "events",
+                        r.path("reason").asText());
             }
         }
-        out().printf("%d %s suggestion%s.%n", count, states.equals("pending,held") ? "pending" : states,
-                count == 1 ? "" : "s");
+        if (states.equals("pending,held")) {
+            // Counted as the review UI counts them: pending and past the stabilisation rule; the held ones apart.
+            int pending = count - held;
+            out().printf("%d pending suggestion%s%s.%n", pending, pending == 1 ? "" : "s",
+                    held == 0 ? "" : "; " + held + " more held back by the stabilisation rule");
+        } else {
+            out().printf("%d %s suggestion%s.%n", count, states, count == 1 ? "" : "s");
+        }
         out().flush();
     }
 }

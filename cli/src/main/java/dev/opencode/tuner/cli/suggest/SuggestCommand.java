@@ -60,6 +60,10 @@ public final class SuggestCommand implements Callable<Integer> {
                 description = "Read plain text as printed by dmesg, 'journalctl -k -o short' or /var/log/kern.log "
                         + "('-' for standard input). Its transport cannot be checked.")
         String kernelLog;
+
+        @Option(names = "--sample", description = "Read the bundled sample journal (a demo host and a handful"
+                + " of instances), on any machine.")
+        boolean sample;
     }
 
     @Spec
@@ -227,6 +231,12 @@ public final class SuggestCommand implements Callable<Integer> {
         }
     }
 
+    private static Path sampleJournal() {
+        Path cache = Path.of(System.getProperty("tuner.cache",
+                System.getProperty("user.home") + "/.cache/opencode-egress-tuner"));
+        return SampleJournal.build(cache);
+    }
+
     /** The one host of the run: --host, or the only host in the input; usage error listing them otherwise. */
     private String requireSingleHost(EventFilter filter, String what) {
         if (host != null) {
@@ -240,14 +250,16 @@ public final class SuggestCommand implements Callable<Integer> {
     }
 
     private JournalInput journalInput() {
+        if (input != null && input.sample) {
+            return JournalInput.directory(sampleJournal());
+        }
         if (input == null && !JournalInput.localJournalExists()) {
             if (format == Format.nix) {
                 throw CliException.input("this machine has no system journal, and --format nix is not made from"
-                        + " the bundled demo journal: pass --journal-dir, --journal-file or --kernel-log", null);
+                        + " the bundled demo journal unless asked: pass --sample, --journal-dir, --journal-file or"
+                        + " --kernel-log", null);
             }
-            Path cache = Path.of(System.getProperty("tuner.cache",
-                    System.getProperty("user.home") + "/.cache/opencode-egress-tuner"));
-            Path sample = SampleJournal.build(cache);
+            Path sample = sampleJournal();
             spec.commandLine().getErr().println("tuner: this machine has no readable system journal; reading the"
                     + " bundled sample journal (" + SampleJournal.RESOURCE.substring(1) + "). Pass --journal to insist"
                     + " on the local journal, or --journal-dir/--kernel-log.");

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.cli.suggest;
 
+import dev.opencode.tuner.cli.Text;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -166,8 +167,8 @@ final class SuggestOutput {
         return Untrusted.visible(text);
     }
 
-    private static String events(long n) {
-        return String.format("%,6d %-6s", n, n == 1 ? "event" : "events");
+    private static String events(long n, int width) {
+        return String.format("%," + width + "d %-6s", n, n == 1 ? "event" : "events");
     }
 
     private static String time(Instant t) {
@@ -179,21 +180,25 @@ final class SuggestOutput {
         int refusedCount = 0;
         Set<String> hosts = new java.util.TreeSet<>();
         int cidrWidth = 18; // one width for the whole report, so columns line up across instances
+        int eventsWidth = 6;
         for (InstanceSuggestions s : instances) {
             for (Suggestion g : s.suggestions()) {
                 cidrWidth = Math.max(cidrWidth, g.cidr().length());
+                eventsWidth = Math.max(eventsWidth, Text.width(g.events()));
             }
             for (Refusal r : s.refused()) {
                 cidrWidth = Math.max(cidrWidth, r.address().length());
+                eventsWidth = Math.max(eventsWidth, Text.width(r.events()));
             }
             for (DestinationAggregate d : s.alreadyAllowed()) {
                 cidrWidth = Math.max(cidrWidth, d.address().length());
+                eventsWidth = Math.max(eventsWidth, Text.width(d.events()));
             }
         }
         for (InstanceSuggestions s : instances) {
             hosts.add(s.host());
-            out.printf("%s / %s: %,d blocked events to %,d destinations%n", printable(s.host()), s.instance(), s.events(),
-                    s.destinations());
+            out.printf("%s / %s: %s to %s%n", printable(s.host()), s.instance(),
+                    Text.count(s.events(), "blocked event"), Text.count(s.destinations(), "destination"));
             if (overflowOf(s) > 0) {
                 out.printf("  capped: %,d more events went to destinations beyond the first %,d; counted, not shown%n",
                         overflowOf(s), aggregator.maxDestinations());
@@ -204,16 +209,16 @@ final class SuggestOutput {
                         ? "1 address"
                         : g.addresses().size() + " of " + g.opens() + " addresses";
                 out.printf("  allow   %-" + cidrWidth + "s %s  %-22s %-16s %s .. %s%n", g.cidr(),
-                        events(g.events()), covered, String.join(",", g.services()),
+                        events(g.events(), eventsWidth), covered, String.join(",", g.services()),
                         shortTime(g.firstSeen()), shortTime(g.lastSeen()));
             }
             for (Refusal r : s.refused()) {
                 refusedCount++;
-                out.printf("  refuse  %-" + cidrWidth + "s %s  %s%n", r.address(), events(r.events()), r.reason() + " (denylist " + r.deniedBy() + ")");
+                out.printf("  refuse  %-" + cidrWidth + "s %s  %s%n", r.address(), events(r.events(), eventsWidth), r.reason() + " (denylist " + r.deniedBy() + ")");
             }
             for (DestinationAggregate d : s.alreadyAllowed()) {
                 out.printf("  known   %-" + cidrWidth + "s %s  already in the allowlist%n", d.address(),
-                        events(d.events()));
+                        events(d.events(), eventsWidth));
             }
             out.println();
         }

@@ -244,10 +244,11 @@ class PolicyOptionsTest {
 
     // Through ./tuner itself: every command that talks to the service has the options and follows the rule.
 
-    private record Run(int code, String out, String err) {
+    /** What one in-process run of the CLI printed and answered (shared by this package's tests). */
+    record Run(int code, String out, String err) {
     }
 
-    private static Run tuner(String... args) {
+    static Run tuner(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Tuner.run(new PrintWriter(out), new PrintWriter(err), args);

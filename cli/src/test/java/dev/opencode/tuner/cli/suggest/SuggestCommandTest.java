@@ -73,6 +73,26 @@ class SuggestCommandTest {
     }
 
     @Test
+    void readsTheBundledSampleWhenAskedWhateverTheMachinesJournalHolds() throws Exception {
+        System.setProperty("tuner.cache", dir.resolve("cache").toString());
+        try {
+            Run run = tuner("suggest", "--sample", "--format", "json");
+            Run nix = tuner("suggest", "--sample", "--format", "nix", "--host", SampleJournal.HOST);
+
+            assertThat(run.code()).as(run.err()).isZero();
+            JsonNode root = run.json();
+            assertThat(root.get("instances")).isNotEmpty();
+            root.get("instances").forEach(i -> assertThat(i.get("host").asText()).isEqualTo(SampleJournal.HOST));
+            assertThat(run.err()).doesNotContain("no readable system journal"); // asked for: no notice
+            assertThat(nix.code()).as(nix.err()).isZero();
+            assertThat(nix.out()).contains("outboundAllowCidrs");
+            assertThat(tuner("suggest", "--sample", "--journal").code()).as("one input only").isEqualTo(2);
+        } finally {
+            System.clearProperty("tuner.cache");
+        }
+    }
+
+    @Test
     void suggestsPerInstanceFromKernelEntriesOnly() throws Exception {
         JournalFixture fx = new JournalFixture().host("web-1");
         for (int last : new int[] {3, 4, 5, 6, 6}) {

@@ -4,9 +4,11 @@ import dev.opencode.tuner.suggest.Cidrs;
 import dev.opencode.tuner.suggest.DestinationAggregate;
 import dev.opencode.tuner.suggest.InstanceSuggestions;
 import dev.opencode.tuner.suggest.Suggestion;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
@@ -78,18 +80,29 @@ public final class AllowlistRenderer {
         return new InstanceAllowlist(suggestions.instance(), entries);
     }
 
-    /** {@code 12 events, tcp/443 udp/53, 3 addresses (203.0.113.7, ...), first ..., last ...}. */
+    /** {@code 12 events, tcp/443 udp/53, 3 addresses of 256, first ..., last ...}: {@link #evidence(long,
+     * Collection, List, BigInteger, Instant, Instant)} of the suggestion. */
     public static String evidence(Suggestion s) {
+        return evidence(s.events(), s.services(), s.addresses().stream().map(DestinationAggregate::address).toList(),
+                s.opens(), s.firstSeen(), s.lastSeen());
+    }
+
+    /**
+     * The evidence line of an allowlist entry, the same in {@code ./tuner suggest --format nix}, the service's
+     * allowlist and the exported file: {@code 2 events, tcp/443, 140.82.112.3, first ..., last ...} for one observed
+     * address, {@code 12 events, tcp/443 udp/53, 3 addresses of 256, first ..., last ...} for several.
+     */
+    public static String evidence(long events, Collection<String> services, List<String> addresses, BigInteger opens,
+                                  Instant firstSeen, Instant lastSeen) {
         StringBuilder text = new StringBuilder();
-        text.append(s.events()).append(s.events() == 1 ? " event" : " events");
-        text.append(", ").append(String.join(" ", s.services()));
-        List<DestinationAggregate> addresses = s.addresses();
+        text.append(events).append(events == 1 ? " event" : " events");
+        text.append(", ").append(String.join(" ", services));
         if (addresses.size() == 1) {
-            text.append(", ").append(addresses.get(0).address());
+            text.append(", ").append(addresses.get(0));
         } else {
-            text.append(", ").append(addresses.size()).append(" addresses of ").append(s.opens());
+            text.append(", ").append(addresses.size()).append(" addresses of ").append(opens);
         }
-        text.append(", first ").append(minute(s.firstSeen())).append(", last ").append(minute(s.lastSeen()));
+        text.append(", first ").append(minute(firstSeen)).append(", last ").append(minute(lastSeen));
         return text.toString();
     }
 

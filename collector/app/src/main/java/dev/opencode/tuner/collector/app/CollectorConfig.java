@@ -1,5 +1,6 @@
 package dev.opencode.tuner.collector.app;
 
+import dev.opencode.tuner.kafka.HostTopics;
 import dev.opencode.tuner.service.StateDirectory;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -48,7 +49,7 @@ public interface CollectorConfig {
         String command();
 
         /** Base name: the state goes to {@code <topic>.<host>}. */
-        @WithDefault("opencode.egress.host-state")
+        @WithDefault(HostTopics.HOST_STATE)
         @NotBlank
         String topic();
     }
@@ -98,12 +99,12 @@ public interface CollectorConfig {
         String bootstrapServers();
 
         /** Base name: blocked events go to {@code <topic>.<host>}. */
-        @WithDefault("opencode.egress.blocked")
+        @WithDefault(HostTopics.BLOCKED)
         @NotBlank
         String topic();
 
         /** Base name: malformed lines go to {@code <malformed-topic>.<host>}. */
-        @WithDefault("opencode.egress.malformed")
+        @WithDefault(HostTopics.MALFORMED)
         @NotBlank
         String malformedTopic();
 

@@ -1,5 +1,6 @@
 package dev.opencode.tuner.policy.app;
 
+import dev.opencode.tuner.kafka.HostTopics;
 import dev.opencode.tuner.service.StateDirectory;
 import dev.opencode.tuner.suggest.Aggregator;
 import dev.opencode.tuner.suggest.SuggestionPolicy;
@@ -51,7 +52,7 @@ public interface PolicyConfig {
          * Base name of the per-host topics: every {@code <topic>.<host>} is read, and a record counts only for the
          * host its topic names (the broker lets only that host's collector write there).
          */
-        @WithDefault("opencode.egress.blocked")
+        @WithDefault(HostTopics.BLOCKED)
         @NotBlank
         String topic();
 
@@ -70,7 +71,7 @@ public interface PolicyConfig {
          * Records that cannot be read or validated, with the reason in the {@code dead-letter-reason} header. Not
          * under {@code <topic>.}: the service never reads its own dead letters.
          */
-        @WithDefault("opencode.egress.dead-letter.blocked")
+        @WithDefault(HostTopics.BLOCKED_DEAD_LETTER)
         @NotBlank
         String deadLetterTopic();
 
@@ -163,12 +164,12 @@ public interface PolicyConfig {
         boolean enabled();
 
         /** Base name of the per-host topics {@code <topic>.<host>}, as for blocked events. */
-        @WithDefault("opencode.egress.host-state")
+        @WithDefault(HostTopics.HOST_STATE)
         @NotBlank
         String topic();
 
         /** Records that are not valid host states go here, with the reason in a header. */
-        @WithDefault("opencode.egress.dead-letter.host-state")
+        @WithDefault(HostTopics.HOST_STATE_DEAD_LETTER)
         @NotBlank
         String deadLetterTopic();
     }

@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = PolicyStack.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class HostStateIngestTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Instant T = Instant.now().minusSeconds(600);
+    // Whole milliseconds: PostgreSQL keeps microseconds, and the assertions compare times as text.
+    private static final Instant T = Instant.now().minusSeconds(600).truncatedTo(ChronoUnit.MILLIS);
 
     @Inject
     DataSource dataSource;

@@ -93,6 +93,11 @@ public class AddressLabels {
         return reverseDns;
     }
 
+    /** Whether any provider range file is loaded (without one, "no provider" means "not known"). */
+    public boolean providersLoaded() {
+        return ranges.get().size() > 0;
+    }
+
     /** The labels of an address as far as they are known; never starts a lookup (background copies, decided work). */
     public Labels cached(String address) {
         return labels(address, false);

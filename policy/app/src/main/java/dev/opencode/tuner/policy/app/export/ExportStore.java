@@ -3,6 +3,7 @@ package dev.opencode.tuner.policy.app.export;
 import dev.opencode.tuner.export.AcceptedEntry;
 import dev.opencode.tuner.policy.app.export.ExportViews.HostStatus;
 import dev.opencode.tuner.policy.app.export.ExportViews.PullRequestView;
+import dev.opencode.tuner.policy.app.review.DecisionEvidence;
 import dev.opencode.tuner.review.SuggestionState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -54,7 +55,8 @@ public class ExportStore {
                 while (r.next()) {
                     entries.add(new AcceptedEntry(r.getString(1), r.getString(2),
                             r.getObject(3, UUID.class).toString().replace("-", ""), r.getString(4),
-                            r.getTimestamp(5).toInstant(), r.getString(6), EvidenceSummary.of(r.getString(7))));
+                            r.getTimestamp(5).toInstant(), r.getString(6),
+                            DecisionEvidence.line(DecisionEvidence.ofDecision(r.getString(7), r.getString(2)))));
                 }
             }
         }

@@ -10,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,7 +20,10 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class AcceptedEntryStore {
-    /** One accepted CIDR of a host with what the generated file writes about it. */
+    /**
+     * One accepted CIDR of a host with what the generated file writes about it: the evidence of the CIDR in force,
+     * from the accepting decision's snapshot.
+     */
     public record Accepted(String instance, String cidr, UUID suggestionId, String acceptedBy, Instant acceptedAt,
                            String comment, String evidence) {
         /** The line of the generated file. */
@@ -36,17 +38,16 @@ public class AcceptedEntryStore {
         List<Accepted> lines = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT a.instance, a.cidr::text, a.suggestion_id, a.accepted_by, a.accepted_at, a.comment,
-                       s.events, s.services, json_array_length(s.evidence), s.first_seen, s.last_seen
-                  FROM accepted_entry a JOIN suggestion s ON s.id = a.suggestion_id
+                       a.evidence::text
+                  FROM accepted_entry a
                  WHERE a.host = ? ORDER BY a.instance, family(a.cidr), a.cidr""")) {
             s.setString(1, host);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     String cidr = Cidrs.format(Cidrs.parse(r.getString(2)));
                     lines.add(new Accepted(r.getString(1), cidr, r.getObject(3, UUID.class), r.getString(4),
-                            instant(r, 5), r.getString(6), AllowlistFiles.evidence(r.getLong(7),
-                                    Arrays.asList((String[]) r.getArray(8).getArray()), r.getInt(9),
-                                    Cidrs.parse(cidr).getCount(), instant(r, 10), instant(r, 11))));
+                            instant(r, 5), r.getString(6),
+                            DecisionEvidence.line(DecisionEvidence.ofDecision(r.getString(7), cidr))));
                 }
             }
         }

@@ -90,11 +90,11 @@ public final class AllowlistFiles {
      * The diff a reviewer sees for a suggestion shown with {@code cidr}: the host's file without the suggestion,
      * and with it (as previewed, or as accepted); for a removal, the file as it is and without the entry.
      * {@code beforeAll} is the file of every accepted line, which is the file without the suggestion when it is
-     * not accepted; {@code observed} of its addresses fall in {@code cidr}; a line not accepted yet is written as
-     * accepted by "(pending review)" at {@code now}.
+     * not accepted; a line not accepted yet is written as accepted by "(pending review)" at {@code now}, with the
+     * evidence of {@code cidr} (the suggestion's destinations inside it).
      */
-    static String preview(String host, String instance, String cidr, ReviewViews.ReviewSuggestion s, int observed,
-                          Instant now, List<AcceptedEntryStore.Accepted> accepted, String beforeAll) {
+    static String preview(String host, String instance, String cidr, ReviewViews.ReviewSuggestion s, Instant now,
+                          List<AcceptedEntryStore.Accepted> accepted, String beforeAll) {
         if (s.removal() != null) {
             // A removal: the file as it is, and without the entry (the addition it removes).
             UUID addition = s.removal().removes() == null ? null : ReviewIds.parse(s.removal().removes());
@@ -111,24 +111,10 @@ public final class AllowlistFiles {
         }
         String beforeText = self == null ? beforeAll : render(host, before);
         if (self == null || !self.cidr().equals(cidr)) {
-            self = new Line(instance, cidr, s.id(), "(pending review)", now, null, evidence(s.events(), s.services(),
-                    observed, Cidrs.parse(cidr).getCount(), s.firstSeen() == null ? null : Instant.parse(s.firstSeen()),
-                    s.lastSeen() == null ? null : Instant.parse(s.lastSeen())));
+            self = new Line(instance, cidr, s.id(), "(pending review)", now, null,
+                    DecisionEvidence.line(DecisionEvidence.ofSuggestion(s, cidr)));
         }
         after.add(self);
         return diff(host, beforeText, render(host, after));
-    }
-
-    /** {@code 12 events, tcp/443 udp/53, 3 addresses of 256, first ..., last ...}: as the core's evidence line. */
-    static String evidence(long events, List<String> services, int addresses, BigInteger opens, Instant first,
-                           Instant last) {
-        StringBuilder text = new StringBuilder();
-        text.append(events).append(events == 1 ? " event" : " events");
-        text.append(", ").append(String.join(" ", services));
-        text.append(", ").append(addresses).append(addresses == 1 ? " address" : " addresses").append(" of ")
-                .append(opens);
-        text.append(", first ").append(first == null ? "?" : first.truncatedTo(ChronoUnit.SECONDS))
-                .append(", last ").append(last == null ? "?" : last.truncatedTo(ChronoUnit.SECONDS));
-        return text.toString();
     }
 }

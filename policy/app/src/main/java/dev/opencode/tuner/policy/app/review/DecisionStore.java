@@ -36,6 +36,7 @@ public class DecisionStore {
                    jsonb_build_object('events', s.events, 'ports', s.ports, 'protocols', s.protocols,
                                       'services', s.services, 'firstSeen', s.first_seen, 'lastSeen', s.last_seen,
                                       'stable', s.stable, 'state', s.state, 'addresses', s.evidence)
+                   || COALESCE(?::jsonb, '{}'::jsonb)
               FROM suggestion s WHERE s.id = ?
             RETURNING id
             """;
@@ -46,13 +47,23 @@ public class DecisionStore {
      */
     public long record(Connection c, UUID id, String decidedCidr, DecisionOutcome outcome, String actor,
                        String comment, Instant snoozedUntil) throws SQLException {
+        return record(c, id, decidedCidr, outcome, actor, comment, snoozedUntil, null);
+    }
+
+    /**
+     * Records a decision whose evidence is the suggestion's with the fields of {@code editedSnapshot} (a JSON object,
+     * or null) in their place: the evidence of an edited CIDR ({@link DecisionEvidence#editedSnapshot}).
+     */
+    public long record(Connection c, UUID id, String decidedCidr, DecisionOutcome outcome, String actor,
+                       String comment, Instant snoozedUntil, String editedSnapshot) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(INSERT)) {
             s.setString(1, decidedCidr);
             s.setString(2, outcome.text());
             s.setString(3, actor);
             s.setString(4, comment == null || comment.isBlank() ? null : comment.strip());
             s.setObject(5, timestamptz(snoozedUntil));
-            s.setObject(6, id);
+            s.setString(6, editedSnapshot);
+            s.setObject(7, id);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return r.getLong(1);

@@ -39,6 +39,11 @@ public final class ReviewErrors {
         public String field() {
             return field;
         }
+
+        /** The suggestion as it is now, for a conflict; null otherwise. */
+        public ReviewViews.ReviewSuggestion suggestion() {
+            return suggestion;
+        }
     }
 
     private ReviewErrors() {

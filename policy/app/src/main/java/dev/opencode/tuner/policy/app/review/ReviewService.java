@@ -8,6 +8,7 @@ import dev.opencode.tuner.review.DecisionRules;
 import dev.opencode.tuner.review.Refusal;
 import dev.opencode.tuner.review.SuggestionKind;
 import dev.opencode.tuner.review.SuggestionState;
+import dev.opencode.tuner.suggest.Cidrs;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -166,6 +167,13 @@ public class ReviewService {
 
     // ------------------------------------------------------------------------------------------------ decisions
 
+    /** The host and instance of a suggestion, or null when there is none. */
+    public SuggestionStore.Owner owner(UUID id) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return suggestions.owner(c, id);
+        }
+    }
+
     /** Accepts a suggestion, optionally with an edited CIDR; under four-eyes the first accept is an approval. */
     public ReviewViews.DecisionResult accept(UUID id, String actor, String comment, String editedCidr)
             throws SQLException {
@@ -244,19 +252,31 @@ public class ReviewService {
             case DecisionRules.Refuse r -> throw failure(c, id, r.refusal());
             case DecisionRules.Approve a -> {
                 suggestions.approve(c, id, actor, a.cidr());
-                long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.APPROVED, actor, comment, null);
+                long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.APPROVED, actor, comment, null,
+                        editedSnapshot(c, id, locked, a.cidr()));
                 metrics.decided(DecisionOutcome.APPROVED, null);
                 yield result(c, id, decision, a.approvalsNeeded());
             }
             case DecisionRules.Accept a -> {
+                String snapshot = editedSnapshot(c, id, locked, a.cidr());
                 suggestions.accept(c, id, a.cidr());
-                long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.ACCEPTED, actor, comment, null);
+                long decision = decisions.record(c, id, a.cidr(), DecisionOutcome.ACCEPTED, actor, comment, null,
+                        snapshot);
                 suggestions.acceptedBy(c, id, decision);
                 runs.markStale(c, locked.owner().host(), locked.owner().instance());
                 metrics.decided(DecisionOutcome.ACCEPTED, since(locked.firstSeen(), now));
                 yield result(c, id, decision, 0);
             }
         };
+    }
+
+    /** The evidence of an edited CIDR for the decision's record, or null when the CIDR is the suggested one. */
+    private String editedSnapshot(Connection c, UUID id, SuggestionStore.Locked locked, String decidedCidr)
+            throws SQLException {
+        if (decidedCidr == null || Cidrs.parse(decidedCidr).equals(Cidrs.parse(locked.found().cidr()))) {
+            return null;
+        }
+        return DecisionEvidence.editedSnapshot(suggestions.find(c, id), decidedCidr);
     }
 
     private ReviewViews.DecisionResult reject(Connection c, UUID id, String actor, String comment)
@@ -336,8 +356,26 @@ public class ReviewService {
         }
     }
 
+    /**
+     * The API's failure for a refusal. A conflict says who decided what and when (the suggestion's latest
+     * decision: "accepted suggested 192.0.2.0/24 -> decided 192.0.2.10/32 by bob at ...") and carries the
+     * suggestion's current state, so a reviewer whose second tab was late knows what happened.
+     */
     private ReviewErrors.Failure failure(Connection c, UUID id, Refusal refusal) throws SQLException {
-        return ReviewErrors.of(refusal, refusal.kind() == Refusal.Kind.CONFLICT ? suggestions.find(c, id) : null);
+        if (refusal.kind() != Refusal.Kind.CONFLICT) {
+            return ReviewErrors.of(refusal, null);
+        }
+        List<ReviewViews.DecisionView> history = decisions.histories(c, List.of(id)).getOrDefault(id, List.of());
+        Refusal told = history.isEmpty() ? refusal : new Refusal(refusal.kind(), refusal.field(),
+                refusal.message() + "; last decision: " + describe(history.get(0)));
+        return ReviewErrors.of(told, suggestions.find(c, id));
+    }
+
+    /** {@code accepted 192.0.2.10/32 by bob at 2026-12-07T10:00:00Z}, with "suggested X -> decided Y" for an edit. */
+    static String describe(ReviewViews.DecisionView d) {
+        String what = d.decidedCidr() == null || d.decidedCidr().equals(d.cidr()) ? d.cidr()
+                : "suggested " + d.cidr() + " -> decided " + d.decidedCidr();
+        return d.outcome() + " " + what + " by " + d.actor() + " at " + d.decidedAt();
     }
 
     private static void requireComment(String comment) {

@@ -149,8 +149,8 @@ public class SuggestionDetails {
                 for (int k = 0; k < targets.size(); k++) {
                     Target t = targets.get(k);
                     Opening opening = Opening.of(t.cidr(), addresses(t.suggestion()));
-                    String diff = AllowlistFiles.preview(host, instance, t.cidr(), t.suggestion(), opening.observed(),
-                            now, accepted, beforeAll);
+                    String diff = AllowlistFiles.preview(host, instance, t.cidr(), t.suggestion(), now, accepted,
+                            beforeAll);
                     details.add(new ReviewViews.SuggestionDetail(host, instance, t.suggestion(), opening.opens(),
                             opening.observed(), history.getOrDefault(t.id(), List.of()), earlier.get(k),
                             view(impact.of(t.id(), t.cidr())), diff));

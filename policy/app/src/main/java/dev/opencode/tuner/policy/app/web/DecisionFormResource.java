@@ -5,6 +5,7 @@ import dev.opencode.tuner.policy.app.review.ReviewErrors;
 import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
+import dev.opencode.tuner.policy.app.review.SuggestionStore;
 import dev.opencode.tuner.review.DecisionOutcome;
 import dev.opencode.tuner.review.Refusal;
 import dev.opencode.tuner.review.ReviewComment;
@@ -13,6 +14,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -25,13 +27,15 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
- * The forms of a suggestion card: a decision, and a request to look up reverse DNS names. Both go through the review
- * service and answer a redirect to the instance page (303), or the page again with the refusal and its status.
+ * The forms of the instance page: a card's decision (htmx swaps the card in place), the bulk decision of the checked
+ * cards, and a request to look up reverse DNS names. All go through the review service and answer a redirect to the
+ * instance page (303), the card or the page again with the refusal and its status, or the page with the results.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
@@ -49,7 +53,9 @@ public class DecisionFormResource {
     /**
      * A decision from the instance page: accept (with an optional edited CIDR: narrower, or wider within the
      * guardrails), reject (comment required) or snooze until a UTC time. It goes through the review service with
-     * the same rules as the API; a refusal (400, 409, 422) shows the page again with the reason and that status.
+     * the same rules as the API. Asked by htmx ({@code HX-Request}), the answer is the card alone: what became of
+     * the suggestion, or the card again with what the reviewer typed and the refusal inside it; otherwise a redirect
+     * to the page (303), or the page with that card so (400, 409, 422).
      */
     @POST
     @Operation(hidden = true)
@@ -59,58 +65,174 @@ public class DecisionFormResource {
     public Response decide(@PathParam("id") String id, @FormParam("host") String host,
                            @FormParam("instance") String instance, @FormParam("action") String action,
                            @FormParam("cidr") String cidr, @FormParam("comment") String comment,
-                           @FormParam("until") String until) throws SQLException {
+                           @FormParam("until") String until, @FormParam("page") String pageNumber,
+                           @HeaderParam("HX-Request") String htmx) throws SQLException {
         if (host == null || instance == null || !WebPages.validName(host, instance)) {
             return badNames();
         }
-        String actor = identity.getPrincipal().getName();
+        UUID uuid = ReviewIds.parse(id == null ? "" : id);
+        if (uuid == null) {
+            return error(host, instance, 400, "id: not a suggestion id (32 hex digits)");
+        }
+        Form form = new Form(ReviewIds.hex(uuid), host, instance, WebPages.pageNumber(pageNumber), cidr, comment, until,
+                htmx != null);
+        String text = ReviewComment.normalise(comment);
+        Refusal refused = ReviewComment.refusal(text);
+        if (refused != null) {
+            return refused(form, 400, refused.field(), refused.message());
+        }
+        String outcome;
+        String done;
         try {
-            UUID uuid = ReviewIds.parse(id == null ? "" : id);
-            if (uuid == null) {
-                return error(host, instance, 400, "id: not a suggestion id (32 hex digits)");
-            }
-            String text = ReviewComment.normalise(comment);
-            Refusal refused = ReviewComment.refusal(text);
-            if (refused != null) {
-                return error(host, instance, 400, refused.field() + ": " + refused.message());
-            }
-            String outcome;
             switch (action == null ? "" : action) {
                 case "accept" -> {
                     String edited = cidr == null || cidr.isBlank() ? null : cidr.strip();
-                    ReviewViews.DecisionResult result = review.accept(uuid, actor, text, edited);
+                    ReviewViews.DecisionResult result = review.accept(uuid, identity.getPrincipal().getName(), text,
+                            edited);
                     outcome = result.approvalsNeeded() > 0 ? "approval"
                             : SuggestionKind.REMOVE.text().equals(result.suggestion().kind()) ? "removal"
                             : DecisionOutcome.ACCEPTED.text();
+                    done = result.approvalsNeeded() > 0 ? "Approved " + result.decision().decidedCidr()
+                            + "; another reviewer must approve it."
+                            : SuggestionKind.REMOVE.text().equals(result.suggestion().kind())
+                            ? "Accepted the removal of " + result.suggestion().cidr() + "."
+                            : "Accepted " + result.suggestion().acceptedCidr() + ".";
                 }
                 case "reject" -> {
                     if (text == null) {
-                        return error(host, instance, 422, "comment: a rejection needs a comment (why it stays"
-                                + " blocked)");
+                        return refused(form, 422, "comment", "a rejection needs a comment (why it stays blocked)");
                     }
-                    review.reject(uuid, actor, text);
+                    ReviewViews.DecisionResult result = review.reject(uuid, identity.getPrincipal().getName(), text);
                     outcome = DecisionOutcome.REJECTED.text();
+                    done = "Rejected " + result.suggestion().cidr() + ".";
                 }
                 case "snooze" -> {
                     Instant time = utc(until);
                     if (time == null) {
-                        return error(host, instance, 400, "until: expected a date and time (UTC), e.g."
+                        return refused(form, 400, "until", "expected a date and time (UTC), e.g."
                                 + " 2026-12-01T09:00");
                     }
-                    review.snooze(uuid, actor, time, text);
+                    ReviewViews.DecisionResult result = review.snooze(uuid, identity.getPrincipal().getName(), time,
+                            text);
                     outcome = DecisionOutcome.SNOOZED.text();
+                    done = "Snoozed " + result.suggestion().cidr() + " until "
+                            + WebText.time(result.suggestion().snoozedUntil()) + ".";
                 }
                 default -> {
-                    return error(host, instance, 400, "action: expected accept, reject or snooze");
+                    return refused(form, 400, null, "action: expected accept, reject or snooze");
                 }
             }
-            return Response.seeOther(URI.create("/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance)
-                    + "?done=" + outcome + "#history")).build();
         } catch (ReviewErrors.Failure e) {
-            return error(host, instance, e.status(), e.getMessage());
+            return refused(form, e.status(), e.field(), e.getMessage());
         } catch (IllegalArgumentException e) {
-            return error(host, instance, 422, e.getMessage());
+            return refused(form, 422, "cidr", e.getMessage());
         }
+        if (form.htmx()) {
+            return WebPages.html(200, WebPages.Templates.decided(form.id(), done, false));
+        }
+        return Response.seeOther(URI.create("/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance)
+                + "?done=" + outcome + "#history")).build();
+    }
+
+    /**
+     * Several suggestions of the instance page at once (the checked ones), accepted or rejected with one comment.
+     * Each is decided on its own: one that cannot be (decided meanwhile in another tab, say) fails alone, and the
+     * page lists what became of each.
+     */
+    @POST
+    @Operation(hidden = true)
+    @Path("ui/instances/{host}/{instance}/bulk")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    public Response bulk(@PathParam("host") String host, @PathParam("instance") String instance,
+                         @FormParam("id") List<String> ids, @FormParam("action") String action,
+                         @FormParam("comment") String comment) throws SQLException {
+        if (host == null || instance == null || !WebPages.validName(host, instance)) {
+            return badNames();
+        }
+        if (!"accept".equals(action) && !"reject".equals(action)) {
+            return error(host, instance, 400, "action: expected accept or reject");
+        }
+        if (ids == null || ids.isEmpty()) {
+            return error(host, instance, 400, "id: select at least one suggestion");
+        }
+        String text = ReviewComment.normalise(comment);
+        Refusal refused = ReviewComment.refusal(text);
+        if (refused != null) {
+            return error(host, instance, 400, refused.field() + ": " + refused.message());
+        }
+        if (action.equals("reject") && text == null) {
+            return error(host, instance, 422, "comment: a rejection needs a comment (why it stays blocked)");
+        }
+        String actor = identity.getPrincipal().getName();
+        List<WebPages.BulkRow> results = new ArrayList<>();
+        int failed = 0;
+        for (String id : ids) {
+            UUID uuid = ReviewIds.parse(id == null ? "" : id);
+            if (uuid == null) {
+                results.add(new WebPages.BulkRow(String.valueOf(id), "", "not a suggestion id", true));
+                failed++;
+                continue;
+            }
+            SuggestionStore.Owner owner = review.owner(uuid);
+            if (owner == null || !owner.host().equals(host) || !owner.instance().equals(instance)) {
+                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), "", "not a suggestion of " + host + " / "
+                        + instance, true));
+                failed++;
+                continue;
+            }
+            try {
+                ReviewViews.DecisionResult r = action.equals("accept") ? review.accept(uuid, actor, text, null)
+                        : review.reject(uuid, actor, text);
+                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), r.suggestion().cidr(),
+                        r.approvalsNeeded() > 0 ? "approved; another reviewer must approve it"
+                                : r.decision().outcome(), false));
+            } catch (ReviewErrors.Failure e) {
+                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), e.suggestion() == null ? ""
+                        : e.suggestion().cidr(), e.getMessage(), true));
+                failed++;
+            }
+        }
+        String summary = (ids.size() - failed) + " of " + ids.size() + " " + (action.equals("accept") ? "accepted"
+                : "rejected") + (failed == 0 ? "." : "; " + failed + " failed (listed below).");
+        WebPages.InstancePage page = pages.read(host, instance, 1, 0, failed == 0 ? summary : null,
+                failed == 0 ? null : summary, WebPages.canDecide(identity), null, results);
+        if (page == null) {
+            return WebPages.notFound(identity, host, instance);
+        }
+        return WebPages.html(failed == 0 ? 200 : 409, WebPages.Templates.instance(WebPages.user(identity), page));
+    }
+
+    /** What a decision form sent, to show its card again as the reviewer left it. */
+    private record Form(String id, String host, String instance, int page, String cidr, String comment,
+                        String until, boolean htmx) {
+    }
+
+    /**
+     * A refused decision: the card again with what the reviewer typed, the message inside it and {@code field}
+     * marked invalid (htmx: the card alone); a suggestion that is no longer pending (decided in another tab) is
+     * replaced by the message, which says who decided what and when.
+     */
+    private Response refused(Form form, int status, String field, String refusal) throws SQLException {
+        // The message names its field ("comment: a rejection needs a comment"), as the API's does.
+        String message = field == null || refusal.startsWith(field + ": ") ? refusal : field + ": " + refusal;
+        WebPages.Draft draft = new WebPages.Draft(form.id(), form.cidr(), form.comment(), form.until(), field,
+                message);
+        WebPages.InstancePage page = pages.read(form.host(), form.instance(), form.page(), 0, null,
+                form.htmx() ? null : message, WebPages.canDecide(identity), draft, List.of());
+        if (page == null) {
+            return WebPages.notFound(identity, form.host(), form.instance());
+        }
+        if (form.htmx()) {
+            for (WebPages.Card card : page.suggestions()) {
+                if (card.id().equals(form.id())) {
+                    return WebPages.html(status, WebPages.Templates.instance$card(page, card));
+                }
+            }
+            return WebPages.html(status, WebPages.Templates.decided(form.id(), "Not decided: " + message,
+                    true));
+        }
+        return WebPages.html(status, WebPages.Templates.instance(WebPages.user(identity), page));
     }
 
     /**

@@ -15,8 +15,10 @@ import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionViews;
 import dev.opencode.tuner.policy.app.web.WebPages.AddressRow;
 import dev.opencode.tuner.policy.app.web.WebPages.AllowedRow;
+import dev.opencode.tuner.policy.app.web.WebPages.BulkRow;
 import dev.opencode.tuner.policy.app.web.WebPages.Card;
 import dev.opencode.tuner.policy.app.web.WebPages.DecisionRow;
+import dev.opencode.tuner.policy.app.web.WebPages.Draft;
 import dev.opencode.tuner.policy.app.web.WebPages.HeldRow;
 import dev.opencode.tuner.policy.app.web.WebPages.InstancePage;
 import dev.opencode.tuner.policy.app.web.WebPages.UnusedRow;
@@ -64,6 +66,15 @@ public class InstancePageReader {
      */
     InstancePage read(String host, String instance, int pageNumber, int refresh, String message, String error,
                       boolean canDecide) throws SQLException {
+        return read(host, instance, pageNumber, refresh, message, error, canDecide, null, List.of());
+    }
+
+    /**
+     * The page with a refused decision's {@code draft} on its card (null: none) and the {@code results} of a bulk
+     * decision listed.
+     */
+    InstancePage read(String host, String instance, int pageNumber, int refresh, String message, String error,
+                      boolean canDecide, Draft draft, List<BulkRow> results) throws SQLException {
         if (!WebPages.validName(host, instance)) {
             return null;
         }
@@ -144,7 +155,8 @@ public class InstancePageReader {
                     rows(detail.earlierDecisions()),
                     s.earlierRejection() == null ? null : row(s.earlierRejection()),
                     s.approvedBy() == null || s.approvedBy().isEmpty() ? "" : String.join(", ", s.approvedBy()),
-                    s.kind(), s.removal() == null ? null : impactText));
+                    s.kind(), s.removal() == null ? null : impactText,
+                    draft != null && draft.id().equals(s.id()) ? draft : null, labels.providersLoaded()));
         }
         List<SuggestionViews.RefusalView> refused = view == null ? List.of() : read(view.refused(), REFUSALS);
         List<UnusedRow> unused = new ArrayList<>();
@@ -157,7 +169,7 @@ public class InstancePageReader {
         return new InstancePage(host, instance, view == null ? 0 : view.events(),
                 view == null ? 0 : view.destinations(), allowed, cards, stable.size(), shown, pages, held, refused,
                 history, canDecide, message, error, pending, refresh, WebPages.exportPanel(exports, host), unused,
-                WebText.duration(removals.noticePeriod()));
+                WebText.duration(removals.noticePeriod()), results);
     }
 
     private static List<DecisionRow> rows(List<ReviewViews.DecisionView> decisions) {
@@ -169,9 +181,10 @@ public class InstancePageReader {
     }
 
     private static DecisionRow row(ReviewViews.DecisionView d) {
-        return new DecisionRow(WebText.time(d.decidedAt()), d.actor(), d.outcome(),
-                d.decidedCidr() != null ? d.decidedCidr() : d.cidr(), d.comment() == null ? "" : d.comment(),
-                d.snoozedUntil() == null ? "" : WebText.time(d.snoozedUntil()));
+        // A decision on an edited CIDR shows both: suggested X → decided Y.
+        String decided = d.decidedCidr() == null || d.decidedCidr().equals(d.cidr()) ? null : d.decidedCidr();
+        return new DecisionRow(WebText.time(d.decidedAt()), d.actor(), d.outcome(), d.cidr(), decided,
+                d.comment() == null ? "" : d.comment(), d.snoozedUntil() == null ? "" : WebText.time(d.snoozedUntil()));
     }
 
     private static <T> List<T> read(String json, TypeReference<List<T>> type) {

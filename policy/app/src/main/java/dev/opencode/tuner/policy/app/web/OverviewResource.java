@@ -4,7 +4,6 @@ import dev.opencode.tuner.policy.app.auth.Roles;
 import dev.opencode.tuner.policy.app.export.ExportService;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
-import dev.opencode.tuner.policy.app.suggest.InstanceViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionService;
 import dev.opencode.tuner.review.SuggestionState;
 import io.quarkus.qute.TemplateInstance;
@@ -13,11 +12,11 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,20 +53,13 @@ public class OverviewResource {
     @Operation(hidden = true)
     @Path("ui")
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
-    public TemplateInstance overview() throws SQLException {
-        Map<String, Integer> pending = new HashMap<>();
-        long total = 0;
-        for (ReviewViews.ReviewInstance view : review.summaries(null, null, Set.of(SuggestionState.PENDING.text()))
-                .instances()) {
-            pending.put(view.host() + "\0" + view.instance(), view.suggestions().size());
-            total += view.suggestions().size();
-        }
-        List<WebPages.OverviewRow> rows = new ArrayList<>();
-        for (InstanceViews.InstanceSummary summary : suggestions.instances().instances()) {
-            rows.add(new WebPages.OverviewRow(summary.host(), summary.instance(), summary.events(),
-                    summary.destinations(), pending.getOrDefault(summary.host() + "\0" + summary.instance(), 0),
-                    WebText.time(summary.lastSeen())));
-        }
+    public TemplateInstance overview(@QueryParam("sort") String sortKey) throws SQLException {
+        OverviewQueue.Sort sort = OverviewQueue.Sort.of(sortKey);
+        List<ReviewViews.ReviewInstance> open = review.summaries(null, null, Set.of(SuggestionState.PENDING.text(),
+                SuggestionState.HELD, SuggestionState.SNOOZED.text())).instances();
+        List<WebPages.OverviewRow> rows = OverviewQueue.rows(suggestions.instances().instances(), open,
+                java.time.Instant.now(), sort);
+        long total = rows.stream().mapToLong(WebPages.OverviewRow::pending).sum();
         // Every day of the window, days without events as 0: the chart's axis is the window, not the data's extent.
         Map<LocalDate, Long> perDay = new HashMap<>();
         for (WebData.Day day : data.blockedPerDay(null, null, CHART_DAYS)) {
@@ -82,6 +74,6 @@ public class OverviewResource {
             events.add(Long.toString(perDay.getOrDefault(day, 0L)));
         }
         return WebPages.Templates.overview(WebPages.user(identity), rows, total, days.toString(), events.toString(),
-                WebPages.exportPanel(exports, null));
+                WebPages.exportPanel(exports, null), sort.key);
     }
 }

@@ -62,18 +62,25 @@ public final class WebPages {
         static native TemplateInstance login(boolean failed);
 
         static native TemplateInstance overview(String user, List<OverviewRow> instances, long pending,
-                                                String chartDays, String chartEvents, ExportPanel export);
+                                                String chartDays, String chartEvents, ExportPanel export,
+                                                String sort);
 
         static native TemplateInstance instance(String user, InstancePage page);
 
         static native TemplateInstance instance$suggestions(InstancePage page);
+
+        static native TemplateInstance instance$card(InstancePage page, Card card);
+
+        /** A card once decided, or one that could not be (decided meanwhile): what htmx swaps in. */
+        static native TemplateInstance decided(String id, String message, boolean failed);
 
         static native TemplateInstance notFound(String user, String what);
     }
 
     /** One row of the overview. */
     public record OverviewRow(String host, String instance, long events, long destinations, int pending,
-                              String lastSeen) {
+                              String lastSeen, int held, int snoozed, String oldest, java.time.Instant oldestAt,
+                              String top, long deniedEvents, String denied) {
     }
 
     /** Whether export is on, and each host's last export run (all hosts, or the page's host). */
@@ -101,7 +108,7 @@ public final class WebPages {
                                int pages, List<HeldRow> held, List<SuggestionViews.RefusalView> refused,
                                List<DecisionRow> history, boolean canDecide, String message, String error,
                                boolean labelsPending, int refresh, ExportPanel export,
-                               List<UnusedRow> unusedHandWritten, String noticePeriod) {
+                               List<UnusedRow> unusedHandWritten, String noticePeriod, List<BulkRow> results) {
         /** The page's own path, for links and the evidence refresh. */
         public String path() {
             return "/ui/instances/" + WebText.path(host) + "/" + WebText.path(instance);
@@ -145,7 +152,27 @@ public final class WebPages {
                        String firstSeen, String lastSeen, List<AddressRow> addresses, int moreAddresses,
                        String impact, String staysBlocked, List<DiffLine> diff, List<DecisionRow> history,
                        List<DecisionRow> earlier, DecisionRow earlierRejection, String approvedBy,
-                       String kind, String removal) {
+                       String kind, String removal, Draft draft, boolean providersLoaded) {
+        /** The CIDR field's value: what the reviewer typed when a decision was refused, else the suggested one. */
+        public String cidrValue() {
+            return draft != null && draft.cidr() != null ? draft.cidr() : cidr;
+        }
+
+        /** The comment the reviewer typed when a decision was refused, else empty. */
+        public String commentValue() {
+            return draft != null && draft.comment() != null ? draft.comment() : "";
+        }
+
+        /** The snooze time the reviewer typed when a decision was refused, else empty. */
+        public String untilValue() {
+            return draft != null && draft.until() != null ? draft.until() : "";
+        }
+
+        /** Whether the refusal shown on this card concerns {@code field} (marked invalid and focused). */
+        public boolean invalid(String field) {
+            return draft != null && field.equals(draft.field());
+        }
+
         /** A removal suggestion (of an unused generated entry), shown apart from the additions. */
         public boolean isRemoval() {
             return SuggestionKind.REMOVE.text().equals(kind);
@@ -153,7 +180,7 @@ public final class WebPages {
 
         /** The evidence table's rows, escaped and written in Java ({@link WebRows}). */
         public RawString addressRows() {
-            return WebRows.addressRows(addresses);
+            return WebRows.addressRows(addresses, providersLoaded);
         }
 
         /** The unified diff, a {@code <span>} per line with its kind as the class. */
@@ -177,6 +204,18 @@ public final class WebPages {
         }
     }
 
+    /**
+     * What a reviewer typed into a card whose decision was refused, and why: the card is shown again with it, the
+     * message inside the card and the field it concerns ({@code cidr}, {@code comment}, {@code until}, or null)
+     * marked invalid.
+     */
+    public record Draft(String id, String cidr, String comment, String until, String field, String message) {
+    }
+
+    /** One suggestion of a bulk decision: what became of it ({@code failed} with the reason). */
+    public record BulkRow(String id, String cidr, String result, boolean failed) {
+    }
+
     /** A suggestion held back by the stabilisation rule: listed, folded, without its evidence. */
     public record HeldRow(String cidr, long events, String firstSeen, String lastSeen) {
     }
@@ -191,8 +230,8 @@ public final class WebPages {
     }
 
     /** One decision of the audit trail. */
-    public record DecisionRow(String decidedAt, String actor, String outcome, String cidr, String comment,
-                              String snoozedUntil) {
+    public record DecisionRow(String decidedAt, String actor, String outcome, String cidr, String decidedCidr,
+                              String comment, String snoozedUntil) {
     }
 
     /** One line of the unified diff; {@code kind} is add, remove, hunk, file or context (a CSS class). */

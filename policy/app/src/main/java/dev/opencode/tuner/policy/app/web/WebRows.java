@@ -18,8 +18,11 @@ final class WebRows {
     private WebRows() {
     }
 
-    /** The {@code <tr>} of each observed address, for the card's evidence table. */
-    static RawString addressRows(List<WebPages.AddressRow> rows) {
+    /**
+     * The {@code <tr>} of each observed address, for the card's evidence table; without {@code providersLoaded} an
+     * address in no provider range says that no range file is loaded, not "none".
+     */
+    static RawString addressRows(List<WebPages.AddressRow> rows, boolean providersLoaded) {
         StringBuilder out = new StringBuilder(rows.size() * 480);
         for (WebPages.AddressRow a : rows) {
             out.append("<tr><td data-label=\"Address\"><code>").append(html(a.address())).append("</code></td>")
@@ -29,12 +32,13 @@ final class WebRows {
                     .append(reverseDnsCell(a.address(), a.reverseName(), 0))
                     .append("<td data-label=\"Provider range\">");
             if (a.providers().isEmpty()) {
-                out.append("<em>none</em>");
+                out.append(providersLoaded ? "<em>none</em>" : "<em>no provider data loaded</em>");
             }
             for (String p : a.providers()) {
                 out.append("<span class=\"provider\">").append(html(p)).append("</span>");
             }
             out.append("</td><td data-label=\"Sources\">").append(html(a.sampleSources()))
+                    .append("</td><td data-label=\"First blocked\">").append(html(a.firstSeen()))
                     .append("</td><td data-label=\"Last blocked\">").append(html(a.lastSeen())).append("</td></tr>\n");
         }
         return new RawString(out.toString());

@@ -180,7 +180,8 @@ class ExportApiTest {
         assertThat(run.get("change").asText()).isEqualTo("commit");
         assertThat(run.get("diff").asText()).contains("+++ b/hosts/ex-dry/opencode-egress-allowlist.nix")
                 .contains("+    \"140.82.112.0/24\"")
-                .contains("+    # accepted by erin 2026-").contains("2 events, tcp/443, 140.82.112.1");
+                .containsPattern("\\+    # accepted by erin \\d{4}-\\d{2}-\\d{2}: "
+                        + "2 events, tcp/443, 140\\.82\\.112\\.1, first ");
         assertThat(run.get("pullRequestBody").asText()).contains("| added | web | `140.82.112.0/24` | 256 addresses |")
                 .contains("[review](https://tuner.example.org/ui/suggestions/" + id.toString().replace("-", "") + ")");
         assertThat(Remotes.tip(ExportFixture.bare, "opencode-egress/ex-dry")).isNull();

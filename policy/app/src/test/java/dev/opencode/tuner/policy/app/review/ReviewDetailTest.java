@@ -93,7 +93,8 @@ class ReviewDetailTest {
         assertThat(narrow.get("observed").asInt()).isEqualTo(1);
         assertThat(narrow.get("impact").get("days").asInt()).isEqualTo(3);
         assertThat(narrow.get("impact").get("allowedBySuggestion").asLong()).isEqualTo(4);
-        assertThat(narrow.get("diff").asText()).contains("+    \"140.82.113.12/32\"");
+        assertThat(narrow.get("diff").asText()).contains("+    \"140.82.113.12/32\"")
+                .contains(": 4 events, tcp/443, 140.82.113.12, first ").doesNotContain("10 events");
         JsonNode refused = Api.parse(Reviewers.as("carol").get("/api/v1/suggestions/" + id + "?cidr=0.0.0.0/0")
                 .then().statusCode(422).extract().asString());
         assertThat(refused.get("field").asText()).isEqualTo("cidr");

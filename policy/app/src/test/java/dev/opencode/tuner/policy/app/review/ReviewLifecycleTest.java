@@ -195,6 +195,18 @@ class ReviewLifecycleTest {
         assertThat(accepted.get("suggestion").get("acceptedCidr").asText()).isEqualTo("192.0.2.10/32");
         assertThat(accepted.get("decision").get("decidedCidr").asText()).isEqualTo("192.0.2.10/32");
 
+        // The decision carries the evidence of the decided /32 (2 of the /24's 8 events), and what was suggested.
+        JsonNode evidence = accepted.get("decision").get("evidence");
+        assertThat(evidence.get("cidr").asText()).isEqualTo("192.0.2.10/32");
+        assertThat(evidence.get("events").asLong()).isEqualTo(2);
+        assertThat(evidence.get("addresses")).hasSize(1);
+        assertThat(evidence.get("addresses").get(0).get("address").asText()).isEqualTo("192.0.2.10");
+        assertThat(evidence.get("services").toString()).isEqualTo("[\"tcp/443\"]");
+        assertThat(evidence.get("lastSeen").asText()).isEqualTo(T.plusSeconds(1).toString());
+        assertThat(evidence.get("suggested").get("cidr").asText()).isEqualTo("192.0.2.0/24");
+        assertThat(evidence.get("suggested").get("events").asLong()).isEqualTo(8);
+        assertThat(evidence.get("suggested").get("addresses").asInt()).isEqualTo(4);
+
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT cidr::text, accepted_by, comment, evidence->>'events' FROM accepted_entry WHERE host = ?")) {
             s.setString(1, host);
@@ -203,9 +215,20 @@ class ReviewLifecycleTest {
             assertThat(r.getString(1)).isEqualTo("192.0.2.10/32");
             assertThat(r.getString(2)).isEqualTo("bob");
             assertThat(r.getString(3)).isEqualTo("only the API host");
-            assertThat(r.getString(4)).isEqualTo("8");
+            assertThat(r.getString(4)).isEqualTo("2");
             assertThat(r.next()).isFalse();
         }
+        // The generated file comments the /32 with its own evidence, never the /24's.
+        String nix = Reviewers.as("carol").get("/api/v1/allowlists/" + host + "?format=nix").then().statusCode(200)
+                .extract().asString();
+        assertThat(nix).contains("# accepted by bob " + accepted.get("decision").get("decidedAt").asText()
+                .substring(0, 10)).contains(": 2 events, tcp/443, 192.0.2.10, first ")
+                .doesNotContain("8 events").doesNotContain("addresses of");
+        // The history and the earlier decisions say what was suggested and what was decided.
+        JsonNode decisions = Api.parse(Reviewers.as("carol").get("/api/v1/decisions?host=" + host).then()
+                .statusCode(200).extract().asString()).get("decisions");
+        assertThat(decisions.get(0).get("cidr").asText()).isEqualTo("192.0.2.0/24");
+        assertThat(decisions.get(0).get("decidedCidr").asText()).isEqualTo("192.0.2.10/32");
         // The three other addresses come back one by one; the accepted one is already allowed.
         blocked().add(host, "web", "192.0.2.10", 443, 1, T, T.plusSeconds(30));
         Api.parse(Reviewers.as("carol").get("/api/v1/suggestions?host=" + host).then().statusCode(200).extract()
@@ -218,6 +241,9 @@ class ReviewLifecycleTest {
 
         JsonNode again = post("alice", "/api/v1/suggestions/" + id + "/accept", "{}", 409);
         assertThat(again.get("suggestion").get("state").asText()).isEqualTo("accepted");
+        // Who decided what, and when: the late reviewer learns it from the 409 itself.
+        assertThat(again.get("error").asText()).contains("last decision: accepted suggested 192.0.2.0/24 -> decided"
+                + " 192.0.2.10/32 by bob at " + accepted.get("decision").get("decidedAt").asText());
     }
 
     @Test

@@ -30,6 +30,15 @@ final class Browser {
     private Browser() {
     }
 
+    /** The text of an element that htmx may be replacing right now ("" while it is gone). */
+    static String textOf(ChromeDriver driver, String id) {
+        try {
+            return driver.findElement(org.openqa.selenium.By.id(id)).getText();
+        } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+            return "";
+        }
+    }
+
     static ChromeDriver start() {
         for (Path binary : new Path[] {CHROMIUM, CHROMEDRIVER}) {
             if (!Files.isExecutable(binary)) {

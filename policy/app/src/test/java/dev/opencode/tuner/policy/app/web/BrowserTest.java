@@ -17,8 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.NoSuchElementException;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
@@ -41,10 +39,7 @@ class BrowserTest {
             return;
         }
         produced = true;
-        WebTest.WebFixtures.produce(HOST);
-        Eventually.await("the suggestions of " + HOST + " are served", Duration.ofSeconds(60),
-                () -> Api.suggestions(HOST).get("instances").size() == 1
-                        && Api.suggestions(HOST).get("instances").get(0).get("suggestions").size() == 3);
+        WebTest.WebFixtures.produceAndAwait(HOST);
         driver = Browser.start();
     }
 
@@ -101,8 +96,10 @@ class BrowserTest {
         cidr.sendKeys("203.0.113.7/32");
         driver.findElement(By.id("comment-" + net)).sendKeys("only the web frontend is needed");
         driver.findElement(By.cssSelector("#s-" + net + " button[value=accept]")).click();
-        Eventually.await("the accept is confirmed", Duration.ofSeconds(10),
-                () -> driver.getPageSource().contains("Accepted: the CIDR is in the generated allowlist."));
+        // htmx swaps the card in place: no reload, the page stays where the reviewer is.
+        Eventually.await("the card says it was accepted", Duration.ofSeconds(10),
+                () -> textOf("s-" + net).contains("Accepted 203.0.113.7/32."));
+        driver.navigate().refresh();
         assertThat(driver.findElement(By.cssSelector("table.allowlist")).getText()).contains("203.0.113.7/32")
                 .contains("accepted").contains("admin").contains("only the web frontend is needed");
 
@@ -111,11 +108,13 @@ class BrowserTest {
         driver.findElement(By.id("comment-" + github)).sendKeys("no git over ssh from this instance");
         WebElement reject = driver.findElement(By.cssSelector("#s-" + github + " button[value=reject]"));
         reject.sendKeys(Keys.ENTER);
-        Eventually.await("the reject is confirmed", Duration.ofSeconds(10),
-                () -> driver.getPageSource().contains("Rejected: it is not suggested again"));
+        Eventually.await("the card says it was rejected", Duration.ofSeconds(10),
+                () -> textOf("s-" + github).contains("Rejected 140.82.113.4/32."));
+        driver.navigate().refresh();
 
         String history = driver.findElement(By.id("history")).getText();
-        assertThat(history).contains("accepted").contains("203.0.113.7/32").contains("only the web frontend")
+        assertThat(history).contains("accepted").contains("suggested 203.0.113.0/24 → decided 203.0.113.7/32")
+                .contains("only the web frontend")
                 .contains("rejected").contains("140.82.113.4/32").contains("no git over ssh from this instance");
 
         // The diff of the remaining suggestion, opened like a reader would.
@@ -152,13 +151,8 @@ class BrowserTest {
         }
     }
 
-    /** The text of an element that htmx may be replacing right now. */
     private static String textOf(String id) {
-        try {
-            return driver.findElement(By.id(id)).getText();
-        } catch (StaleElementReferenceException | NoSuchElementException e) {
-            return "";
-        }
+        return Browser.textOf(driver, id);
     }
 
     private ChromeDriver driverAt(String path) {

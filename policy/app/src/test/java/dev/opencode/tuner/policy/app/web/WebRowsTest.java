@@ -24,7 +24,7 @@ class WebRowsTest {
     @Test
     void aRowHasEveryColumnWithItsLabel() {
         String html = WebRows.addressRows(List.of(row("203.0.113.7", found("api.example.test"),
-                List.of("aws EC2 us-east-1 (203.0.113.0/24)")))).getValue();
+                List.of("aws EC2 us-east-1 (203.0.113.0/24)"))), true).getValue();
 
         assertThat(html).isEqualTo("<tr><td data-label=\"Address\"><code>203.0.113.7</code></td>"
                 + "<td data-label=\"Events\" class=\"num\">12</td>"
@@ -33,6 +33,7 @@ class WebRowsTest {
                 + "<td data-label=\"Provider range\"><span class=\"provider\">aws EC2 us-east-1 (203.0.113.0/24)"
                 + "</span></td>"
                 + "<td data-label=\"Sources\">10.0.0.2, 10.0.0.3</td>"
+                + "<td data-label=\"First blocked\">2026-12-01 10:00Z</td>"
                 + "<td data-label=\"Last blocked\">2026-12-02 11:00Z</td></tr>\n");
     }
 
@@ -40,7 +41,7 @@ class WebRowsTest {
     void formatCharactersInReverseNamesAndProviderLabelsAreShownEscaped() {
         String html = WebRows.addressRows(List.of(row("203.0.113.7", found("moc.elgoog\u202E.evil.example"),
                 List.of("aws\u200B EC2")), row("203.0.113.8", new ReverseName(ReverseName.Status.FOUND_UNCONFIRMED,
-                "moc.buhtig\u202E.evil.example", "the name's addresses do not include this one"), List.of())))
+                "moc.buhtig\u202E.evil.example", "the name's addresses do not include this one"), List.of())), true)
                 .getValue();
 
         assertThat(html).contains("<code>moc.elgoog\\u202E.evil.example</code>").contains("aws\\u200B EC2")
@@ -51,10 +52,13 @@ class WebRowsTest {
     @Test
     void anAddressWithoutNameOrProviderSaysSo() {
         String html = WebRows.addressRows(List.of(row("2001:db8::1", none(ReverseName.Status.NXDOMAIN),
-                List.of()))).getValue();
+                List.of())), true).getValue();
 
         assertThat(html).contains("class=\"rdns nxdomain\"><em>no reverse name (NXDOMAIN)</em></td>")
                 .contains("<td data-label=\"Provider range\"><em>none</em></td>");
+        assertThat(WebRows.addressRows(List.of(row("2001:db8::1", none(ReverseName.Status.NXDOMAIN), List.of())),
+                false).getValue()).as("no range file configured: not known, rather than none")
+                .contains("<td data-label=\"Provider range\"><em>no provider data loaded</em></td>");
         assertThat(WebRows.observedOptions(List.of(row("2001:db8::1", none(ReverseName.Status.NXDOMAIN), List.of())))
                 .getValue())
                 .isEqualTo("<option value=\"2001:db8::1/128\">");
@@ -70,7 +74,7 @@ class WebRowsTest {
                 "tcp", "", "", "", new ReverseName(ReverseName.Status.FOUND_UNCONFIRMED, "\"><script>x</script>",
                 null), List.of());
 
-        String html = WebRows.addressRows(List.of(hostile, unverified)).getValue();
+        String html = WebRows.addressRows(List.of(hostile, unverified), true).getValue();
 
         assertThat(html).doesNotContain("<script").doesNotContain("<img").doesNotContain("\" onmouseover=\"")
                 .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
@@ -88,7 +92,7 @@ class WebRowsTest {
     void anUnverifiedNameSaysSoBeforeTheName() {
         String html = WebRows.addressRows(List.of(row("203.0.113.9", new ReverseName(
                 ReverseName.Status.FOUND_UNCONFIRMED, "api.github.com", "the name's addresses do not include this one"),
-                List.of()))).getValue();
+                List.of())), true).getValue();
 
         assertThat(html).contains("<td data-label=\"Reverse DNS\" class=\"rdns unverified\"><em class=\"unverified\""
                 + " title=\"The name&#39;s own A/AAAA records do not hold this address: the name is only what the"
@@ -107,7 +111,7 @@ class WebRowsTest {
         assertThat(WebRows.lookupFields(rows).getValue()).isEqualTo(
                 "<input type=\"hidden\" name=\"address\" value=\"203.0.113.8\">"
                         + "<input type=\"hidden\" name=\"address\" value=\"203.0.113.9\">");
-        assertThat(WebRows.addressRows(rows).getValue())
+        assertThat(WebRows.addressRows(rows, true).getValue())
                 .contains("class=\"rdns not-looked-up\"><em>not looked up: on request only</em>")
                 .contains("class=\"rdns rate-limited\"><em>not looked up: rate limit</em>")
                 .contains("class=\"rdns pending\"><em>reverse DNS pending</em>");
@@ -135,7 +139,7 @@ class WebRowsTest {
 
     @Test
     void noRowsGiveNoMarkup() {
-        assertThat(WebRows.addressRows(List.of()).getValue()).isEmpty();
+        assertThat(WebRows.addressRows(List.of(), true).getValue()).isEmpty();
         assertThat(WebRows.observedOptions(List.of()).getValue()).isEmpty();
         assertThat(WebRows.diff(List.of()).getValue()).isEmpty();
     }

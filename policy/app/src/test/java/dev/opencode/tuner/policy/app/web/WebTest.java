@@ -77,6 +77,48 @@ class WebTest {
     }
 
     @Test
+    void theOverviewQueueSaysWhyEachInstanceNeedsAttentionDenylistHitsFirst() {
+        // queue-deny: an agent reaching for cloud metadata (refused), one stable and one held-back destination;
+        // queue-many: three pending suggestions and more events, so it would come first by pending count alone.
+        try (TestEvents producer = new TestEvents()) {
+            producer.send(List.of(TestEvents.tcp("queue-deny", "web", "169.254.169.254", 80, 1),
+                    TestEvents.tcp("queue-deny", "web", "169.254.169.254", 80, 2),
+                    TestEvents.tcp("queue-deny", "web", "198.51.100.5", 443, 3),
+                    TestEvents.tcp("queue-deny", "web", "198.51.100.5", 443, 4),
+                    TestEvents.tcp("queue-deny", "web", "198.51.100.77", 443, 5)));
+        }
+        WebFixtures.produceAndAwait("queue-many");
+        Eventually.await("the suggestions of queue-deny are served", Duration.ofSeconds(60),
+                () -> Api.suggestions("queue-deny").get("instances").size() == 1
+                        && Api.suggestions("queue-deny").get("instances").get(0).get("suggestions").size() == 2);
+        String session = login();
+
+        String queue = given().cookie("tuner-session", session).get("/ui").then().statusCode(200).extract()
+                .asString();
+        assertThat(queue.indexOf("queue-deny / ")).as("denylist hits first").isPositive()
+                .isLessThan(queue.indexOf("queue-many / "));
+        String deny = row(queue, "queue-deny");
+        assertThat(deny).contains("denylist: 2 events").contains("169.254.169.254 (")
+                .contains("198.51.100.5/32 tcp/443 (2 events)").contains("+1 held back")
+                .containsPattern("data-label=\"Oldest pending\">\\d+ (d|h|min)<");
+        assertThat(row(queue, "queue-many")).contains("203.0.113.0/24 tcp/443 (12 events)")
+                .contains("<span class=\"badge\">3</span>").doesNotContain("denylist");
+
+        String byEvents = given().cookie("tuner-session", session).get("/ui?sort=events").then().statusCode(200)
+                .extract().asString();
+        assertThat(byEvents.indexOf("queue-many / ")).as("sorted by blocked events: 16 before 5")
+                .isLessThan(byEvents.indexOf("queue-deny / "));
+        assertThat(byEvents).contains("aria-sort=\"descending\"><a href=\"/ui?sort=events\">");
+    }
+
+    /** The overview's table row of a host's instance {@code web}. */
+    private static String row(String page, String host) {
+        int at = page.indexOf("<td data-label=\"Host / instance\">" + host + " / ");
+        assertThat(at).as("a row of " + host).isPositive();
+        return page.substring(at, page.indexOf("</tr>", at));
+    }
+
+    @Test
     void theApiStillAnswers401WithABasicChallengeNotALoginRedirect() {
         given().redirects().follow(false).get("/api/v1/instances").then().statusCode(401);
         // A session cookie is not an API credential.
@@ -441,6 +483,18 @@ class WebTest {
         static void produce(String host) {
             try (TestEvents producer = new TestEvents()) {
                 producer.send(events(host));
+            }
+        }
+
+        /** Produces the fixture's events for each host and waits until its three suggestions are served. */
+        static void produceAndAwait(String... hosts) {
+            for (String host : hosts) {
+                produce(host);
+            }
+            for (String host : hosts) {
+                Eventually.await("the suggestions of " + host + " are served", Duration.ofSeconds(60),
+                        () -> Api.suggestions(host).get("instances").size() == 1
+                                && Api.suggestions(host).get("instances").get(0).get("suggestions").size() == 3);
             }
         }
 
