@@ -5,7 +5,6 @@ import dev.opencode.tuner.policy.app.review.ReviewErrors;
 import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
-import dev.opencode.tuner.policy.app.review.SuggestionStore;
 import dev.opencode.tuner.review.DecisionOutcome;
 import dev.opencode.tuner.review.Refusal;
 import dev.opencode.tuner.review.ReviewComment;
@@ -27,7 +26,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -164,37 +162,12 @@ public class DecisionFormResource {
         if (action.equals("reject") && text == null) {
             return error(host, instance, 422, "comment: a rejection needs a comment (why it stays blocked)");
         }
-        String actor = identity.getPrincipal().getName();
-        List<WebPages.BulkRow> results = new ArrayList<>();
-        int failed = 0;
-        for (String id : ids) {
-            UUID uuid = ReviewIds.parse(id == null ? "" : id);
-            if (uuid == null) {
-                results.add(new WebPages.BulkRow(String.valueOf(id), "", "not a suggestion id", true));
-                failed++;
-                continue;
-            }
-            SuggestionStore.Owner owner = review.owner(uuid);
-            if (owner == null || !owner.host().equals(host) || !owner.instance().equals(instance)) {
-                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), "", "not a suggestion of " + host + " / "
-                        + instance, true));
-                failed++;
-                continue;
-            }
-            try {
-                ReviewViews.DecisionResult r = action.equals("accept") ? review.accept(uuid, actor, text, null)
-                        : review.reject(uuid, actor, text);
-                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), r.suggestion().cidr(),
-                        r.approvalsNeeded() > 0 ? "approved; another reviewer must approve it"
-                                : r.decision().outcome(), false));
-            } catch (ReviewErrors.Failure e) {
-                results.add(new WebPages.BulkRow(ReviewIds.hex(uuid), e.suggestion() == null ? ""
-                        : e.suggestion().cidr(), e.getMessage(), true));
-                failed++;
-            }
-        }
-        String summary = (ids.size() - failed) + " of " + ids.size() + " " + (action.equals("accept") ? "accepted"
-                : "rejected") + (failed == 0 ? "." : "; " + failed + " failed (listed below).");
+        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, text,
+                identity.getPrincipal().getName(), o -> o.host().equals(host) && o.instance().equals(instance),
+                "not a suggestion of " + host + " / " + instance, false);
+        int failed = outcome.failed();
+        String summary = outcome.summary();
+        List<WebPages.BulkRow> results = outcome.rows();
         WebPages.InstancePage page = pages.read(host, instance, 1, 0, failed == 0 ? summary : null,
                 failed == 0 ? null : summary, WebPages.canDecide(identity), null, results);
         if (page == null) {

@@ -13,7 +13,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 
 /**
  * The overview's queue: why each instance needs attention (its top pending destinations and their services, denylist
@@ -91,14 +90,13 @@ final class OverviewQueue {
                 }
             }
             top.sort(Comparator.comparingLong(ReviewViews.ReviewSuggestion::events).reversed());
-            StringJoiner why = new StringJoiner("; ");
+            List<WebPages.TopRow> why = new ArrayList<>();
             for (ReviewViews.ReviewSuggestion s : top.subList(0, Math.min(TOP, top.size()))) {
-                why.add(s.cidr() + " " + String.join(" ", s.services()) + " (" + s.events()
-                        + (s.events() == 1 ? " event)" : " events)"));
+                why.add(new WebPages.TopRow(s.id(), s.cidr(), String.join(" ", s.services()), s.events()));
             }
             rows.add(new WebPages.OverviewRow(summary.host(), summary.instance(), summary.events(),
                     summary.destinations(), pending, WebText.time(summary.lastSeen()), held, snoozed,
-                    oldest == null ? "" : age(Duration.between(oldest, now)), oldest, why.toString(), deniedEvents,
+                    oldest == null ? "" : age(Duration.between(oldest, now)), oldest, why, deniedEvents,
                     String.join(", ", denied)));
         }
         rows.sort(comparator(sort));

@@ -5,15 +5,21 @@ import dev.opencode.tuner.policy.app.export.ExportService;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionService;
+import dev.opencode.tuner.review.Refusal;
+import dev.opencode.tuner.review.ReviewComment;
 import dev.opencode.tuner.review.SuggestionState;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -25,8 +31,8 @@ import java.util.StringJoiner;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
- * The overview page: every instance with its events and pending suggestions, blocked events per day, the export
- * panel. It reads no evidence.
+ * The overview page: the review queue (every instance with why it needs attention, its top pending suggestions
+ * open to a bulk decision across instances), blocked events per day, the export panel. It reads no evidence.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
@@ -54,7 +60,47 @@ public class OverviewResource {
     @Path("ui")
     @RolesAllowed({Roles.VIEWER, Roles.REVIEWER, Roles.ADMIN})
     public TemplateInstance overview(@QueryParam("sort") String sortKey) throws SQLException {
+        return page(OverviewQueue.Sort.of(sortKey), List.of(), null, null);
+    }
+
+    /**
+     * A bulk decision across instances: the top pending suggestions ticked on the overview, accepted or rejected
+     * with one comment, each on its own (one decided meanwhile fails alone); the overview again with what became of
+     * each (409 when one failed).
+     */
+    @POST
+    @Operation(hidden = true)
+    @Path("ui/bulk")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed({Roles.REVIEWER, Roles.ADMIN})
+    public Response bulk(@FormParam("id") List<String> ids, @FormParam("action") String action,
+                         @FormParam("comment") String comment, @FormParam("sort") String sortKey)
+            throws SQLException {
         OverviewQueue.Sort sort = OverviewQueue.Sort.of(sortKey);
+        String error = null;
+        String text = ReviewComment.normalise(comment);
+        Refusal refused = ReviewComment.refusal(text);
+        if (!"accept".equals(action) && !"reject".equals(action)) {
+            error = "action: expected accept or reject";
+        } else if (ids == null || ids.isEmpty()) {
+            error = "id: select at least one suggestion";
+        } else if (refused != null) {
+            error = refused.field() + ": " + refused.message();
+        } else if (action.equals("reject") && text == null) {
+            error = "comment: a rejection needs a comment (why it stays blocked)";
+        }
+        if (error != null) {
+            return WebPages.html(error.startsWith("comment: a rejection") ? 422 : 400, page(sort, List.of(), null,
+                    error));
+        }
+        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, text,
+                identity.getPrincipal().getName(), owner -> true, "", true);
+        return WebPages.html(outcome.failed() == 0 ? 200 : 409, page(sort, outcome.rows(),
+                outcome.failed() == 0 ? outcome.summary() : null, outcome.failed() == 0 ? null : outcome.summary()));
+    }
+
+    private TemplateInstance page(OverviewQueue.Sort sort, List<WebPages.BulkRow> results, String message,
+                                  String error) throws SQLException {
         List<ReviewViews.ReviewInstance> open = review.summaries(null, null, Set.of(SuggestionState.PENDING.text(),
                 SuggestionState.HELD, SuggestionState.SNOOZED.text())).instances();
         List<WebPages.OverviewRow> rows = OverviewQueue.rows(suggestions.instances().instances(), open,
@@ -74,6 +120,7 @@ public class OverviewResource {
             events.add(Long.toString(perDay.getOrDefault(day, 0L)));
         }
         return WebPages.Templates.overview(WebPages.user(identity), rows, total, days.toString(), events.toString(),
-                WebPages.exportPanel(exports, null), sort.key);
+                WebPages.exportPanel(exports, null), sort.key, WebPages.canDecide(identity), results, message,
+                error);
     }
 }

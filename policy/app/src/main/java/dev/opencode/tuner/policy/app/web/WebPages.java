@@ -63,7 +63,8 @@ public final class WebPages {
 
         static native TemplateInstance overview(String user, List<OverviewRow> instances, long pending,
                                                 String chartDays, String chartEvents, ExportPanel export,
-                                                String sort);
+                                                String sort, boolean canDecide, List<BulkRow> results,
+                                                String message, String error);
 
         static native TemplateInstance instance(String user, InstancePage page);
 
@@ -80,7 +81,11 @@ public final class WebPages {
     /** One row of the overview. */
     public record OverviewRow(String host, String instance, long events, long destinations, int pending,
                               String lastSeen, int held, int snoozed, String oldest, java.time.Instant oldestAt,
-                              String top, long deniedEvents, String denied) {
+                              List<TopRow> top, long deniedEvents, String denied) {
+    }
+
+    /** One of an instance's top pending suggestions on the overview, which a reviewer may tick for a bulk decision. */
+    public record TopRow(String id, String cidr, String services, long events) {
     }
 
     /** Whether export is on, and each host's last export run (all hosts, or the page's host). */

@@ -13,7 +13,7 @@ class OverviewQueueTest {
 
     private static WebPages.OverviewRow row(String host, int pending, long denied, Duration waiting, long events) {
         return new WebPages.OverviewRow(host, "web", events, 1, pending, "", 0, 0, "",
-                waiting == null ? null : NOW.minus(waiting), "", denied, "");
+                waiting == null ? null : NOW.minus(waiting), List.of(), denied, "");
     }
 
     private static List<String> order(OverviewQueue.Sort sort, WebPages.OverviewRow... rows) {

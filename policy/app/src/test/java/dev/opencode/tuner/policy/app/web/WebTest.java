@@ -99,9 +99,9 @@ class WebTest {
                 .isLessThan(queue.indexOf("queue-many / "));
         String deny = row(queue, "queue-deny");
         assertThat(deny).contains("denylist: 2 events").contains("169.254.169.254 (")
-                .contains("198.51.100.5/32 tcp/443 (2 events)").contains("+1 held back")
+                .contains("198.51.100.5/32</code> tcp/443 (2 events)").contains("+1 held back")
                 .containsPattern("data-label=\"Oldest pending\">\\d+ (d|h|min)<");
-        assertThat(row(queue, "queue-many")).contains("203.0.113.0/24 tcp/443 (12 events)")
+        assertThat(row(queue, "queue-many")).contains("203.0.113.0/24</code> tcp/443 (12 events)")
                 .contains("<span class=\"badge\">3</span>").doesNotContain("denylist");
 
         String byEvents = given().cookie("tuner-session", session).get("/ui?sort=events").then().statusCode(200)
@@ -109,6 +109,50 @@ class WebTest {
         assertThat(byEvents.indexOf("queue-many / ")).as("sorted by blocked events: 16 before 5")
                 .isLessThan(byEvents.indexOf("queue-deny / "));
         assertThat(byEvents).contains("aria-sort=\"descending\"><a href=\"/ui?sort=events\">");
+    }
+
+    @Test
+    void theOverviewDecidesTickedSuggestionsAcrossInstancesEachOnItsOwn() {
+        WebFixtures.produceAndAwait("across-a", "across-b");
+        String session = login();
+        Csrf csrf = csrf(session, "/ui");
+        String awsA = suggestionId("across-a", "52.94.1.10/32");
+        String awsB = suggestionId("across-b", "52.94.1.10/32");
+        String githubB = suggestionId("across-b", "140.82.113.4/32");
+        String page = given().cookie("tuner-session", session).get("/ui").asString();
+        assertThat(page).contains("value=\"" + awsA + "\" form=\"bulk\"").contains("value=\"" + githubB + "\"");
+        // githubB is decided meanwhile, in another tab.
+        Api.asAdmin().contentType(ContentType.JSON).body("{}").post("/api/v1/suggestions/" + githubB + "/accept")
+                .then().statusCode(200);
+
+        Response noComment = bulkAcrossInstances(session, csrf, "reject", null, awsA);
+        assertThat(noComment.statusCode()).isEqualTo(422);
+        assertThat(noComment.asString()).contains("comment: a rejection needs a comment");
+
+        Response bulk = bulkAcrossInstances(session, csrf, "accept", "known AWS endpoint", awsA, awsB, githubB);
+        assertThat(bulk.statusCode()).isEqualTo(409);
+        String answer = bulk.asString();
+        assertThat(answer).contains("2 of 3 accepted; 1 failed (listed below).")
+                .contains("<code>52.94.1.10/32</code>: accepted (across-a / web)")
+                .contains("<code>52.94.1.10/32</code>: accepted (across-b / web)")
+                .containsPattern("<li class=\"failed\"><code>140\\.82\\.113\\.4/32</code>: cannot accept: [^<]*last"
+                        + " decision: accepted 140\\.82\\.113\\.4/32 by admin at ");
+        assertThat(Api.get("/api/v1/decisions?host=across-a").get("decisions").get(0).get("comment").asText())
+                .isEqualTo("known AWS endpoint");
+    }
+
+    private static Response bulkAcrossInstances(String session, Csrf csrf, String action, String comment,
+                                                String... ids) {
+        var request = given().redirects().follow(false).cookie("tuner-session", session)
+                .cookie("tuner-csrf", csrf.cookie()).contentType(ContentType.URLENC.withCharset(StandardCharsets.UTF_8))
+                .formParam("csrf-token", csrf.token()).formParam("action", action);
+        if (comment != null) {
+            request = request.formParam("comment", comment);
+        }
+        for (String id : ids) {
+            request = request.formParam("id", id);
+        }
+        return request.post("/ui/bulk");
     }
 
     /** The overview's table row of a host's instance {@code web}. */
