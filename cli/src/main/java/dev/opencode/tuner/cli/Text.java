@@ -28,7 +28,9 @@ public final class Text {
 
     private static final char MARK = '\uE000';
     private static final String KEY = key();
-    private static volatile boolean colours;
+    private static volatile Boolean colours = false;
+    /** Asked once, on the first colour: loading libc through JNA costs every command that never paints. */
+    private static volatile java.util.function.BooleanSupplier terminal;
 
     private Text() {
     }
@@ -64,18 +66,31 @@ public final class Text {
 
     /** Turns colour on for this process when standard output is a terminal and NO_COLOR is not set. */
     static void decideColours(boolean terminal, Map<String, String> environment) {
+        Text.terminal = null;
         String noColor = environment.get("NO_COLOR");
         colours = terminal && (noColor == null || noColor.isEmpty());
     }
 
+    /** As {@link #decideColours}, with the terminal test made only when the first word is painted. */
+    static void decideColoursLater(java.util.function.BooleanSupplier terminal, Map<String, String> environment) {
+        Text.terminal = terminal;
+        String noColor = environment.get("NO_COLOR");
+        colours = noColor == null || noColor.isEmpty() ? null : false;
+    }
+
     /** Whether this run prints colour. */
     public static boolean colours() {
-        return colours;
+        Boolean decided = colours;
+        if (decided == null) {
+            decided = terminal.getAsBoolean();
+            colours = decided;
+        }
+        return decided;
     }
 
     /** {@code text} in the colour when this run prints colour; as it is otherwise. Pad before painting. */
     public static String paint(String text, Colour colour) {
-        return colours ? KEY + (char) ('0' + colour.ordinal()) + text + KEY + '0' : text;
+        return colours() ? KEY + (char) ('0' + colour.ordinal()) + text + KEY + '0' : text;
     }
 
     /**
@@ -93,7 +108,7 @@ public final class Text {
         while (at >= 0 && at + KEY.length() < s.length()) {
             out.append(Untrusted.visibleLines(s.substring(from, at)));
             int colour = s.charAt(at + KEY.length()) - '0';
-            if (colour >= 0 && colour < Colour.values().length && colours) {
+            if (colour >= 0 && colour < Colour.values().length && colours()) {
                 out.append("\u001b[").append(Colour.values()[colour].code).append('m');
             }
             from = at + KEY.length() + 1;

@@ -31,7 +31,7 @@ public final class Tuner {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
-        Text.decideColours(Terminal.isTerminal(1), System.getenv());
+        Text.decideColoursLater(() -> Terminal.isTerminal(1), System.getenv());
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -52,6 +52,21 @@ class TextTest {
     }
 
     @Test
+    void theTerminalIsAskedOnlyWhenAWordIsPaintedAndOnce() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        Text.decideColoursLater(() -> asked.incrementAndGet() > 0, Map.of());
+        assertThat(printed("no colour here")).isEqualTo("no colour here done\n");
+        assertThat(asked).hasValue(0);
+        assertThat(printed(Text.paint("accepted", Text.Colour.GREEN))).startsWith("\u001b[32maccepted");
+        Text.paint("again", Text.Colour.GREEN);
+        assertThat(asked).hasValue(1);
+
+        Text.decideColoursLater(() -> asked.incrementAndGet() > 0, Map.of("NO_COLOR", "1"));
+        assertThat(Text.paint("accepted", Text.Colour.GREEN)).isEqualTo("accepted");
+        assertThat(asked).as("NO_COLOR: never asked").hasValue(1);
+    }
+
+    @Test
     void textFromElsewhereCannotColourOrDriveTheTerminal() {
         Text.decideColours(true, Map.of());
         // An agent's comment with an escape sequence and with lookalike markers: shown, never obeyed.

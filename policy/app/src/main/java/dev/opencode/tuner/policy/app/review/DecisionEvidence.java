@@ -56,7 +56,8 @@ public final class DecisionEvidence {
         if (decidedCidr == null || Cidrs.parse(decidedCidr).equals(Cidrs.parse(s.cidr()))) {
             return null;
         }
-        DecidedEvidence e = ofSuggestion(s, decidedCidr);
+        JsonNode stored = read(s.addresses());
+        DecidedEvidence e = DecidedEvidence.within(decidedCidr, destinations(stored), s.services());
         ObjectNode o = JSON.createObjectNode();
         o.put("cidr", e.cidr());
         o.put("events", e.events());
@@ -67,7 +68,7 @@ public final class DecisionEvidence {
         o.put("lastSeen", e.lastSeen() == null ? null : e.lastSeen().toString());
         Set<String> inside = new HashSet<>(e.addresses());
         ArrayNode addresses = o.putArray("addresses");
-        for (JsonNode d : read(s.addresses())) {
+        for (JsonNode d : stored) {
             if (inside.contains(d.path("address").asText())) {
                 addresses.add(d);
             }
@@ -75,7 +76,7 @@ public final class DecisionEvidence {
         ObjectNode suggested = o.putObject("suggested");
         suggested.put("cidr", s.cidr());
         suggested.put("events", s.events());
-        suggested.put("addresses", read(s.addresses()).size());
+        suggested.put("addresses", stored.size());
         return o.toString();
     }
 

@@ -5,6 +5,8 @@ import dev.opencode.tuner.policy.app.review.ReviewIds;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.policy.app.review.SuggestionStore;
+import dev.opencode.tuner.review.Refusal;
+import dev.opencode.tuner.review.ReviewComment;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,33 @@ final class BulkDecisions {
     record Outcome(List<WebPages.BulkRow> rows, int failed, String summary) {
     }
 
+    /** A bulk form checked: the comment as stored, or the refusal ({@code field: why}) and its status. */
+    record Request(String comment, String refusal, int status) {
+    }
+
     private BulkDecisions() {
+    }
+
+    /**
+     * The checks of a bulk form: accept or reject, at least one id, a comment by {@link ReviewComment}'s rule, and
+     * one at all to reject (400, or 422 for a rejection without a comment).
+     */
+    static Request check(List<String> ids, String action, String comment) {
+        String text = ReviewComment.normalise(comment);
+        Refusal refused = ReviewComment.refusal(text);
+        if (!"accept".equals(action) && !"reject".equals(action)) {
+            return new Request(text, "action: expected accept or reject", 400);
+        }
+        if (ids == null || ids.isEmpty()) {
+            return new Request(text, "id: select at least one suggestion", 400);
+        }
+        if (refused != null) {
+            return new Request(text, refused.field() + ": " + refused.message(), 400);
+        }
+        if (action.equals("reject") && text == null) {
+            return new Request(null, "comment: a rejection needs a comment (why it stays blocked)", 422);
+        }
+        return new Request(text, null, 200);
     }
 
     /**

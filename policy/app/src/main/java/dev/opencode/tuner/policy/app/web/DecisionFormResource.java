@@ -148,21 +148,11 @@ public class DecisionFormResource {
         if (host == null || instance == null || !WebPages.validName(host, instance)) {
             return badNames();
         }
-        if (!"accept".equals(action) && !"reject".equals(action)) {
-            return error(host, instance, 400, "action: expected accept or reject");
+        BulkDecisions.Request request = BulkDecisions.check(ids, action, comment);
+        if (request.refusal() != null) {
+            return error(host, instance, request.status(), request.refusal());
         }
-        if (ids == null || ids.isEmpty()) {
-            return error(host, instance, 400, "id: select at least one suggestion");
-        }
-        String text = ReviewComment.normalise(comment);
-        Refusal refused = ReviewComment.refusal(text);
-        if (refused != null) {
-            return error(host, instance, 400, refused.field() + ": " + refused.message());
-        }
-        if (action.equals("reject") && text == null) {
-            return error(host, instance, 422, "comment: a rejection needs a comment (why it stays blocked)");
-        }
-        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, text,
+        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, request.comment(),
                 identity.getPrincipal().getName(), o -> o.host().equals(host) && o.instance().equals(instance),
                 "not a suggestion of " + host + " / " + instance, false);
         int failed = outcome.failed();

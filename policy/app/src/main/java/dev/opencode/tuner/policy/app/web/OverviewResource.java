@@ -5,8 +5,6 @@ import dev.opencode.tuner.policy.app.export.ExportService;
 import dev.opencode.tuner.policy.app.review.ReviewService;
 import dev.opencode.tuner.policy.app.review.ReviewViews;
 import dev.opencode.tuner.policy.app.suggest.SuggestionService;
-import dev.opencode.tuner.review.Refusal;
-import dev.opencode.tuner.review.ReviewComment;
 import dev.opencode.tuner.review.SuggestionState;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -77,23 +75,11 @@ public class OverviewResource {
                          @FormParam("comment") String comment, @FormParam("sort") String sortKey)
             throws SQLException {
         OverviewQueue.Sort sort = OverviewQueue.Sort.of(sortKey);
-        String error = null;
-        String text = ReviewComment.normalise(comment);
-        Refusal refused = ReviewComment.refusal(text);
-        if (!"accept".equals(action) && !"reject".equals(action)) {
-            error = "action: expected accept or reject";
-        } else if (ids == null || ids.isEmpty()) {
-            error = "id: select at least one suggestion";
-        } else if (refused != null) {
-            error = refused.field() + ": " + refused.message();
-        } else if (action.equals("reject") && text == null) {
-            error = "comment: a rejection needs a comment (why it stays blocked)";
+        BulkDecisions.Request request = BulkDecisions.check(ids, action, comment);
+        if (request.refusal() != null) {
+            return WebPages.html(request.status(), page(sort, List.of(), null, request.refusal()));
         }
-        if (error != null) {
-            return WebPages.html(error.startsWith("comment: a rejection") ? 422 : 400, page(sort, List.of(), null,
-                    error));
-        }
-        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, text,
+        BulkDecisions.Outcome outcome = BulkDecisions.decide(review, ids, action, request.comment(),
                 identity.getPrincipal().getName(), owner -> true, "", true);
         return WebPages.html(outcome.failed() == 0 ? 200 : 409, page(sort, outcome.rows(),
                 outcome.failed() == 0 ? outcome.summary() : null, outcome.failed() == 0 ? null : outcome.summary()));
